@@ -1,0 +1,172 @@
+"""Emotion classifiers on any BERT-like encoder (travels to the Hub with the model).
+
+This file may import only torch, transformers and the other ``*_gasa`` files: it is copied into
+each model repository and loaded there with ``trust_remote_code=True``.
+
+Heads (see ``GasaConfig``):
+
+* ``baseline``: the encoder's pooled [CLS] output (or the raw [CLS] vector when the encoder has no
+  pooler) -> dropout -> Linear(hidden, num_labels), as ``BertForSequenceClassification``.
+* ``arch1``: the [CLS] vectors of the last and the 4th-from-last layers form a length-2 sequence
+  with ``hidden`` channels; Conv1d(hidden -> arch1_channels, k=2, p=1) -> GELU ->
+  Conv1d(arch1_channels -> arch1_features, k=2, p=1) -> GELU -> average pooling over the sequence
+  -> MLP(arch1_features -> arch1_features -> num_labels).
+* ``arch2``: three vectors - [CLS] of the last layer, [CLS] of the 4th-from-last layer, and the
+  mean of the last layer's other tokens - stacked to (3, hidden) and mixed by
+  Conv1d(3 -> 1, k=arch2_kernel_size) into (1, hidden) -> dropout -> Linear(hidden, num_labels).
+  The mean divides the attention-masked sum by the number of real (non-padding) tokens other
+  than [CLS]; the source divided by the padded length, which makes a sentence's vector depend on
+  how much padding its batch had.
+"""
+import torch
+from torch import nn
+from transformers import AutoConfig, AutoModel, PreTrainedModel
+from transformers.modeling_outputs import SequenceClassifierOutput
+
+from .configuration_gasa import GasaConfig
+
+
+def masked_mean_without_cls(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Mean of the token vectors after position 0, over real tokens only."""
+    mask = attention_mask[:, 1:].unsqueeze(-1).to(hidden.dtype)
+    summed = (hidden[:, 1:] * mask).sum(dim=1)
+    count = mask.sum(dim=1).clamp(min=1.0)
+    return summed / count
+
+
+class Arch1Head(nn.Module):
+    def __init__(self, config: GasaConfig, hidden: int):
+        super().__init__()
+        self.dropout = nn.Dropout(config.classifier_dropout)
+        self.conv1 = nn.Conv1d(hidden, config.arch1_channels, kernel_size=2, padding=1)
+        self.conv2 = nn.Conv1d(config.arch1_channels, config.arch1_features, kernel_size=2, padding=1)
+        self.act = nn.GELU()
+        self.mlp = nn.Sequential(
+            nn.Linear(config.arch1_features, config.arch1_features),
+            nn.GELU(),
+            nn.Dropout(config.classifier_dropout),
+            nn.Linear(config.arch1_features, config.num_labels),
+        )
+
+    def forward(self, hidden_states, attention_mask, pooled):
+        cls_pair = torch.stack([hidden_states[-1][:, 0], hidden_states[-4][:, 0]], dim=2)  # (B, H, 2)
+        x = self.act(self.conv1(self.dropout(cls_pair)))
+        x = self.act(self.conv2(x))
+        return self.mlp(x.mean(dim=2))
+
+
+class Arch2Head(nn.Module):
+    def __init__(self, config: GasaConfig, hidden: int):
+        super().__init__()
+        self.dropout = nn.Dropout(config.classifier_dropout)
+        k = config.arch2_kernel_size
+        self.mix = nn.Conv1d(3, 1, kernel_size=k, padding=k // 2)
+        self.classifier = nn.Linear(hidden, config.num_labels)
+
+    def forward(self, hidden_states, attention_mask, pooled):
+        last = hidden_states[-1]
+        stacked = torch.stack(
+            [last[:, 0], hidden_states[-4][:, 0], masked_mean_without_cls(last, attention_mask)], dim=1
+        )  # (B, 3, H)
+        mixed = self.mix(self.dropout(stacked)).squeeze(1)  # (B, H)
+        return self.classifier(self.dropout(mixed))
+
+
+class BaselineHead(nn.Module):
+    def __init__(self, config: GasaConfig, hidden: int):
+        super().__init__()
+        self.dropout = nn.Dropout(config.classifier_dropout)
+        self.classifier = nn.Linear(hidden, config.num_labels)
+
+    def forward(self, hidden_states, attention_mask, pooled):
+        features = pooled if pooled is not None else hidden_states[-1][:, 0]
+        return self.classifier(self.dropout(features))
+
+
+HEAD_CLASSES = {"baseline": BaselineHead, "arch1": Arch1Head, "arch2": Arch2Head}
+
+
+class GasaPreTrainedModel(PreTrainedModel):
+    config_class = GasaConfig
+    config: GasaConfig
+    base_model_prefix = "encoder"
+    supports_gradient_checkpointing = True
+
+
+class GasaForSequenceClassification(GasaPreTrainedModel):
+    """Encoder + emotion head. ``AutoModel`` and ``AutoModelForSequenceClassification`` both load it."""
+
+    def __init__(self, config: GasaConfig):
+        super().__init__(config)
+        self.encoder = AutoModel.from_config(config.encoder_config())
+        hidden = self.encoder.config.hidden_size
+        self.head = HEAD_CLASSES[config.head](config, hidden)
+        self.post_init()
+
+    @classmethod
+    def from_encoder(cls, encoder_name_or_path: str, head: str = "arch2", **config_kwargs):
+        """A new classifier whose encoder weights come from a pretrained checkpoint (Hub id or folder)."""
+        encoder = AutoModel.from_pretrained(encoder_name_or_path)
+        config = GasaConfig(head=head, encoder=encoder.config.to_dict(), **config_kwargs)
+        model = cls(config)
+        model.encoder.load_state_dict(encoder.state_dict())
+        return model
+
+    def get_input_embeddings(self):
+        return self.encoder.get_input_embeddings()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        output_attentions: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ):
+        if attention_mask is None:
+            reference = input_ids if input_ids is not None else inputs_embeds[..., 0]
+            attention_mask = torch.ones(reference.shape[:2], dtype=torch.long, device=reference.device)
+        encoder_inputs = {"attention_mask": attention_mask, "output_hidden_states": True}
+        if input_ids is not None:
+            encoder_inputs["input_ids"] = input_ids
+        if inputs_embeds is not None:
+            encoder_inputs["inputs_embeds"] = inputs_embeds
+        if token_type_ids is not None:
+            encoder_inputs["token_type_ids"] = token_type_ids
+        if output_attentions:
+            encoder_inputs["output_attentions"] = True
+        outputs = self.encoder(**encoder_inputs)
+        logits = self.head(outputs.hidden_states, attention_mask, getattr(outputs, "pooler_output", None))
+
+        loss = None
+        if labels is not None:
+            loss = self.loss(logits, labels)
+
+        want_hidden = output_hidden_states if output_hidden_states is not None else self.config.output_hidden_states
+        result = SequenceClassifierOutput(
+            loss=loss,
+            logits=logits,
+            hidden_states=outputs.hidden_states if want_hidden else None,
+            attentions=getattr(outputs, "attentions", None) if output_attentions else None,
+        )
+        if return_dict is False:
+            return result.to_tuple()
+        return result
+
+    def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        if self.config.problem_type == "multi_label_classification":
+            pos_weight = None
+            if self.config.pos_weight is not None:
+                pos_weight = torch.tensor(self.config.pos_weight, dtype=logits.dtype, device=logits.device)
+            return nn.functional.binary_cross_entropy_with_logits(
+                logits, labels.to(logits.dtype), pos_weight=pos_weight
+            )
+        return nn.functional.cross_entropy(logits, labels.long().view(-1))
+
+
+GasaConfig.register_for_auto_class()
+GasaForSequenceClassification.register_for_auto_class("AutoModelForSequenceClassification")

@@ -1,0 +1,256 @@
+"""Emotion prediction for whole songs: cleaning, windowing of long lyrics, batching, combining.
+
+Every emotion model of the product sits behind :class:`EmotionPredictor`:
+
+* :class:`TransformerEmotionPredictor` wraps any ``AutoModelForSequenceClassification`` (the gasa
+  heads loaded with ``trust_remote_code``, or a plain Hub classifier such as
+  ``hun3359/klue-bert-base-sentiment`` or ``SamLowe/roberta-base-go_emotions``).
+* other engines (e.g. the offline Korean dictionary engine) implement ``predict_texts``.
+
+How a song becomes one distribution: the cleaned lyrics are tokenized once; texts longer than
+the encoder's window are cut into overlapping windows (``stride`` tokens shared between
+neighbours); windows of all songs in a call are sorted by length and batched with only as much
+padding as each batch needs; each window gets a softmax (single-label) or sigmoid (multi-label)
+distribution; a song's distribution is the mean of its windows' distributions weighted by each
+window's token count, so a short tail window counts less than a full one.
+
+The emotion arc: :meth:`EmotionPredictor.analyze` also scores each stanza (blocks separated by
+blank lines; lyrics without blank lines are grouped into blocks of ``lines_per_block`` lines),
+giving one distribution per stanza in order.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MAX_LYRICS_CHARS = 30_000  # about ten times a long song; beyond this the input is not lyrics
+
+
+class LyricsError(ValueError):
+    """Lyrics the predictor cannot use; the message says what to do."""
+
+
+class ModelLoadError(RuntimeError):
+    """A model folder or id that cannot be loaded; the message names it and the problem."""
+
+
+# --- cleaning and segmentation ------------------------------------------------------------
+
+_SECTION_TAG = re.compile(r"^\s*[\[(](?:verse|chorus|hook|bridge|intro|outro|pre-chorus|rap|x\d+|\d+x)[^\])]*[\])]\s*$",
+                          re.IGNORECASE)
+# Letters (any script), digits, whitespace and ordinary sentence punctuation survive; emoji,
+# decorative symbols and control characters do not.
+_KEEP = re.compile(r"[^\w\s.,!?'\"~\-:;()…]", re.UNICODE)
+
+
+def clean_lyrics(text: str) -> str:
+    """Normalize lyrics: NFC, drop section tags ([Chorus]) and special symbols, one blank line max."""
+    if not isinstance(text, str):
+        raise LyricsError(f"lyrics must be text, got {type(text).__name__}")
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = []
+    for line in text.split("\n"):
+        if _SECTION_TAG.match(line):
+            continue
+        line = _KEEP.sub(" ", line.replace("_", " "))
+        lines.append(re.sub(r"[ \t\u3000]+", " ", line).strip())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def check_lyrics(text: str, max_chars: int = MAX_LYRICS_CHARS) -> str:
+    """Clean ``text`` and reject what cannot be analyzed, with a message saying why."""
+    if isinstance(text, str) and len(text) > max_chars:
+        raise LyricsError(
+            f"the lyrics are {len(text):,} characters long; the limit is {max_chars:,} "
+            "(about ten long songs). Paste one song at a time."
+        )
+    cleaned = clean_lyrics(text)
+    if not re.search(r"\w", cleaned):
+        raise LyricsError("the lyrics are empty (or only symbols) after cleaning: paste the song's text.")
+    return cleaned
+
+
+def split_stanzas(text: str, lines_per_block: int = 4) -> list[str]:
+    """Stanzas of cleaned lyrics: blocks separated by blank lines, else blocks of a few lines."""
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text) if b.strip()]
+    if len(blocks) == 1:
+        lines = [line for line in blocks[0].split("\n") if line.strip()]
+        blocks = ["\n".join(lines[i:i + lines_per_block]) for i in range(0, len(lines), lines_per_block)]
+    return blocks
+
+
+# --- results --------------------------------------------------------------------------------
+
+@dataclass
+class LyricsAnalysis:
+    """Emotion of one song: the song-level distribution and the per-stanza arc."""
+
+    labels: list[str]
+    probs: np.ndarray
+    segments: list[str] = field(default_factory=list)
+    segment_probs: np.ndarray | None = None
+
+    def top(self, k: int = 10) -> list[tuple[str, float]]:
+        order = np.argsort(-self.probs)[:k]
+        return [(self.labels[i], float(self.probs[i])) for i in order]
+
+
+# --- predictors ------------------------------------------------------------------------------
+
+class EmotionPredictor:
+    """Interface shared by all emotion models: distributions over ``labels`` for texts."""
+
+    labels: list[str]
+    multi_label: bool = False
+    name: str = ""
+
+    def predict_texts(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """One distribution per (already cleaned) text, shape (len(texts), len(labels))."""
+        raise NotImplementedError
+
+    def predict(self, lyrics: list[str], progress: bool = False) -> np.ndarray:
+        """Song-level distributions for raw lyrics (cleaned and checked here)."""
+        return self.predict_texts([check_lyrics(t) for t in lyrics], progress=progress)
+
+    def analyze(self, lyrics: str, lines_per_block: int = 4) -> LyricsAnalysis:
+        """Song distribution plus one distribution per stanza (the emotion arc)."""
+        text = check_lyrics(lyrics)
+        segments = split_stanzas(text, lines_per_block)
+        probs = self.predict_texts([text] + segments)
+        return LyricsAnalysis(labels=list(self.labels), probs=probs[0], segments=segments, segment_probs=probs[1:])
+
+
+class TransformerEmotionPredictor(EmotionPredictor):
+    """Windowed, length-bucketed inference for any sequence-classification model.
+
+    Args:
+        model, tokenizer: a ``*ForSequenceClassification`` model and its tokenizer.
+        max_length: tokens per window (special tokens included); defaults to the tokenizer's
+            limit, at most 512.
+        stride: tokens shared by neighbouring windows.
+        batch_size: windows per forward pass.
+        quantize: ``"int8"`` applies PyTorch dynamic int8 quantization to the linear layers (CPU
+            inference; about 2x faster, probabilities differ by around 1e-2); ``None`` keeps fp32.
+    """
+
+    def __init__(self, model, tokenizer, max_length: int | None = None, stride: int = 64,
+                 batch_size: int = 16, quantize: str | None = None, name: str = ""):
+        import torch
+
+        self.tokenizer = tokenizer
+        limit = getattr(tokenizer, "model_max_length", 512) or 512
+        self.max_length = min(max_length or 512, limit if limit < 100_000 else 512)
+        if stride >= self.max_length // 2:
+            raise ValueError(f"stride ({stride}) must be less than half of max_length ({self.max_length})")
+        self.stride = stride
+        self.batch_size = batch_size
+        model.eval()
+        if quantize == "int8":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        elif quantize is not None:
+            raise ValueError(f"unknown quantize {quantize!r}: use 'int8' or None")
+        self.model = model
+        config = model.config
+        self.labels = [config.id2label[i] for i in range(config.num_labels)]
+        self.multi_label = config.problem_type == "multi_label_classification"
+        self.name = name or getattr(config, "_name_or_path", "") or type(model).__name__
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str, **kwargs) -> "TransformerEmotionPredictor":
+        model, tokenizer = load_model_and_tokenizer(name_or_path)
+        return cls(model, tokenizer, name=kwargs.pop("name", str(name_or_path)), **kwargs)
+
+    def windows(self, texts: list[str]):
+        """Tokenized windows and, for each, the index of the text it came from."""
+        enc = self.tokenizer(
+            texts, truncation=True, max_length=self.max_length, stride=self.stride,
+            return_overflowing_tokens=True, padding=False,
+        )
+        owners = enc.get("overflow_to_sample_mapping")
+        if owners is None:  # slow tokenizers: one window per text
+            owners = list(range(len(texts)))
+        keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
+        rows = [{k: enc[k][i] for k in keys} for i in range(len(enc["input_ids"]))]
+        return rows, list(owners)
+
+    def predict_texts(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        import torch
+        from tqdm.auto import tqdm
+
+        if not texts:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        rows, owners = self.windows(texts)
+        order = np.argsort([-len(r["input_ids"]) for r in rows], kind="stable")  # length bucketing
+        window_probs = np.zeros((len(rows), len(self.labels)), dtype=np.float32)
+        starts = range(0, len(order), self.batch_size)
+        with torch.inference_mode():
+            for start in tqdm(starts, desc="windows", unit="batch", disable=not progress):
+                idx = order[start:start + self.batch_size]
+                batch = self.tokenizer.pad([rows[i] for i in idx], return_tensors="pt")
+                logits = self.model(**batch).logits.float()
+                probs = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
+                window_probs[idx] = probs.numpy()
+        weights = np.array([sum(r["attention_mask"]) for r in rows], dtype=np.float64)
+        owners = np.asarray(owners)
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        for t in range(len(texts)):
+            mine = owners == t
+            out[t] = np.average(window_probs[mine], axis=0, weights=weights[mine])
+        return out
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+def check_model_folder(path: Path) -> dict:
+    """Read a local model folder's config and make sure the custom code it names is there."""
+    config_file = path / "config.json"
+    if not config_file.is_file():
+        raise ModelLoadError(f"{path} has no config.json: it is not a saved model folder.")
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ModelLoadError(f"{config_file} is not valid JSON ({e}).") from None
+    for target in (config.get("auto_map") or {}).values():
+        targets = target if isinstance(target, (list, tuple)) else [target]
+        for ref in targets:
+            if not ref or "--" in ref:  # remote references are resolved by transformers
+                continue
+            module_file = path / (ref.rsplit(".", 1)[0] + ".py")
+            if not module_file.is_file():
+                raise ModelLoadError(
+                    f"{path} names custom code in {module_file.name} (auto_map) but the file is missing. "
+                    "Save the model again with save_pretrained from gasa, or copy hub/configuration_gasa.py "
+                    "and hub/modeling_gasa.py into the folder."
+                )
+    return config
+
+
+def load_model_and_tokenizer(name_or_path: str):
+    """Load a sequence classifier and its tokenizer from a folder or Hub id, with clear errors."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    path = Path(name_or_path)
+    if path.exists():
+        if not path.is_dir():
+            raise ModelLoadError(f"{path} is a file; pass the folder that holds config.json and the weights.")
+        check_model_folder(path)
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(str(name_or_path), trust_remote_code=True)
+        tokenizer = AutoTokenizer.from_pretrained(str(name_or_path))
+    except OSError as e:
+        where = "folder" if path.exists() else "Hub id (offline or unknown?)"
+        raise ModelLoadError(f"could not load the model {name_or_path!r} as a {where}: {e}") from None
+    return model, tokenizer
+
+
+def load_predictor(name_or_path: str, **kwargs) -> EmotionPredictor:
+    """The predictor for a model folder or Hub id."""
+    return TransformerEmotionPredictor.from_pretrained(name_or_path, **kwargs)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs everything gasa needs on a fresh Debian machine (idempotent; run as root or with sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Chromium + ChromeDriver for the crawler and the browser tests (Debian packages).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# torch first and pinned: the CPU wheel; an unpinned torch pulls several GB of CUDA packages.
+python -m pip install -q --disable-pip-version-check torch==2.13.0
+python -m pip install -q --disable-pip-version-check -r requirements.txt
