@@ -244,7 +244,7 @@ def load_model_and_tokenizer(name_or_path: str):
         check_model_folder(path)
     try:
         model = AutoModelForSequenceClassification.from_pretrained(str(name_or_path), trust_remote_code=True)
-        tokenizer = AutoTokenizer.from_pretrained(str(name_or_path))
+        tokenizer = AutoTokenizer.from_pretrained(str(name_or_path), trust_remote_code=True)
     except OSError as e:
         where = "folder" if path.exists() else "Hub id (offline or unknown?)"
         raise ModelLoadError(f"could not load the model {name_or_path!r} as a {where}: {e}") from None
