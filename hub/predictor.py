@@ -251,6 +251,27 @@ def load_model_and_tokenizer(name_or_path: str):
     return model, tokenizer
 
 
+# Built-in engines by name: "module:function" returning an EmotionPredictor (checked first).
+BUILTIN_PREDICTORS = {"gasa-korean-engine": "hub.korean_engine:load_default_engine"}
+ENGINE_CONFIG = "gasa_engine.json"  # a folder saved by a non-transformer engine: {"engine": "module:Class"}
+
+
+def _import(ref: str):
+    import importlib
+
+    module, attr = ref.split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
 def load_predictor(name_or_path: str, **kwargs) -> EmotionPredictor:
-    """The predictor for a model folder or Hub id."""
+    """The predictor for a built-in engine name, an engine or model folder, or a Hub id."""
+    if str(name_or_path) in BUILTIN_PREDICTORS:
+        return _import(BUILTIN_PREDICTORS[str(name_or_path)])(**kwargs)
+    engine_config = Path(name_or_path) / ENGINE_CONFIG
+    if engine_config.is_file():
+        try:
+            ref = json.loads(engine_config.read_text(encoding="utf-8"))["engine"]
+        except (json.JSONDecodeError, KeyError):
+            raise ModelLoadError(f"{engine_config} does not name an engine (expected {{\"engine\": \"module:Class\"}}).") from None
+        return _import(ref).from_pretrained(name_or_path, **kwargs)
     return TransformerEmotionPredictor.from_pretrained(name_or_path, **kwargs)
