@@ -200,8 +200,11 @@ def read_labelled(path, taxonomy: Taxonomy = AIHUB) -> LabelledTexts:
     if suffix in (".zip",):
         return read_aihub_json(path, taxonomy)
     if suffix == ".json":
-        head = path.read_bytes()[:4096].decode("utf-8-sig", errors="replace").lstrip()
-        if head.startswith("["):
+        records = _read_json_records(path)
+        if not isinstance(records, list):
+            raise DataFormatError(f"{path}: expected a JSON list (AI-Hub dialogue records, or rows with text "
+                                  f"and label), got a JSON {type(records).__name__}")
+        if records and isinstance(records[0], dict) and ("profile" in records[0] or "talk" in records[0]):
             return read_aihub_json(path, taxonomy)
     if suffix in (".csv", ".tsv", ".jsonl", ".json"):
         return read_table(path, taxonomy)

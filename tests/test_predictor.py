@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+
+from hub.labels import AIHUB
+from hub.predictor import (LyricsError, ModelLoadError, TransformerEmotionPredictor, check_lyrics, clean_lyrics,
+                           load_predictor, split_stanzas)
+from training.tiny_models import make_classifier
+
+VERSE = "비가 오는 밤이면 너의 목소리가 들려\n창문을 두드리는 빗소리처럼 조용히"
+LONG_LYRICS = "\n\n".join(f"{i}번째 계절이 지나도 나는 그 자리에 서 있어\n{VERSE}" for i in range(40))
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny") / "model"
+    return make_classifier(path, [LONG_LYRICS, VERSE] * 3, AIHUB.labels, head="arch2", vocab_size=300)
+
+
+def test_cleaning_keeps_words_and_drops_symbols():
+    raw = "[Chorus]\n♥ 사랑해 ♥  baby!!\r\n\n\n\n★ 너를 ☆ 기다려 ~"
+    assert clean_lyrics(raw) == "사랑해 baby!!\n\n너를 기다려 ~"
+
+
+def test_empty_and_huge_lyrics_get_clear_messages():
+    with pytest.raises(LyricsError, match="empty"):
+        check_lyrics("  ♥♥ \n\n ★ ")
+    with pytest.raises(LyricsError, match="characters long"):
+        check_lyrics("가" * 100_001)
+
+
+def test_stanzas_from_blank_lines_or_line_blocks():
+    assert split_stanzas("a\nb\n\nc") == ["a\nb", "c"]
+    assert split_stanzas("\n".join("abcdefghij")) == ["a\nb\nc\nd", "e\nf\ng\nh", "i\nj"]
+
+
+def test_long_lyrics_are_windowed_and_combined(tiny_model):
+    predictor = TransformerEmotionPredictor.from_pretrained(str(tiny_model), max_length=64, stride=16)
+    text = check_lyrics(LONG_LYRICS)
+    rows, owners = predictor.windows([text, VERSE])
+    n_windows = owners.count(0)
+    assert n_windows > 5 and owners.count(1) == 1
+    assert all(len(r["input_ids"]) <= 64 for r in rows)
+
+    probs = predictor.predict_texts([text, VERSE])
+    assert probs.shape == (2, 60) and np.allclose(probs.sum(1), 1, atol=1e-5)
+    # The song distribution is the token-weighted mean of its windows' distributions.
+    import torch
+    mine = [r for r, o in zip(rows, owners) if o == 0]
+    with torch.inference_mode():
+        window_probs = [predictor.model(**predictor.tokenizer.pad([r], return_tensors="pt")).logits.softmax(-1)[0].numpy()
+                        for r in mine]
+    weights = [sum(r["attention_mask"]) for r in mine]
+    assert np.allclose(probs[0], np.average(window_probs, axis=0, weights=weights), atol=1e-5)
+
+
+def test_analyze_gives_song_and_stanza_arc(tiny_model):
+    predictor = load_predictor(str(tiny_model))
+    analysis = predictor.analyze(LONG_LYRICS)
+    assert len(analysis.segments) == 40 and analysis.segment_probs.shape == (40, 60)
+    top = analysis.top(10)
+    assert len(top) == 10 and top[0][1] >= top[-1][1] and top[0][0] in AIHUB.labels
+
+
+def test_int8_predictor_stays_close(tiny_model):
+    fp32 = TransformerEmotionPredictor.from_pretrained(str(tiny_model))
+    int8 = TransformerEmotionPredictor.from_pretrained(str(tiny_model), quantize="int8")
+    a, b = fp32.predict([VERSE]), int8.predict([VERSE])
+    assert np.argmax(a) == np.argmax(b) or np.abs(a - b).max() < 0.05
+
+
+def test_model_folder_without_code_files(tiny_model, tmp_path):
+    import shutil
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_model, broken)
+    (broken / "modeling_gasa.py").unlink()
+    with pytest.raises(ModelLoadError, match="modeling_gasa.py.*missing"):
+        load_predictor(str(broken))
+    with pytest.raises(ModelLoadError, match="no config.json"):
+        load_predictor(str(tmp_path))
