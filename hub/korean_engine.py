@@ -131,7 +131,7 @@ def build_lexicon(seeds: dict[str, list[str]] | None = None, top_n: int = 40, mi
     all_seeds = sorted(embedded)
     added = 0
     for cand in tqdm(sorted(candidates), desc="assigning neighbours", disable=not progress):
-        if cand in entries:
+        if any(v in entries for v in key_variants(cand)):  # another spelling of a seed: the seed decides
             continue
         sims = {s: _similarity(kiwi, cand, s) for s in all_seeds}
         best_group = {g: max((sims[s] for s in ks if s in sims and not np.isnan(sims[s])), default=-1.0)
@@ -207,10 +207,8 @@ class KoreanEmotionEngine(EmotionPredictor):
 
     # scoring
     def lookup(self, key: str) -> np.ndarray | None:
-        for variant in key_variants(key):
-            if variant in self._profiles:
-                return self._profiles[variant]
-        return None
+        found = [self._profiles[v] for v in key_variants(key) if v in self._profiles]
+        return max(found, key=lambda p: p.sum()) if found else None  # the strongest spelling (a seed) wins
 
     def evidence(self, sentences) -> np.ndarray:
         e = np.zeros(len(self.labels))
