@@ -1,0 +1,249 @@
+"""Song-vector datasets: one row per song with its emotion distribution (schema, build, save, load).
+
+Schema (one ``train`` split):
+
+==================  ===============================  ==============================================
+column              feature                          meaning
+==================  ===============================  ==============================================
+``song_id``         ``string``                       the catalog's id (Melon song id for crawled songs)
+``title``           ``string``
+``artist``          ``string``
+``year``            ``int32`` (may be null)          release year
+``probs``           ``List(float32, length=L)``      the emotion distribution over the L labels
+``top_label``       ``ClassLabel(names=labels)``     the most likely label; its ``names`` are the
+                                                     label order of ``probs``
+``top_labels``      ``List(string)``                 the three most likely labels, best first
+``model``           ``string``                       model id or folder that made the vector
+``model_revision``  ``string`` (may be null)         its commit / content hash
+``lyrics``          ``string``                       only when built with ``include_lyrics=True``
+==================  ===============================  ==============================================
+
+The label names travel inside the features (``top_label``), so ``datasets.load_dataset`` alone gives
+everything needed to read the vectors. Saved as Parquet under ``data/`` plus a dataset card
+(``README.md`` with a YAML header), which is the layout the Hub expects.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+VECTOR_COLUMN = "probs"
+LABEL_COLUMN = "top_label"
+REQUIRED_COLUMNS = ("song_id", "title", "artist", "year", VECTOR_COLUMN, LABEL_COLUMN, "top_labels",
+                    "model", "model_revision")
+TOP_LABELS = 3
+DATA_FILE = "data/train-00000-of-00001.parquet"
+
+
+class SongDatasetError(ValueError):
+    """A song-vector dataset (or its inputs) that cannot be used; the message says what and where."""
+
+
+def song_features(labels: list[str], include_lyrics: bool = False):
+    """The ``datasets.Features`` of a song-vector dataset over ``labels``."""
+    from datasets import ClassLabel, Features, List, Value
+
+    features = {
+        "song_id": Value("string"),
+        "title": Value("string"),
+        "artist": Value("string"),
+        "year": Value("int32"),
+        VECTOR_COLUMN: List(Value("float32"), length=len(labels)),
+        LABEL_COLUMN: ClassLabel(names=list(labels)),
+        "top_labels": List(Value("string")),
+        "model": Value("string"),
+        "model_revision": Value("string"),
+    }
+    if include_lyrics:
+        features["lyrics"] = Value("string")
+    return Features(features)
+
+
+def _year(value, row: int):
+    if value is None or value == "":
+        return None
+    match = re.search(r"\d{4}", str(value))
+    if not match:
+        raise SongDatasetError(f"song {row}: year {value!r} is not a year (expected e.g. 1994 or '1994.03.10')")
+    return int(match.group())
+
+
+def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str], model_name: str,
+                       model_revision: str | None, include_lyrics: bool = False):
+    """A ``datasets.Dataset`` of songs and their emotion vectors.
+
+    Args:
+        songs: dicts with ``song_id``, ``title``, ``artist``, ``year`` (and ``lyrics`` if included).
+        vectors: shape ``(len(songs), len(labels))``, one distribution per song.
+        labels: the label names, in the order of the vector dimensions.
+        model_name, model_revision: what made the vectors (recorded on every row and in the card).
+        include_lyrics: keep the lyric text (off by default: lyrics are copyrighted).
+    """
+    from datasets import Dataset
+
+    vectors = np.asarray(vectors, dtype=np.float32)
+    labels = list(labels)
+    if vectors.ndim != 2 or vectors.shape != (len(songs), len(labels)):
+        raise SongDatasetError(
+            f"vectors have shape {vectors.shape}, expected ({len(songs)} songs, {len(labels)} labels)")
+    if not np.isfinite(vectors).all():
+        bad = int(np.argwhere(~np.isfinite(vectors))[0, 0])
+        raise SongDatasetError(f"the vector of song {bad} ({songs[bad].get('song_id')!r}) has NaN/inf values")
+    ids = [str(s.get("song_id", "")).strip() for s in songs]
+    if any(not i for i in ids):
+        raise SongDatasetError(f"song {ids.index('')} has no song_id")
+    dupes = [i for i, n in Counter(ids).items() if n > 1]
+    if dupes:
+        raise SongDatasetError(f"duplicate song ids: {', '.join(dupes[:5])}")
+    order = np.argsort(-vectors, axis=1, kind="stable")[:, :TOP_LABELS]
+    columns = {
+        "song_id": ids,
+        "title": [str(s.get("title") or "") for s in songs],
+        "artist": [str(s.get("artist") or "") for s in songs],
+        "year": [_year(s.get("year"), i) for i, s in enumerate(songs)],
+        VECTOR_COLUMN: list(vectors),
+        LABEL_COLUMN: order[:, 0].tolist() if len(songs) else [],
+        "top_labels": [[labels[j] for j in row] for row in order],
+        "model": [str(model_name)] * len(songs),
+        "model_revision": [model_revision] * len(songs),
+    }
+    if include_lyrics:
+        columns["lyrics"] = [str(s.get("lyrics") or "") for s in songs]
+    return Dataset.from_dict(columns, features=song_features(labels, include_lyrics))
+
+
+def song_labels(ds) -> list[str]:
+    """Label names of a song-vector dataset, in vector order."""
+    return list(ds.features[LABEL_COLUMN].names)
+
+
+def song_vectors(ds) -> np.ndarray:
+    """All vectors as one float32 array ``(n_songs, n_labels)``."""
+    if len(ds) == 0:
+        return np.zeros((0, len(song_labels(ds))), dtype=np.float32)
+    return np.asarray(ds.with_format("numpy")[VECTOR_COLUMN], dtype=np.float32)
+
+
+def validate_song_dataset(ds, source: str = "the dataset"):
+    """Check a loaded dataset against the schema; raise :class:`SongDatasetError` naming the problem."""
+    from datasets import ClassLabel, List
+
+    missing = [c for c in REQUIRED_COLUMNS if c not in ds.column_names]
+    if missing:
+        raise SongDatasetError(
+            f"{source} is not a gasa song-vector dataset: missing column(s) {', '.join(missing)} "
+            f"(it has {', '.join(ds.column_names)}). Build it with `python -m training.build_song_vectors`.")
+    label_feature, vector_feature = ds.features[LABEL_COLUMN], ds.features[VECTOR_COLUMN]
+    if not isinstance(label_feature, ClassLabel):
+        raise SongDatasetError(f"{source}: column {LABEL_COLUMN!r} must be a ClassLabel carrying the label names")
+    n_labels = label_feature.num_classes
+    if not isinstance(vector_feature, List) or vector_feature.length not in (n_labels, -1, None):
+        raise SongDatasetError(f"{source}: column {VECTOR_COLUMN!r} must be a list of {n_labels} floats, "
+                               f"found {vector_feature}")
+    for row, vector in enumerate(ds[VECTOR_COLUMN]):
+        if vector is None or len(vector) != n_labels:
+            raise SongDatasetError(f"{source}, row {row}: the vector has {0 if vector is None else len(vector)} "
+                                   f"values, expected {n_labels} (one per label)")
+    ids = ds["song_id"]
+    dupes = [i for i, n in Counter(ids).items() if n > 1]
+    if dupes:
+        raise SongDatasetError(f"{source}: duplicate song ids {', '.join(map(str, dupes[:5]))}")
+    if len(ds) and not np.isfinite(song_vectors(ds)).all():
+        raise SongDatasetError(f"{source}: some vectors hold NaN or inf values")
+    return ds
+
+
+def dataset_card(ds, pretty_name: str = "gasa song emotion vectors", repo_id: str | None = None,
+                 license: str = "other", description: str = ""):
+    """A ``huggingface_hub.DatasetCard`` stating the schema, the model and how to load the data."""
+    from datasets.info import DatasetInfosDict
+    from huggingface_hub import DatasetCard, DatasetCardData
+
+    labels = song_labels(ds)
+    models = sorted(set(ds["model"])) or ["(none)"]
+    revisions = sorted({r for r in ds["model_revision"] if r}) or ["(unknown)"]
+    years = [y for y in ds["year"] if y is not None]
+    data = DatasetCardData(
+        pretty_name=pretty_name, license=license, tags=["emotion", "lyrics", "music-recommendation"],
+        configs=[{"config_name": "default", "data_files": [{"split": "train", "path": "data/*.parquet"}]}],
+    )
+    DatasetInfosDict({"default": ds.info}).to_dataset_card_data(data)
+    where = repo_id or "path/to/this/folder"
+    lyrics_note = ("The `lyrics` column holds the lyric text." if "lyrics" in ds.column_names else
+                   "Lyric text is **not** included (lyrics are copyrighted); only the vectors derived from it.")
+    body = f"""
+# {pretty_name}
+
+Emotion vectors of {len(ds):,} songs{f" released {min(years)}-{max(years)}" if years else ""}: for each song,
+the probability distribution over {len(labels)} emotion labels that an emotion classifier gives its lyrics.
+Songs whose vectors are close by cosine similarity feel alike, whatever their era.
+{description}
+
+- Model: {", ".join(f"`{m}`" for m in models)} (revision {", ".join(f"`{r}`" for r in revisions)})
+- {lyrics_note}
+
+## Load
+
+```python
+from datasets import load_dataset
+ds = load_dataset("{where}", split="train")
+labels = ds.features["top_label"].names          # the label order of `probs`
+vectors = ds.with_format("numpy")["probs"]       # ({len(ds)}, {len(labels)}) float32
+```
+
+With gasa: `hub.recommender.Recommender.from_dataset(hub.song_dataset.load_song_vectors("{where}"))`.
+
+## Schema
+
+| column | type | meaning |
+|---|---|---|
+| song_id | string | catalog id (Melon song id for crawled songs) |
+| title | string | song title |
+| artist | string | artist name(s) |
+| year | int32, nullable | release year |
+| probs | list of {len(labels)} float32 | emotion distribution, in label order |
+| top_label | ClassLabel | most likely label; its `names` list the label order |
+| top_labels | list of string | the {TOP_LABELS} most likely labels, best first |
+| model | string | model that made the vector |
+| model_revision | string, nullable | its commit or content hash |
+{"| lyrics | string | lyric text |" + chr(10) if "lyrics" in ds.column_names else ""}
+## Labels
+
+{", ".join(f"{i}: {name}" for i, name in enumerate(labels))}
+"""
+    return DatasetCard(f"---\n{data.to_yaml()}\n---\n{body}")
+
+
+def save_song_dataset(ds, output_dir, pretty_name: str = "gasa song emotion vectors", repo_id: str | None = None,
+                      license: str = "other", description: str = "") -> Path:
+    """Write ``ds`` as Parquet (``data/``) plus a dataset card; ``load_dataset(output_dir)`` reads it back."""
+    validate_song_dataset(ds)
+    out = Path(output_dir)
+    (out / "data").mkdir(parents=True, exist_ok=True)
+    for old in (out / "data").glob("*.parquet"):  # a rebuild replaces, never mixes, old shards
+        old.unlink()
+    ds.to_parquet(str(out / DATA_FILE))
+    dataset_card(ds, pretty_name, repo_id, license, description).save(out / "README.md")
+    return out
+
+
+def load_song_vectors(path_or_repo, split: str = "train", revision: str | None = None):
+    """Load and validate a song-vector dataset from a folder written by :func:`save_song_dataset` or a Hub repo."""
+    from datasets import load_dataset
+
+    source = str(path_or_repo)
+    path = Path(source)
+    if path.exists() and not path.is_dir():
+        raise SongDatasetError(f"{path} is a file; pass the dataset folder (the one holding README.md and data/).")
+    if not path.exists() and (source.startswith((".", "/", "~")) or source.count("/") != 1):
+        raise SongDatasetError(f"{source!r} is neither an existing folder nor a Hub dataset id like 'org/name'.")
+    try:
+        ds = load_dataset(source, split=split, revision=revision)
+    except Exception as e:  # datasets raises many types; the user needs the source and the reason
+        where = "folder" if path.exists() else "Hub dataset (offline, private or misspelled?)"
+        raise SongDatasetError(f"could not load song vectors from the {where} {source!r}: "
+                               f"{type(e).__name__}: {e}") from None
+    return validate_song_dataset(ds, source)

@@ -1,0 +1,148 @@
+"""Song-vector dataset: build with the real CLI and a locally built model, reload in a fresh process."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hub.labels import AIHUB
+from hub.predictor import load_predictor
+from hub.song_dataset import (SongDatasetError, build_song_dataset, load_song_vectors, save_song_dataset,
+                              song_labels, song_vectors)
+from training.tiny_models import make_classifier
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Original made-up lines (never real lyrics).
+SONGS = [
+    {"song_id": "1001", "title": "Paper Boats", "artist": "Harbor Lights", "year": 1994, "status": "ok",
+     "lyrics": "I folded your letters into paper boats\nand watched them sink below the pier\n\n"
+               "now the harbor lights are out\nand I am still waiting here"},
+    {"song_id": "1002", "title": "Neon Bicycle", "artist": "Moonwalk Club", "year": 2003, "status": "ok",
+     "lyrics": "ride with me on a neon bicycle\nthe whole town is dancing and bright\nwe are lucky tonight"},
+    {"song_id": "1003", "title": "Instrumental Tide", "artist": "Harbor Lights", "year": 1995,
+     "status": "no_lyrics", "lyrics": None},
+    {"song_id": "1004", "title": "가로등 아래", "artist": "새벽세시", "year": 2011, "status": "ok",
+     "lyrics": "가로등 아래 혼자 남은 밤\n네 이름을 작게 불러 봐\n괜히 웃어 보다 눈물이 나"},
+    {"song_id": "1005", "title": "Only Stars", "artist": "Glyphs", "year": 2001, "status": "ok", "lyrics": "★ ♪ ♪"},
+    {"song_id": "1006", "title": "Static Rain", "artist": "The Umbrellas", "year": 1998, "status": "ok",
+     "lyrics": "static rain on the radio\nI cannot hear what you said\nthe storm is in my head " * 40},
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("model") / "tiny-gasa"
+    texts = [s["lyrics"] for s in SONGS if s["lyrics"]]
+    return make_classifier(folder, texts, AIHUB.labels, vocab_size=300, hidden=16, layers=4, heads=2)
+
+
+@pytest.fixture(scope="module")
+def lyrics_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("lyrics") / "lyrics.jsonl"
+    path.write_text("".join(json.dumps(s, ensure_ascii=False) + "\n" for s in SONGS), encoding="utf-8")
+    return path
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "training.build_song_vectors", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_build_and_reload_in_fresh_process(tiny_model, lyrics_file, tmp_path):
+    out = tmp_path / "songs"
+    result = run_cli("--model", tiny_model, "--lyrics", lyrics_file, "--output", out)
+    assert result.returncode == 0, result.stderr
+    assert "wrote 4 songs x 60 labels" in result.stdout
+
+    # plain `datasets.load_dataset` in a new interpreter, as a researcher would
+    probe = ("import json, sys, datasets; ds = datasets.load_dataset(sys.argv[1], split='train'); "
+             "print(json.dumps({'rows': ds.to_list(), 'labels': ds.features['top_label'].names, "
+             "'columns': ds.column_names}))")
+    loaded = subprocess.run([sys.executable, "-c", probe, str(out)], capture_output=True, text=True, timeout=120,
+                            env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+    assert loaded.returncode == 0, loaded.stderr
+    data = json.loads(loaded.stdout.strip().splitlines()[-1])
+    assert data["labels"] == list(AIHUB.labels)
+    assert "lyrics" not in data["columns"]
+    rows = data["rows"]
+    # no_lyrics and symbol-only songs are left out; order kept
+    assert [r["song_id"] for r in rows] == ["1001", "1002", "1004", "1006"]
+    assert [(r["title"], r["artist"], r["year"]) for r in rows][2] == ("가로등 아래", "새벽세시", 2011)
+
+    # the stored vectors are the predictor's (same model, recomputed here)
+    predictor = load_predictor(str(tiny_model))
+    expected = predictor.predict([s["lyrics"] for s in SONGS if s["song_id"] in {"1001", "1002", "1004", "1006"}])
+    stored = np.array([r["probs"] for r in rows], dtype=np.float32)
+    assert stored.shape == (4, 60)
+    np.testing.assert_allclose(stored, expected, atol=1e-6)
+    for r, vec in zip(rows, expected):
+        assert r["top_labels"] == [AIHUB.labels[j] for j in np.argsort(-vec, kind="stable")[:3]]
+        assert r["model"] == str(tiny_model) and r["model_revision"].startswith("sha256:")
+
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert card.startswith("---\n") and "dataset_info:" in card and "length: 60" in card
+    assert "not** included" in card and str(tiny_model) in card and 'load_dataset("' in card
+
+    # the gasa loader gives the same, validated
+    ds = load_song_vectors(out)
+    assert song_labels(ds) == list(AIHUB.labels)
+    np.testing.assert_array_equal(song_vectors(ds), stored)
+
+
+def test_include_lyrics_and_rebuild_replaces(tiny_model, lyrics_file, tmp_path):
+    out = tmp_path / "songs"
+    assert run_cli("--model", tiny_model, "--lyrics", lyrics_file, "--output", out, "--include-lyrics").returncode == 0
+    ds = load_song_vectors(out)
+    assert ds[0]["lyrics"].startswith("I folded your letters") and "lyrics | string" in (out / "README.md").read_text()
+    assert len(list((out / "data").glob("*.parquet"))) == 1
+
+
+def test_bad_lyrics_files_and_models(tiny_model, tmp_path):
+    dupes = tmp_path / "dupes.jsonl"
+    dupes.write_text(json.dumps(SONGS[0]) + "\n" + json.dumps(SONGS[0]) + "\n", encoding="utf-8")
+    result = run_cli("--model", tiny_model, "--lyrics", dupes, "--output", tmp_path / "x")
+    assert result.returncode == 2 and "dupes.jsonl:2: song_id '1001' already appears on line 1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(json.dumps(SONGS[0]) + "\n{oops\n", encoding="utf-8")
+    result = run_cli("--model", tiny_model, "--lyrics", broken, "--output", tmp_path / "x")
+    assert result.returncode == 2 and "broken.jsonl:2: not valid JSON" in result.stderr
+
+    empty = tmp_path / "none.jsonl"
+    empty.write_text(json.dumps(SONGS[2]) + "\n", encoding="utf-8")
+    result = run_cli("--model", tiny_model, "--lyrics", empty, "--output", tmp_path / "x")
+    assert result.returncode == 2 and "none of its 1 records has usable lyrics" in result.stderr
+
+    result = run_cli("--model", tmp_path / "nowhere", "--lyrics", broken.parent / "dupes.jsonl", "--output", tmp_path / "x")
+    assert result.returncode == 2
+
+
+def test_schema_checks(tmp_path):
+    songs = [{"song_id": "a", "title": "A", "artist": "X", "year": "1999.01.02"},
+             {"song_id": "b", "title": "B", "artist": "Y", "year": None}]
+    labels = ["joy", "sadness", "anger"]
+    vectors = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], dtype=np.float32)
+    ds = build_song_dataset(songs, vectors, labels, "m", None)
+    assert ds["year"] == [1999, None] and ds["top_labels"][1] == ["anger", "joy", "sadness"]
+    with pytest.raises(SongDatasetError, match=r"shape \(2, 2\), expected \(2 songs, 3 labels\)"):
+        build_song_dataset(songs, vectors[:, :2], labels, "m", None)
+    with pytest.raises(SongDatasetError, match="duplicate song ids: a"):
+        build_song_dataset([songs[0], songs[0]], vectors, labels, "m", None)
+    with pytest.raises(SongDatasetError, match="NaN"):
+        build_song_dataset(songs, vectors * np.nan, labels, "m", None)
+
+    save_song_dataset(ds, tmp_path / "ok")
+    assert load_song_vectors(tmp_path / "ok")["song_id"] == ["a", "b"]
+    with pytest.raises(SongDatasetError, match="neither an existing folder nor a Hub dataset id"):
+        load_song_vectors(tmp_path / "missing")
+    with pytest.raises(SongDatasetError, match="is a file"):
+        load_song_vectors(tmp_path / "ok" / "README.md")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "rows.jsonl").write_text('{"text": "hello", "label": 1}\n')
+    with pytest.raises(SongDatasetError, match="missing column"):
+        load_song_vectors(other)
