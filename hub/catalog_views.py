@@ -1,0 +1,117 @@
+"""Views of a song catalog: song-by-song similarity heatmap and how evenly songs get recommended.
+
+``recommendation_distribution`` counts, for each song, in how many other songs' top-k it appears.
+A catalog where a few "hub" songs are recommended for everything has low coverage (share of songs
+recommended at least once) and a high Gini coefficient (0 = every song equally often, towards 1 =
+all recommendations go to one song).
+
+    python -m hub.catalog_views DATASET_DIR_OR_REPO --output DIR [--k 10] [--songs ID,ID,...]
+
+writes ``similarity_heatmap.png``, ``recommendation_histogram.png`` and ``recommendation_distribution.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+# Hangul titles need a Korean font; matplotlib falls back along this list.
+FONTS = ["NanumGothic", "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic", "AppleGothic", "DejaVu Sans"]
+
+
+def gini(counts) -> float:
+    """Gini coefficient of non-negative counts (0 = perfectly even)."""
+    x = np.sort(np.asarray(counts, dtype=float))
+    if x.size == 0 or x.sum() == 0:
+        return 0.0
+    ranks = np.arange(1, x.size + 1)
+    return float((2 * (ranks * x).sum()) / (x.size * x.sum()) - (x.size + 1) / x.size)
+
+
+def recommendation_distribution(recommender, k: int = 10, method: str = "cosine", top1_weight: float = 2.0,
+                                progress: bool = False) -> dict:
+    """How often each song appears in the other songs' top-``k``.
+
+    Returns ``dict(counts=np.ndarray (n_songs,), coverage=float, gini=float, k=int, method=str)``.
+    """
+    neighbours = recommender.neighbours(k=k, method=method, top1_weight=top1_weight, progress=progress)
+    counts = np.bincount(neighbours.ravel(), minlength=len(recommender))
+    return dict(counts=counts, coverage=float((counts > 0).mean()), gini=gini(counts),
+                k=int(neighbours.shape[1]), method=method)
+
+
+def plot_recommendation_histogram(dist: dict):
+    """Histogram: number of songs (y) recommended a given number of times (x)."""
+    counts = np.asarray(dist["counts"])
+    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    top = int(counts.max()) if counts.size else 0
+    ax.hist(counts, bins=np.arange(top + 2) - 0.5, color="#4C72B0", edgecolor="white")
+    ax.set_xlabel(f"times recommended (appearances in other songs' top-{dist.get('k', '')})")
+    ax.set_ylabel("songs")
+    ax.set_title(f"How evenly songs get recommended ({dist.get('method', 'cosine')}): "
+                 f"coverage {dist['coverage']:.1%}, Gini {dist['gini']:.3f}")
+    return fig
+
+
+def _song_name(recommender, song_id) -> str:
+    row = recommender.songs.iloc[recommender.row_of(song_id)]
+    year = "" if row["year"] is None or np.isnan(float(row["year"])) else f" ({int(row['year'])})"
+    return f"{row['title']} - {row['artist']}{year}"
+
+
+def plot_similarity_heatmap(recommender, song_ids, method: str = "cosine", top1_weight: float = 2.0,
+                            annotate: bool | None = None):
+    """Song-by-song similarity heatmap for ``song_ids`` (row = query song)."""
+    song_ids = list(song_ids)
+    sims = recommender.similarity_matrix(song_ids, method=method, top1_weight=top1_weight)
+    names = [_song_name(recommender, s) for s in song_ids]
+    size = max(4.0, 0.45 * len(names) + 3)
+    with plt.rc_context({"font.family": FONTS}):
+        fig, ax = plt.subplots(figsize=(size + 1.5, size), layout="constrained")
+        image = ax.imshow(sims, cmap="viridis", vmin=min(0.0, float(sims.min(initial=0))), vmax=1.0)
+        ax.set_xticks(range(len(names)), names, rotation=90, fontsize=8)
+        ax.set_yticks(range(len(names)), names, fontsize=8)
+        if annotate if annotate is not None else len(names) <= 15:
+            for i in range(len(names)):
+                for j in range(len(names)):
+                    ax.text(j, i, f"{sims[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                            color="white" if sims[i, j] < 0.6 else "black")
+        fig.colorbar(image, ax=ax, label=f"{method} similarity")
+        ax.set_title(f"Song-by-song emotion similarity ({method})")
+    return fig
+
+
+def main(argv=None):
+    from hub.recommender import Recommender
+    from hub.song_dataset import load_song_vectors
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dataset", help="song-vector dataset folder or Hub repo id")
+    parser.add_argument("--output", required=True, help="folder for the PNGs and the JSON numbers")
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--method", choices=["cosine", "weighted"], default="cosine")
+    parser.add_argument("--top1-weight", type=float, default=2.0)
+    parser.add_argument("--songs", default="", help="comma-separated song ids for the heatmap (default: first 20)")
+    args = parser.parse_args(argv)
+
+    rec = Recommender.from_dataset(load_song_vectors(args.dataset))
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    dist = recommendation_distribution(rec, args.k, args.method, args.top1_weight, progress=True)
+    plot_recommendation_histogram(dist).savefig(out / "recommendation_histogram.png", dpi=120)
+    ids = [s.strip() for s in args.songs.split(",") if s.strip()] or list(rec.songs["song_id"][:20])
+    plot_similarity_heatmap(rec, ids, args.method, args.top1_weight).savefig(out / "similarity_heatmap.png", dpi=120)
+    numbers = {"k": dist["k"], "method": dist["method"], "coverage": dist["coverage"], "gini": dist["gini"],
+               "counts": dict(zip(rec.songs["song_id"], map(int, dist["counts"])))}
+    (out / "recommendation_distribution.json").write_text(json.dumps(numbers, ensure_ascii=False, indent=1))
+    print(f"coverage {dist['coverage']:.3f}  gini {dist['gini']:.3f}  -> {out}")
+
+
+if __name__ == "__main__":
+    main()

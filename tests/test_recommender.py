@@ -1,0 +1,183 @@
+"""Recommender on hand-made vectors with known neighbours; exact vs Faiss; catalog views."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from hub.catalog_views import (gini, plot_recommendation_histogram, plot_similarity_heatmap,
+                               recommendation_distribution)
+from hub.recommender import (EmptyCatalogError, Recommender, RecommenderError, UnknownSongError,
+                             VectorShapeError)
+
+LABELS = ["joy", "sadness", "anger", "calm"]
+
+
+def cos(a, b):
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+@pytest.fixture
+def catalog():
+    songs = [
+        {"song_id": "s1", "title": "Morning Walk", "artist": "Xeno", "year": 1990},
+        {"song_id": "s2", "title": "Morning Run", "artist": "xeno ", "year": 1991},
+        {"song_id": "s3", "title": "Sunny Again", "artist": "Yara", "year": 2010},
+        {"song_id": "s4", "title": "Storm Front", "artist": "Zed", "year": 2005},
+        {"song_id": "s5", "title": "Quiet Storm", "artist": "Wen", "year": 2012},
+        {"song_id": "s6", "title": "Unknown Year", "artist": "Vee", "year": None},
+    ]
+    vectors = np.array([
+        [0.70, 0.30, 0.00, 0.00],
+        [0.68, 0.32, 0.00, 0.00],
+        [0.60, 0.40, 0.00, 0.00],
+        [0.00, 0.00, 0.50, 0.50],
+        [0.10, 0.10, 0.40, 0.40],
+        [0.50, 0.50, 0.00, 0.00],
+    ], dtype=np.float32)
+    return songs, vectors
+
+
+def test_known_neighbours_and_filters(catalog):
+    songs, vectors = catalog
+    rec = Recommender(vectors, songs, LABELS)
+    assert rec.index_kind == "exact"
+    out = rec.recommend("s1", k=3)
+    assert list(out.columns) == ["song_id", "title", "artist", "year", "similarity", "top_labels"]
+    assert list(out["song_id"]) == ["s2", "s3", "s6"]  # nearest first, never s1 itself
+    assert out["similarity"].iloc[0] == pytest.approx(cos(vectors[0], vectors[1]), abs=1e-6)
+    assert out["similarity"].is_monotonic_decreasing
+    assert out["top_labels"].iloc[0] == ["joy", "sadness", "anger"]
+
+    # same artist (case and spaces ignored) is dropped
+    assert list(rec.recommend("s1", k=2, exclude_same_artist=True)["song_id"]) == ["s3", "s6"]
+    # at least 10 years apart; s6 has no year and cannot qualify
+    gap = rec.recommend("s1", k=5, min_year_gap=10)
+    assert list(gap["song_id"]) == ["s3", "s5", "s4"]
+    assert all(abs(y - 1990) >= 10 for y in gap["year"])
+    # k larger than what the filters leave gives what there is
+    assert len(rec.recommend("s1", k=50)) == 5
+
+
+def test_vector_query(catalog):
+    songs, vectors = catalog
+    rec = Recommender(vectors, pd.DataFrame(songs), LABELS)
+    out = rec.recommend(vector=[0.0, 0.0, 0.45, 0.55], k=2)
+    assert list(out["song_id"]) == ["s4", "s5"]
+    out = rec.recommend(vector=vectors[0], k=1, query_artist="XENO", exclude_same_artist=True)
+    assert list(out["song_id"]) == ["s3"]
+    out = rec.recommend(vector=vectors[0], k=6, query_year=2011, min_year_gap=7)
+    assert set(out["song_id"]) == {"s1", "s2"}
+
+
+def test_weighted_cosine_follows_the_formula():
+    q = np.array([0.5, 0.4, 0.1, 0.0], dtype=np.float32)
+    a = np.array([0.3, 0.6, 0.1, 0.0], dtype=np.float32)
+    b = np.array([0.8, 0.05, 0.05, 0.1], dtype=np.float32)
+    songs = [{"song_id": i, "title": i, "artist": i, "year": 2000} for i in ("q", "a", "b")]
+    rec = Recommender(np.stack([q, a, b]), songs, LABELS)
+    plain = rec.recommend("q", k=2)
+    assert list(plain["song_id"]) == ["a", "b"]
+    weighted = rec.recommend("q", k=2, method="weighted")
+    assert list(weighted["song_id"]) == ["b", "a"]  # b shares q's top emotion (joy), which now counts double
+    w = np.array([2.0, 1, 1, 1])
+    assert weighted["similarity"].tolist() == pytest.approx([cos(q * w, b * w), cos(q * w, a * w)], abs=1e-6)
+    w3 = np.array([3.0, 1, 1, 1])
+    assert rec.recommend("q", k=1, method="weighted", top1_weight=3.0)["similarity"].iloc[0] == \
+        pytest.approx(cos(q * w3, b * w3), abs=1e-6)
+    # weight 1 is plain cosine
+    assert rec.recommend("q", k=2, method="weighted", top1_weight=1.0)["similarity"].tolist() == \
+        pytest.approx(plain["similarity"].tolist(), abs=1e-6)
+
+
+def test_errors(catalog):
+    songs, vectors = catalog
+    rec = Recommender(vectors, songs, LABELS)
+    with pytest.raises(UnknownSongError, match="'nope' is not in the catalog of 6 songs"):
+        rec.recommend("nope")
+    with pytest.raises(VectorShapeError, match="3 values but the catalog's model has 4 labels"):
+        rec.recommend(vector=[0.1, 0.2, 0.7])
+    with pytest.raises(RecommenderError, match="exactly one of song_id"):
+        rec.recommend()
+    with pytest.raises(RecommenderError, match="unknown method"):
+        rec.recommend("s1", method="euclid")
+    with pytest.raises(RecommenderError, match="min_year_gap needs"):
+        rec.recommend("s6", min_year_gap=5)
+    with pytest.raises(VectorShapeError, match=r"expected \(n_songs, 4\)"):
+        Recommender(vectors[:, :3], songs, LABELS)
+    with pytest.raises(VectorShapeError, match="6 vectors but 5 songs"):
+        Recommender(vectors, songs[:5], LABELS)
+    with pytest.raises(RecommenderError, match="duplicate song ids"):
+        Recommender(vectors[:2], [songs[0], songs[0]], LABELS)
+    empty = Recommender(np.zeros((0, 4)), [], LABELS)
+    with pytest.raises(EmptyCatalogError, match="empty"):
+        empty.recommend(vector=[1, 0, 0, 0])
+    with pytest.raises(EmptyCatalogError):
+        empty.recommend("s1")
+    assert issubclass(UnknownSongError, ValueError) and issubclass(EmptyCatalogError, ValueError)
+
+
+def test_search_and_similarity_matrix(catalog):
+    songs, vectors = catalog
+    rec = Recommender(vectors, songs, LABELS)
+    assert list(rec.search("storm")["song_id"]) == ["s4", "s5"]
+    assert list(rec.search("XENO")["song_id"]) == ["s1", "s2"]
+    assert rec.search("   ").empty and rec.search("zzz").empty
+    m = rec.similarity_matrix(["s1", "s4", "s3"])
+    assert m.shape == (3, 3)
+    np.testing.assert_allclose(np.diag(m), 1.0, atol=1e-6)
+    np.testing.assert_allclose(m, m.T, atol=1e-6)
+    assert m[0, 2] == pytest.approx(cos(vectors[0], vectors[2]), abs=1e-6) and m[0, 1] == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(UnknownSongError):
+        rec.similarity_matrix(["s1", "x"])
+
+
+def random_catalog(n, d=60, seed=0):
+    rng = np.random.default_rng(seed)
+    logits = rng.standard_normal((n, d)) * 3  # peaked distributions, like a classifier's softmax
+    vectors = np.exp(logits - logits.max(1, keepdims=True))
+    vectors /= vectors.sum(1, keepdims=True)
+    years = rng.integers(1985, 2025, n)
+    songs = [{"song_id": f"id{i}", "title": f"t{i}", "artist": f"a{i % 50}", "year": int(years[i])} for i in range(n)]
+    return vectors.astype(np.float32), songs
+
+
+def test_exact_and_faiss_agree():
+    vectors, songs = random_catalog(3000)
+    labels = [f"l{i}" for i in range(60)]
+    exact = Recommender(vectors, songs, labels, index="exact")
+    indexed = Recommender(vectors, songs, labels, index="faiss")
+    assert indexed.index_kind == "faiss" and indexed._index.ntotal == 3000
+    for sid in [f"id{i}" for i in range(0, 3000, 60)]:
+        for kw in ({}, {"method": "weighted"}, {"exclude_same_artist": True, "min_year_gap": 15}):
+            a, b = exact.recommend(sid, k=10, **kw), indexed.recommend(sid, k=10, **kw)
+            assert list(a["song_id"]) == list(b["song_id"]), (sid, kw)
+            np.testing.assert_allclose(a["similarity"], b["similarity"], atol=1e-6)
+    query = vectors[7] * 0.5 + vectors[8] * 0.5
+    assert list(exact.recommend(vector=query)["song_id"]) == list(indexed.recommend(vector=query)["song_id"])
+
+
+def test_recommendation_distribution_and_plots(catalog, tmp_path):
+    assert gini([3, 3, 3, 3]) == pytest.approx(0.0)
+    assert gini([0, 0, 0, 4]) == pytest.approx(0.75)
+    assert gini([0, 0]) == 0.0
+    songs, vectors = catalog
+    rec = Recommender(vectors, songs, LABELS)
+    dist = recommendation_distribution(rec, k=1)
+    # top-1: s1->s2, s2->s1, s3->s2 (cos .989 vs .981 for s6), s4->s5, s5->s4, s6->s3
+    assert dist["counts"].tolist() == [1, 2, 1, 1, 1, 0]
+    assert dist["coverage"] == pytest.approx(5 / 6)
+    assert dist["gini"] == pytest.approx(52 / 36 - 7 / 6)  # sorted [0,1,1,1,1,2]: 2*sum(i*x)/(n*sum) - (n+1)/n
+    dist = recommendation_distribution(rec, k=2)
+    assert dist["counts"].sum() == 12 and dist["k"] == 2
+    expected = np.bincount(rec.neighbours(k=2).ravel(), minlength=6)
+    assert dist["counts"].tolist() == expected.tolist()
+    assert dist["gini"] == pytest.approx(gini(expected)) and dist["gini"] > 0
+
+    path = tmp_path / "hist.png"
+    plot_recommendation_histogram(dist).savefig(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    fig = plot_similarity_heatmap(rec, ["s1", "s3", "s4"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "Morning Walk - Xeno (1990)"
+    np.testing.assert_allclose(ax.images[0].get_array(), rec.similarity_matrix(["s1", "s3", "s4"]))
+    fig.savefig(tmp_path / "heat.png")
+    assert (tmp_path / "heat.png").stat().st_size > 1000
