@@ -4,9 +4,9 @@ The dictionary
     ``hub/data/aihub_seeds.json`` lists a few seed words per label (written for gasa).
     :func:`build_lexicon` (run by ``python -m training.build_korean_lexicon``) turns them into
     morpheme keys (``슬프/VA``) and expands them with the pretrained morpheme embeddings of
-    ``Kiwi(model_type="cong")``: each seed's ``most_similar_morphemes`` neighbours (content words,
-    cosine >= ``min_similarity``) are candidates; a candidate joins the label whose seeds it is
-    closest to, and only if that label's group wins over every other group by ``margin`` (the
+    ``Kiwi(model_type="cong")``: each seed's ``most_similar_morphemes`` neighbours (nouns, verbs,
+    adjectives and roots with cosine >= ``min_similarity``) are candidates; a candidate joins the
+    label whose seeds it is closest to, and only if that label's group wins over every other group by ``margin`` (the
     embeddings put antonyms such as 기쁘/슬프 close together, so a neighbour equally close to two
     groups says nothing). Seeds weigh 1, an expansion weighs ``expansion_weight * cosine``. Seeds
     with a poorly trained embedding (far from the other seeds of their group) are not expanded.
@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from hub.korean_text import CONTENT_TAGS, base_tag, get_kiwi, has_korean, preprocess_many, resolve_word
+from hub.korean_text import STOPWORDS, base_tag, get_kiwi, has_korean, preprocess_many, resolve_word
 from hub.labels import AIHUB
 from hub.predictor import EmotionPredictor, LyricsError, ModelLoadError
 
@@ -53,6 +53,7 @@ LABEL_SHARE, GROUP_SHARE = 0.6, 0.4
 INTENSIFIER_FACTOR = 1.5
 NEGATED_JOY_FACTOR = 0.5
 ALPHA = 1.0
+EXPANSION_TAGS = frozenset({"NNG", "VV", "VA", "XR"})
 
 
 # --- building the dictionary ----------------------------------------------------------------
@@ -125,8 +126,10 @@ def build_lexicon(seeds: dict[str, list[str]] | None = None, top_n: int = 40, mi
                     continue
                 for n in neighbours:
                     tag = base_tag(n.tag)
-                    if tag in CONTENT_TAGS and tag != "NNP" and n.score >= min_similarity:
-                        candidates[f"{n.form}/{tag}"] = max(candidates.get(f"{n.form}/{tag}", 0.0), float(n.score))
+                    key = f"{n.form}/{tag}"
+                    # adverbs and names drift (mimetic words, places): nouns, verbs, adjectives, roots only
+                    if tag in EXPANSION_TAGS and key not in STOPWORDS and n.score >= min_similarity:
+                        candidates[key] = max(candidates.get(key, 0.0), float(n.score))
 
     all_seeds = sorted(embedded)
     added = 0
