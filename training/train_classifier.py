@@ -17,8 +17,16 @@ from pathlib import Path
 import numpy as np
 
 from hub.labelled_data import DataFormatError, LabelledTexts, read_labelled
-from hub.labels import AIHUB, taxonomy_similarity
+from hub.labels import TAXONOMIES, taxonomy_similarity
 from hub.metrics import classification_scores
+
+LABEL_SETS = {  # label set -> (language, label-set description, data description)
+    "aihub": ("ko", "AI-Hub 감성대화말뭉치, E10-E69, six groups",
+              "AI-Hub 감성대화말뭉치: the person's sentences (HS01-HS03) of each dialogue, labelled with the "
+              "dialogue's emotion type (E-code)."),
+    "goemotions": ("en", "GoEmotions, 27 emotions + neutral", "GoEmotions rows with a single label."),
+    "breakup": ("ko", "breakup lyrics: 슬픔, 부정, 분노, 무관심", "Lyric lines labelled with four emotions."),
+}
 
 HEAD_DESCRIPTIONS = {
     "baseline": "the encoder's pooled [CLS] output, dropout, then Linear(hidden, labels) "
@@ -38,6 +46,8 @@ def parse_args(argv=None):
     p.add_argument("--train", required=True, help="AI-Hub .json / .zip / .xlsx (or csv/tsv/jsonl with text,label)")
     p.add_argument("--valid", required=True)
     p.add_argument("--output", required=True, help="folder for the final model, tokenizer and card")
+    p.add_argument("--labels", choices=sorted(TAXONOMIES), default="aihub",
+                   help="label set of the data (aihub: 60 E-codes; goemotions: 28, single-label rows)")
     p.add_argument("--epochs", type=float, default=3.0)
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--batch-size", type=int, default=32)
@@ -75,16 +85,17 @@ def train(args) -> dict:
     from hub.modeling_gasa import GasaForSequenceClassification
     from training.cards import markdown_table, push_folder, write_model_card
 
-    train_data = read_labelled(args.train, AIHUB)
-    valid_data = read_labelled(args.valid, AIHUB)
+    taxonomy = TAXONOMIES[args.labels]
+    train_data = read_labelled(args.train, taxonomy)
+    valid_data = read_labelled(args.valid, taxonomy)
     print(f"train: {len(train_data)} rows from {args.train}; valid: {len(valid_data)} rows from {args.valid}")
 
     tokenizer = AutoTokenizer.from_pretrained(args.base_model)
     model = GasaForSequenceClassification.from_encoder(
-        args.base_model, head=args.arch, id2label=AIHUB.id2label, label2id=AIHUB.label2id,
+        args.base_model, head=args.arch, id2label=taxonomy.id2label, label2id=taxonomy.label2id,
         problem_type="single_label_classification",
     )
-    similarity = taxonomy_similarity(AIHUB)
+    similarity = taxonomy_similarity(taxonomy)
 
     def compute_metrics(pred):
         logits, labels = pred
@@ -133,8 +144,9 @@ def write_card(output, args, train_data, valid_data, scores, write_model_card, m
     from huggingface_hub import ModelCardData
 
     name = args.push_to_hub or Path(args.output).name
+    language, label_set, data_description = LABEL_SETS[args.labels]
     card_data = ModelCardData(
-        language="ko", license="apache-2.0", library_name="transformers", pipeline_tag="text-classification",
+        language=language, license="apache-2.0", library_name="transformers", pipeline_tag="text-classification",
         base_model=args.base_model if not Path(args.base_model).exists() else None,
         tags=["emotion", "lyrics", "gasa", "custom_code", args.arch],
         metrics=["accuracy", "f1"], model_name=name,
@@ -148,11 +160,10 @@ def write_card(output, args, train_data, valid_data, scores, write_model_card, m
     )
     write_model_card(
         output, card_data, model_name=name,
-        summary="A Korean emotion classifier over the 60 emotions of AI-Hub 감성대화말뭉치.",
+        summary=f"An emotion classifier over the {len(TAXONOMIES[args.labels])} labels of {label_set}.",
         base_model=args.base_model, head=args.arch, head_description=HEAD_DESCRIPTIONS[args.arch],
-        num_labels=len(AIHUB), label_set="AI-Hub 감성대화말뭉치, E10-E69, six groups", problem_type="single-label",
-        data_description="AI-Hub 감성대화말뭉치: the person's sentences (HS01-HS03) of each dialogue, labelled "
-                         "with the dialogue's emotion type (E-code).",
+        num_labels=len(TAXONOMIES[args.labels]), label_set=label_set, problem_type="single-label",
+        data_description=data_description,
         train_file=Path(args.train).name, train_rows=len(train_data),
         valid_file=Path(args.valid).name, valid_rows=len(valid_data),
         training_description=(
