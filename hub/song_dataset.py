@@ -194,6 +194,9 @@ labels = ds.features["top_label"].names          # the label order of `probs`
 vectors = ds.with_format("numpy")["probs"]       # ({len(ds)}, {len(labels)}) float32
 ```
 
+After rebuilding a local copy in the same folder, pass `download_mode="force_redownload"`: the
+`datasets` cache otherwise returns the previous build.
+
 With gasa: `hub.recommender.Recommender.from_dataset(hub.song_dataset.load_song_vectors("{where}"))`.
 
 ## Schema
@@ -240,8 +243,11 @@ def load_song_vectors(path_or_repo, split: str = "train", revision: str | None =
         raise SongDatasetError(f"{path} is a file; pass the dataset folder (the one holding README.md and data/).")
     if not path.exists() and (source.startswith((".", "/", "~")) or source.count("/") != 1):
         raise SongDatasetError(f"{source!r} is neither an existing folder nor a Hub dataset id like 'org/name'.")
+    # A rebuilt local folder can come back stale from the datasets cache (seen with datasets 5.2 when
+    # the same folder was rewritten), so local folders are always read afresh; they are small.
+    mode = "force_redownload" if path.is_dir() else None
     try:
-        ds = load_dataset(source, split=split, revision=revision)
+        ds = load_dataset(source, split=split, revision=revision, download_mode=mode)
     except Exception as e:  # datasets raises many types; the user needs the source and the reason
         where = "folder" if path.exists() else "Hub dataset (offline, private or misspelled?)"
         raise SongDatasetError(f"could not load song vectors from the {where} {source!r}: "

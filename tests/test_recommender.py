@@ -181,3 +181,20 @@ def test_recommendation_distribution_and_plots(catalog, tmp_path):
     np.testing.assert_allclose(ax.images[0].get_array(), rec.similarity_matrix(["s1", "s3", "s4"]))
     fig.savefig(tmp_path / "heat.png")
     assert (tmp_path / "heat.png").stat().st_size > 1000
+
+
+def test_search_speed_benchmark_runs(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = tmp_path / "speed.json"
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "benchmarks/search_speed.py", "--n", "3000", "--queries", "20",
+                             "--json", str(out)], cwd=root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(out.read_text())
+    assert figures["n"] == 3000 and figures["index_build_s"] > 0
+    assert figures["exact"]["p50_ms"] > 0 and figures["faiss_hnsw"]["p99_ms"] >= figures["faiss_hnsw"]["p50_ms"]
+    assert figures["recall_at_10"] >= 0.95
