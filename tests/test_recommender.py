@@ -198,3 +198,20 @@ def test_search_speed_benchmark_runs(tmp_path):
     assert figures["n"] == 3000 and figures["index_build_s"] > 0
     assert figures["exact"]["p50_ms"] > 0 and figures["faiss_hnsw"]["p99_ms"] >= figures["faiss_hnsw"]["p50_ms"]
     assert figures["recall_at_10"] >= 0.95
+
+
+def test_catalog_views_cli(catalog, tmp_path):
+    import json
+
+    from hub.catalog_views import main
+    from hub.song_dataset import build_song_dataset, save_song_dataset
+
+    songs, vectors = catalog
+    save_song_dataset(build_song_dataset(songs, vectors, LABELS, "hand-made", None), tmp_path / "ds")
+    main([str(tmp_path / "ds"), "--output", str(tmp_path / "views"), "--k", "2", "--songs", "s1,s3,s4"])
+    numbers = json.loads((tmp_path / "views" / "recommendation_distribution.json").read_text())
+    expected = recommendation_distribution(Recommender(vectors, songs, LABELS), k=2)
+    assert numbers["counts"] == dict(zip([s["song_id"] for s in songs], expected["counts"].tolist()))
+    assert numbers["gini"] == pytest.approx(expected["gini"]) and numbers["coverage"] == pytest.approx(expected["coverage"])
+    for png in ("similarity_heatmap.png", "recommendation_histogram.png"):
+        assert (tmp_path / "views" / png).read_bytes()[:4] == b"\x89PNG"
