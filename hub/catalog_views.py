@@ -61,7 +61,10 @@ def plot_recommendation_histogram(dist: dict):
 
 def _song_name(recommender, song_id) -> str:
     row = recommender.songs.iloc[recommender.row_of(song_id)]
-    year = "" if row["year"] is None or np.isnan(float(row["year"])) else f" ({int(row['year'])})"
+    try:
+        year = f" ({int(row['year'])})"
+    except (TypeError, ValueError):  # unknown year: None, NaN or pandas' NA
+        year = ""
     return f"{row['title']} - {row['artist']}{year}"
 
 
@@ -84,6 +87,50 @@ def plot_similarity_heatmap(recommender, song_ids, method: str = "cosine", top1_
                             color="white" if sims[i, j] < 0.6 else "black")
         fig.colorbar(image, ax=ax, label=f"{method} similarity")
         ax.set_title(f"Song-by-song emotion similarity ({method})")
+    return fig
+
+
+def plot_emotion_map(recommender, max_points: int = 5000, annotate: bool | None = None, seed: int = 0):
+    """The catalog's emotion map: the song vectors projected on their first two principal components
+    (PCA), each song coloured by its most likely emotion group (or label, for an unknown label set).
+    Catalogs larger than ``max_points`` are shown as a random sample."""
+    from hub.labels import taxonomy_for_labels
+    from hub.plots import GROUP_COLORS, group_colors, group_label
+
+    vectors = recommender.vectors
+    rows = np.arange(len(vectors))
+    if len(rows) > max_points:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, max_points, replace=False))
+    x = vectors[rows].astype(np.float64)
+    centred = x - x.mean(axis=0)
+    _, sv, vt = np.linalg.svd(centred, full_matrices=False) if len(x) > 1 else (None, np.ones(2), np.eye(2, x.shape[1]))
+    points = centred @ vt[:2].T if vt.shape[0] >= 2 else np.zeros((len(x), 2))
+    explained = (sv[:2] ** 2 / max((sv ** 2).sum(), 1e-12)) if len(x) > 1 else np.zeros(2)
+    taxonomy = taxonomy_for_labels(recommender.labels)
+    top = x.argmax(axis=1)
+    if taxonomy is not None:
+        keys = [taxonomy.groups[j] for j in top]
+        colors = group_colors(taxonomy)
+        names = {g: group_label(taxonomy, g) for g in taxonomy.group_order}
+    else:
+        keys = [recommender.labels[j] for j in top]
+        colors = {k: GROUP_COLORS[i % len(GROUP_COLORS)] for i, k in enumerate(dict.fromkeys(keys))}
+        names = {k: k for k in colors}
+    fig, ax = plt.subplots(figsize=(8, 6), layout="constrained")  # hub.plots set the Hangul font
+    for key in colors:
+        mask = np.array([k == key for k in keys])
+        if mask.any():
+            ax.scatter(points[mask, 0], points[mask, 1], s=28 if len(rows) <= 500 else 6, alpha=0.8,
+                       color=colors[key], label=f"{names[key]} ({int(mask.sum())})")
+    if annotate if annotate is not None else len(rows) <= 40:
+        titles = recommender.songs["title"].to_numpy()[rows]
+        for (px, py), t in zip(points, titles):
+            ax.annotate(str(t), (px, py), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel(f"PC1 ({explained[0]:.0%} of variance)")
+    ax.set_ylabel(f"PC2 ({explained[1]:.0%} of variance)")
+    ax.set_title(f"Emotion map of {len(rows):,} songs" + (f" (sample of {len(vectors):,})" if len(rows) < len(vectors) else "")
+                 + ", coloured by top emotion")
+    ax.legend(fontsize=8, loc="best")
     return fig
 
 

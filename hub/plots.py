@@ -39,3 +39,81 @@ def plot_similarity_matrix(similarity, labels, title: str = "Label similarity S"
     fig.colorbar(image, ax=ax, fraction=0.04)
     fig.tight_layout()
     return fig
+
+
+# --- one song's emotion (the app's analysis tab) ------------------------------------------------
+
+GROUP_COLORS = ("#d62728", "#1f77b4", "#9467bd", "#8c564b", "#ff7f0e", "#2ca02c", "#17becf", "#7f7f7f")
+
+
+def group_colors(taxonomy) -> dict[str, str]:
+    """A fixed colour per group of a taxonomy (same colours in every figure)."""
+    return {g: GROUP_COLORS[i % len(GROUP_COLORS)] for i, g in enumerate(taxonomy.group_order)}
+
+
+def group_label(taxonomy, group: str) -> str:
+    """``슬픔 (sadness)``: the group name with its English name alongside, when known."""
+    en = taxonomy.group_names_en.get(group) if taxonomy is not None else None
+    return f"{group} ({en})" if en and en != group else group
+
+
+def plot_top_emotions(top, taxonomy=None, title: str = "Top emotions"):
+    """Horizontal bars of ``[(label, probability), ...]`` (best first), coloured by group."""
+    labels = [label for label, _ in top][::-1]
+    probs = [p for _, p in top][::-1]
+    colors = group_colors(taxonomy) if taxonomy is not None else {}
+    bar_colors = [colors.get(taxonomy.group_of(label), "#4C72B0") if taxonomy is not None else "#4C72B0"
+                  for label in labels]
+    fig, ax = plt.subplots(figsize=(7, 0.42 * len(labels) + 1.2), layout="constrained")
+    ax.barh(range(len(labels)), probs, color=bar_colors)
+    ax.set_yticks(range(len(labels)), labels)
+    for i, p in enumerate(probs):
+        ax.text(p, i, f" {p:.1%}", va="center", fontsize=9)
+    ax.set_xlim(0, max(probs + [0.01]) * 1.25)
+    ax.set_xlabel("probability")
+    ax.set_title(title)
+    if taxonomy is not None:
+        shown = list(dict.fromkeys(taxonomy.group_of(label) for label in labels[::-1]))
+        handles = [plt.Rectangle((0, 0), 1, 1, color=colors[g]) for g in shown]
+        ax.legend(handles, [group_label(taxonomy, g) for g in shown], loc="lower right", fontsize=8)
+    return fig
+
+
+def plot_group_mix(probs, taxonomy, title: str = "Emotion group mix"):
+    """The distribution summed per group (e.g. the six AI-Hub groups), as bars with percentages."""
+    mix = taxonomy.group_probabilities(probs)
+    colors = group_colors(taxonomy)
+    names = [group_label(taxonomy, g) for g in mix]
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(mix) + 1.2), layout="constrained")
+    ax.barh(range(len(mix))[::-1], list(mix.values()), color=[colors[g] for g in mix])
+    ax.set_yticks(range(len(mix))[::-1], names)
+    for i, p in zip(range(len(mix))[::-1], mix.values()):
+        ax.text(p, i, f" {p:.1%}", va="center", fontsize=9)
+    ax.set_xlim(0, max(max(mix.values()), 0.01) * 1.25)
+    ax.set_xlabel("probability")
+    ax.set_title(title)
+    return fig
+
+
+def plot_emotion_arc(segment_probs, taxonomy=None, labels=None, top_labels: int = 5,
+                     title: str = "Emotion arc (stanza by stanza)"):
+    """How the emotion moves through the song: one line per group (or per top label) over the stanzas."""
+    seg = np.atleast_2d(np.asarray(segment_probs, dtype=float))
+    x = np.arange(1, len(seg) + 1)
+    fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained")
+    if taxonomy is not None:
+        colors = group_colors(taxonomy)
+        series = {g: [taxonomy.group_probabilities(row)[g] for row in seg] for g in taxonomy.group_order}
+        for g, ys in series.items():
+            ax.plot(x, ys, marker="o", color=colors[g], label=group_label(taxonomy, g))
+    else:
+        names = list(labels) if labels is not None else [str(i) for i in range(seg.shape[1])]
+        for j in np.argsort(-seg.mean(axis=0))[:top_labels]:
+            ax.plot(x, seg[:, j], marker="o", label=names[j])
+    ax.set_xticks(x, [str(i) for i in x])
+    ax.set_xlabel("stanza")
+    ax.set_ylabel("probability")
+    ax.set_ylim(0, 1)
+    ax.set_title(title)
+    ax.legend(fontsize=8, ncol=2, loc="upper right")
+    return fig
