@@ -99,6 +99,8 @@ def main(argv=None) -> int:
     p.add_argument("--output-dir", default="runs/compare")
     p.add_argument("--parallel", action="store_true",
                    help="run the modes at the same time (faster overall; times per epoch then share the CPU)")
+    p.add_argument("--resume", action="store_true",
+                   help="keep modes that already finished in --output-dir (their results.json) and run the rest")
     p.add_argument("--probe", action="store_true", help="add the frozen mean-pooled logistic-regression reference")
     p.add_argument("--push-to-hub", metavar="REPO")
     p.add_argument("--push-mode", default="qlora", choices=MODES)
@@ -106,7 +108,10 @@ def main(argv=None) -> int:
 
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    jobs = [mode_command(m, args, extra, out / m) for m in args.modes]
+    done = [m for m in args.modes if args.resume and (out / m / RESULTS_FILE).is_file()]
+    for m in done:
+        print(f"kept {m}: {out / m / RESULTS_FILE}", flush=True)
+    jobs = [mode_command(m, args, extra, out / m) for m in args.modes if m not in done]
     logs = {}
     procs = []
     for job in jobs:

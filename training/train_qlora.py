@@ -44,6 +44,9 @@ THRESHOLDS_FILE = "thresholds.json"
 RESULTS_FILE = "results.json"
 # Head parts of *ForSequenceClassification models: never quantized, always trained whole.
 HEAD_MODULES = ("classifier", "score", "pooler")
+# transformers matches skip patterns from the start of a module name or as a suffix, so BERT's
+# "bert.pooler.dense" needs the regex form as well
+QUANT_SKIP = [*HEAD_MODULES, *(rf".*\.{h}" for h in HEAD_MODULES)]
 # LoRA targets by architecture (attention projections); other architectures use PEFT's defaults.
 LORA_TARGETS = {
     "bert": ["query", "key", "value"],
@@ -156,7 +159,7 @@ def load_base(base_model: str, mode: str):
     kwargs = {"config": config, "dtype": torch.float32}
     if mode == "qlora":
         check_quantizable(config)
-        skip = list(HEAD_MODULES)
+        skip = QUANT_SKIP
         kwargs["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.float32,
             bnb_4bit_use_double_quant=False, llm_int8_skip_modules=skip,
@@ -167,6 +170,11 @@ def load_base(base_model: str, mode: str):
         model = AutoModelForSequenceClassification.from_pretrained(base_model, **kwargs)
     finally:
         hf_logging.set_verbosity(verbosity)
+    quantized_heads = [n for n, p in model.named_parameters()
+                       if p.dtype == torch.uint8 and any(f".{h}." in f".{n}" for h in HEAD_MODULES)]
+    if quantized_heads:
+        raise TrainingError(f"head weights were quantized ({', '.join(quantized_heads)}); they must stay in full "
+                            "precision. Report this with the base model's name.")
     return model, tokenizer
 
 
