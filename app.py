@@ -152,9 +152,13 @@ class Models:
                 if predictor.labels == list(AIHUB.labels) and not hasattr(predictor, "model"):
                     predictor.predict_texts(["처음 불러올 때 형태소 분석기를 준비합니다"])  # warm Kiwi up now
             except Exception as e:  # noqa: BLE001 - any load failure becomes a message; other tabs keep working
+                from hub.predictor import ModelLoadError
+
                 message = str(e).splitlines()[0] if str(e) else type(e).__name__
+                if not isinstance(e, ModelLoadError):
+                    message = f"could not load the model {name!r} ({type(e).__name__}: {message})"
                 self._failed[role] = (
-                    f"the model {name!r} could not be loaded ({type(e).__name__}: {message}). "
+                    f"{message.rstrip('.')}. "
                     f"Check the id or folder, the network (HF_HUB_OFFLINE=1 allows only cached models), "
                     f"or set {self.flag_of(role)} to another model; '{DEFAULT_KOREAN_MODEL}' works offline.")
                 raise AppError(self._failed[role]) from None
@@ -424,6 +428,9 @@ class App:
                                    "JSON/ZIP/XLSX), or choose the built-in demo set.")
                 path = Path(upload if isinstance(upload, str) else upload.name)
             else:
+                if taxonomy is not AIHUB:
+                    raise AppError("the built-in demo set is labelled with the 60 AI-Hub labels: choose "
+                                   "'AI-Hub 60 labels', or upload a file labelled with the other label set.")
                 path = DEMO_LABELLED
             predictors = {self.models.names[r]: self.models.get(r, progress) for r in roles}
             if similarity == "embedding" and not any(hasattr(p, "tokenizer") for p in predictors.values()):
@@ -433,10 +440,10 @@ class App:
             progress(0.3, desc="scoring the labelled set")
             rows, s = evaluate(list(predictors), path, similarity=similarity, taxonomy=taxonomy, predictors=predictors)
         except (AppError, DataFormatError, LabelMismatchError, LyricsError, ValueError) as e:
-            message = str(e)
-            if source == "upload" and upload:  # show the user's file name, not Gradio's temp path
-                message = message.replace(str(Path(upload if isinstance(upload, str) else upload.name)),
-                                          Path(upload if isinstance(upload, str) else upload.name).name)
+            message = str(e).replace(str(DEMO_LABELLED), "the built-in demo set")
+            if source == "upload" and upload:  # show the user's file name, not the server's temp path
+                uploaded = Path(upload if isinstance(upload, str) else upload.name)
+                message = message.replace(str(uploaded), uploaded.name)
             return problem(message), EMPTY_TABLE, None
         table = pd.DataFrame([{
             "모델 / Model": r["model"], "rows": r["rows"], "accuracy": round(r["accuracy"], 4),

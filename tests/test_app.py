@@ -1,0 +1,289 @@
+"""The app's handlers in process: configuration, analysis, similar songs, evaluation, catalog, bad input,
+an unreachable model, the Space requirements and the staged Space (run from its own folder)."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import app
+from hub.labels import AIHUB, GOEMOTIONS
+from training.tiny_models import make_classifier
+
+ROOT = Path(__file__).resolve().parent.parent
+SAD = "비가 내리는 밤 혼자 남아 눈물이 흘러\n슬픈 노래만 들려\n\n다시 아침이 오면\n행복하게 웃을 수 있을까"
+ENGLISH = "I walk alone tonight\nthe rain keeps falling down\n\nbut tomorrow I will smile again"
+
+
+def table(df) -> pd.DataFrame:
+    assert isinstance(df, pd.DataFrame)
+    return df
+
+
+@pytest.fixture(scope="module")
+def demo_app():
+    return app.App(app.parse_config([], environ={}))
+
+
+@pytest.fixture(scope="module")
+def english_model(tmp_path_factory):
+    texts = [ENGLISH, "so happy and grateful today", "angry and annoyed", "what a surprise", "I am scared"]
+    return make_classifier(tmp_path_factory.mktemp("en") / "tiny-goemotions", texts, GOEMOTIONS.labels,
+                           head="baseline", multi_label=True, vocab_size=200, hidden=16, layers=2, heads=2)
+
+
+@pytest.fixture(scope="module")
+def korean_transformer(tmp_path_factory):
+    texts = [line for line in (ROOT / "hub/data/demo/labelled_demo.csv").read_text(encoding="utf-8").splitlines()]
+    return make_classifier(tmp_path_factory.mktemp("ko") / "tiny-aihub", texts, AIHUB.labels, head="arch2",
+                           vocab_size=300, hidden=16, layers=4, heads=2)
+
+
+def test_config_flags_win_over_env_and_defaults_are_offline():
+    default = app.parse_config([], environ={})
+    assert default.korean_model == "gasa-korean-engine" and default.english_model is None
+    assert default.demo_catalog and default.eval_models == []
+    env = {"GASA_KOREAN_MODEL": "org/ko", "GASA_ENGLISH_MODEL": "org/en", "GASA_SONGS": "org/songs",
+           "GASA_EVAL_MODELS": "a/b, c/d", "GASA_PORT": "8123", "GASA_HOST": "0.0.0.0"}
+    from_env = app.parse_config([], environ=env)
+    assert (from_env.korean_model, from_env.english_model, from_env.songs) == ("org/ko", "org/en", "org/songs")
+    assert from_env.eval_models == ["a/b", "c/d"] and from_env.port == 8123 and from_env.host == "0.0.0.0"
+    assert not from_env.demo_catalog
+    flags = app.parse_config(["--korean-model", "x/y", "--port", "9000", "--eval-model", "e/1"], environ=env)
+    assert flags.korean_model == "x/y" and flags.port == 9000 and flags.eval_models == ["e/1"]
+
+
+def test_analysis_gives_top10_groups_and_arc(demo_app):
+    status, top, bars, mix, arc = demo_app.analyze(SAD, "auto")
+    assert status.startswith("✅") and "gasa-korean-engine" in status
+    top = table(top)
+    assert len(top) == 10 and set(top["감정 / Emotion"]) <= set(AIHUB.labels)
+    probs = top["확률 / Probability"].to_numpy()
+    assert np.all(np.diff(probs) <= 0) and probs[0] > 1 / 60
+    assert AIHUB.group_of(top["감정 / Emotion"][0]) == "슬픔"  # 눈물, 슬프다 dominate these lines
+    assert top["그룹 / Group"][0] == "슬픔 (sadness)"
+    assert len(arc.axes[0].lines) == 6 and len(arc.axes[0].lines[0].get_xdata()) == 2  # 6 groups x 2 stanzas
+    assert len(bars.axes[0].patches) == 10 and len(mix.axes[0].patches) == 6
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", "empty"),
+    ("   \n\n  ", "empty"),
+    ("가" * 100_000, "100,000 characters"),
+    (ENGLISH, "--english-model"),
+], ids=["empty", "blank", "100KB", "english-without-model"])
+def test_bad_lyrics_get_a_message(demo_app, text, expected):
+    status, top, bars, mix, arc = demo_app.analyze(text, "auto")
+    assert status.startswith("⚠️") and expected in status
+    assert top.empty and bars is None and arc is None
+
+
+def test_english_lyrics_go_to_the_english_model(english_model):
+    a = app.App(app.parse_config(["--english-model", str(english_model)], environ={}))
+    status, top, *_ = a.analyze(ENGLISH, "auto")
+    assert status.startswith("✅") and "English" in status, status
+    assert set(table(top)["감정 / Emotion"]) <= set(GOEMOTIONS.labels)
+    status, top, *_ = a.analyze(SAD, "auto")  # Korean still goes to the Korean engine
+    assert "gasa-korean-engine" in status and set(top["감정 / Emotion"]) <= set(AIHUB.labels)
+    assert app.mostly_latin(ENGLISH) and not app.mostly_latin(SAD + "\nyeah yeah")
+
+
+def test_unreachable_model_is_reported_and_other_tabs_keep_working(tmp_path):
+    a = app.App(app.parse_config(["--korean-model", "nobody/not-a-model", "--english-model", str(tmp_path / "nope")],
+                                 environ={}))
+    status, *_ = a.analyze(SAD, "korean")
+    assert status.startswith("⚠️") and "nobody/not-a-model" in status and "--korean-model" in status
+    status, *_ = a.analyze(ENGLISH, "auto")
+    assert status.startswith("⚠️") and "--english-model" in status
+    status, results, heatmap = a.similar("song", "demo-002", "", None, "cosine", 2, False, 0)
+    assert status.startswith("✅") and len(results) == 10 and heatmap is not None
+    status, hist, emotion_map = a.catalog_views(10, "cosine")
+    assert status.startswith("✅") and hist is not None and emotion_map is not None
+    status, *_ = a.evaluate(["korean"], "demo", None, "aihub", "taxonomy")
+    assert status.startswith("⚠️") and "nobody/not-a-model" in status
+
+
+def test_similar_songs_respect_filters(demo_app):
+    rec = demo_app.catalog.get().recommender
+    songs = rec.songs.set_index("title")
+    status, results, heatmap = demo_app.similar("song", "demo-002", "", None, "weighted", 2, True, 10)
+    assert status.startswith("✅") and "빈 의자" in status
+    results = table(results)
+    assert 0 < len(results) <= 10 and "빈 의자" not in set(results["제목 / Title"])
+    assert "새벽정류장" not in set(results["가수 / Artist"])  # other artists only
+    assert all(abs(int(y) - 1993) >= 10 for y in results["연도 / Year"])
+    assert list(results["유사도 / Similarity"]) == sorted(results["유사도 / Similarity"], reverse=True)
+    assert heatmap.axes[0].images[0].get_array().shape == (len(results) + 1,) * 2
+    # the best match is the expected one: the other sad farewell song
+    assert results["제목 / Title"][0] == "이별 후에" and songs.loc["이별 후에", "year"] == 2012
+
+    tears = "혼자 남은 밤 눈물이 흘러\n슬픈 노래만 들려"
+    status, results, _ = demo_app.similar("lyrics", None, tears, 2000, "cosine", 2, False, 5)
+    assert status.startswith("✅") and len(results) == 10
+    assert AIHUB.group_of(results["주요 감정 / Top emotions"][0].split(", ")[0]) == "슬픔"
+    status, *_ = demo_app.similar("lyrics", None, SAD, None, "cosine", 2, False, 5)
+    assert status.startswith("⚠️") and "year" in status
+    status, *_ = demo_app.similar("song", None, "", None, "cosine", 2, False, 0)
+    assert status.startswith("⚠️") and "pick a song" in status
+    status, *_ = demo_app.similar("song", "no-such-id", "", None, "cosine", 2, False, 0)
+    assert status.startswith("⚠️") and "no-such-id" in status
+    status, *_ = demo_app.similar("song", "demo-002", "", None, "cosine", 2, False, 30)
+    assert status.startswith("⚠️") and "filters" in status  # the demo spans 1991-2014
+
+
+def test_search_and_catalog_lyrics(demo_app):
+    update, status = demo_app.search("새벽")
+    assert status.startswith("✅ 4 song(s)") and [v for _, v in update["choices"]] == \
+        ["demo-001", "demo-002", "demo-023", "demo-030"]
+    update, status = demo_app.search("zzz")
+    assert status.startswith("⚠️") and update["choices"] == []
+    lyrics, status = demo_app.catalog_song_lyrics("demo-005")
+    assert "화가 나" in lyrics and "demo data" in status
+    _, status = demo_app.catalog_song_lyrics("bogus")
+    assert status.startswith("⚠️") and "bogus" in status
+
+
+def test_evaluation_on_demo_set_and_two_models(korean_transformer):
+    a = app.App(app.parse_config(["--eval-model", str(korean_transformer)], environ={}))
+    status, results, heatmap = a.evaluate(["korean", "eval:0"], "demo", None, "aihub", "taxonomy")
+    assert status.startswith("✅") and "48 rows" in status
+    results = table(results).set_index("모델 / Model")
+    engine = results.loc["gasa-korean-engine"]
+    assert 0.5 < engine["accuracy"] <= 1 and 0 < engine["L (S=taxonomy)"] < 1
+    tiny = results.loc[str(korean_transformer)]
+    assert tiny["accuracy"] < engine["accuracy"]  # a random tiny model is no match for the dictionary
+    assert heatmap.axes[0].images[0].get_array().shape == (60, 60)
+    status, results, _ = a.evaluate(["korean", "eval:0"], "demo", None, "aihub", "embedding")
+    assert status.startswith("✅") and "L (S=embedding)" in results.columns
+    status, *_ = a.evaluate(["korean"], "demo", None, "aihub", "embedding")
+    assert status.startswith("⚠️") and "transformer" in status
+    status, *_ = a.evaluate([], "demo", None, "aihub", "identity")
+    assert status.startswith("⚠️") and "tick at least one model" in status
+    status, *_ = a.evaluate(["korean"], "demo", None, "goemotions", "identity")
+    assert status.startswith("⚠️") and "AI-Hub" in status
+
+
+def test_model_and_data_label_sets_must_match(demo_app, tmp_path):
+    english = tmp_path / "english.csv"
+    english.write_text("text,label\nthank you so much,gratitude\nthis is scary,fear\n", encoding="utf-8")
+    status, results, _ = demo_app.evaluate(["korean"], "upload", str(english), "goemotions", "identity")
+    assert status.startswith("⚠️") and "60 labels" in status and "28" in status and results.empty
+
+
+def test_uploaded_evaluation_files(demo_app, tmp_path):
+    good = tmp_path / "mine.jsonl"
+    good.write_text("\n".join(json.dumps({"text": t, "label": l}, ensure_ascii=False) for t, l in
+                              [("너무 슬퍼서 눈물이 나", "슬픔"), ("정말 신나고 즐거워", "E68")]), encoding="utf-8")
+    status, results, _ = demo_app.evaluate(["korean"], "upload", str(good), "aihub", "identity")
+    assert status.startswith("✅") and "mine.jsonl" in status and results["rows"][0] == 2
+
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("text,label\n슬퍼,슬픔\n화나,행복함\n", encoding="utf-8")
+    missing = tmp_path / "missing.tsv"
+    missing.write_text("sentence\tfeeling\n슬퍼\t슬픔\n", encoding="utf-8")
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(bytes(range(256)) * 8)
+    cases = [(unknown, ["unknown.csv", "row 2", "행복함"]), (missing, ["missing.tsv", "label column", "feeling"]),
+             (binary, ["binary.csv", "binary"])]
+    for path, expected in cases:
+        status, results, heatmap = demo_app.evaluate(["korean"], "upload", str(path), "aihub", "taxonomy")
+        assert status.startswith("⚠️") and results.empty and heatmap is None
+        for text in expected:
+            assert text in status, (text, status)
+        assert str(tmp_path) not in status  # the user's file name, not the server's path
+    status, *_ = demo_app.evaluate(["korean"], "upload", None, "aihub", "taxonomy")
+    assert status.startswith("⚠️") and "upload a labelled file" in status
+
+
+def test_catalog_views_and_summary(demo_app):
+    summary = demo_app.catalog_summary()
+    assert "32 songs" in summary and "1991–2014" in summary and "Demo data" in summary
+    status, hist, emotion_map = demo_app.catalog_views(10, "cosine")
+    coverage = float(re.search(r"coverage \*\*([\d.]+)%", status).group(1))
+    assert 0 < coverage <= 100 and "Gini" in status
+    assert sum(p.get_height() for p in hist.axes[0].patches) == 32  # every song counted once
+    points = sum(len(c.get_offsets()) for c in emotion_map.axes[0].collections)
+    assert points == 32
+
+
+def test_bad_catalog_is_reported_and_analysis_keeps_working(tmp_path):
+    a = app.App(app.parse_config(["--songs", str(tmp_path / "no-such-catalog")], environ={}))
+    assert "could not be loaded" in a.catalog_summary()
+    status, *_ = a.similar("song", "demo-002", "", None, "cosine", 2, False, 0)
+    assert status.startswith("⚠️") and "--songs" in status
+    assert a.analyze(SAD, "auto")[0].startswith("✅")
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line and not line.startswith("-"):
+            name, _, ver = line.partition("==")
+            pins[name.strip().lower().replace("_", "-")] = ver.strip()
+    return pins
+
+
+def test_space_requirements_are_pinned_like_the_project_and_installed():
+    space = _pins(ROOT / "space_requirements.txt")
+    project = _pins(ROOT / "requirements.txt")
+    assert all(space.values()), "every Space requirement is pinned with =="
+    for name, ver in space.items():
+        if project.get(name):
+            assert project[name] == ver, f"{name}: {ver} in the Space, {project[name]} in requirements.txt"
+        assert version(name).split("+")[0] == ver, f"{name} {ver} is pinned but {version(name)} is installed"
+    for needed in ("gradio", "torch", "transformers", "datasets", "kiwipiepy", "kiwipiepy-model", "matplotlib",
+                   "scikit-learn", "pandas", "huggingface-hub", "peft"):
+        assert needed in space
+    assert space["gradio"] == _front_matter()["sdk_version"]
+
+
+def _front_matter() -> dict:
+    from huggingface_hub import RepoCard
+
+    return RepoCard.load(ROOT / "README.md", repo_type="space").data.to_dict()
+
+
+def test_readme_front_matter_makes_the_repo_a_gradio_space():
+    data = _front_matter()
+    assert data["sdk"] == "gradio" and data["app_file"] == "app.py"
+    assert "models" in data and "datasets" in data
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "bash scripts/setup.sh && python app.py" in readme and "## The app" in readme
+
+
+def test_staged_space_runs_from_its_own_folder(tmp_path):
+    from huggingface_hub import RepoCard
+
+    out = tmp_path / "space"
+    done = subprocess.run([sys.executable, "-m", "training.push_space", "--repo", "org/gasa", "--dry-run",
+                           "--output", str(out), "--english-model", "SamLowe/roberta-base-go_emotions",
+                           "--songs", "org/songs"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert (out / "requirements.txt").read_text() == (ROOT / "space_requirements.txt").read_text()
+    assert "fonts-nanum" in (out / "packages.txt").read_text()
+    card = RepoCard.load(out / "README.md", repo_type="space").data
+    assert card.sdk == "gradio" and card.models == ["SamLowe/roberta-base-go_emotions"] and card.datasets == ["org/songs"]
+    assert not list(out.rglob("__pycache__")) and not (out / "tests").exists()
+    # the staged folder alone (no repo on the path) builds the app and answers an analysis
+    probe = ("import app; a = app.App(app.parse_config([], environ={})); app.build_app(a.config); "
+             f"print(a.analyze({SAD!r}, 'auto')[0]); print(a.evaluate(['korean'], 'demo', None, 'aihub', 'identity')[0])")
+    ran = subprocess.run([sys.executable, "-c", probe], cwd=out, capture_output=True, text=True, timeout=120,
+                         env={"HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PATH": "/usr/bin:/bin",
+                              "HOME": str(Path.home())})
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    lines = ran.stdout.strip().splitlines()
+    assert lines[-2].startswith("✅") and lines[-1].startswith("✅ 1 model(s) on 48 rows")
+
+
+def test_push_space_refuses_local_paths(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "training.push_space", "--repo", "org/gasa", "--dry-run",
+                           "--korean-model", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "local path" in done.stderr
