@@ -69,10 +69,10 @@ def make_tiny_roberta(folder, hidden: int = 64, layers: int = 2, seed: int = 0) 
     tok.post_processor = processors.RobertaProcessing(("</s>", tok.token_to_id("</s>")), ("<s>", tok.token_to_id("<s>")))
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=tok, bos_token="<s>", eos_token="</s>", sep_token="</s>", cls_token="<s>",
-        unk_token="<unk>", pad_token="<pad>", mask_token="<mask>", model_max_length=128)
+        unk_token="<unk>", pad_token="<pad>", mask_token="<mask>", model_max_length=256)
     torch.manual_seed(seed)
     config = RobertaConfig(vocab_size=tok.get_vocab_size(), hidden_size=hidden, num_hidden_layers=layers,
-                           num_attention_heads=2, intermediate_size=2 * hidden, max_position_embeddings=130,
+                           num_attention_heads=2, intermediate_size=2 * hidden, max_position_embeddings=258,
                            pad_token_id=tok.token_to_id("<pad>"), bos_token_id=0, eos_token_id=2)
     RobertaModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
