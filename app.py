@@ -234,14 +234,17 @@ def _fig(fig):
     return fig
 
 
+OK_MARK, PROBLEM_MARK = "✓", "⚠"  # plain symbols: common text fonts have them, unlike emoji
+
+
 def ok(text: str) -> str:
-    return f"✅ {text}"
+    return f"{OK_MARK} {text}"
 
 
 def problem(text: str) -> str:
     """A message for the status box (and a toast)."""
     gr.Warning(text)
-    return f"⚠️ **{text}**"
+    return f"{PROBLEM_MARK} **{text}**"
 
 
 def _label_with_group(taxonomy, label: str) -> str:
@@ -458,7 +461,7 @@ class App:
         try:
             c = self.catalog.get()
         except AppError as e:
-            return f"⚠️ **{e}**"
+            return f"{PROBLEM_MARK} **{e}**"
         years = c.recommender.songs["year"].dropna()
         span = f", {int(years.min())}–{int(years.max())}" if len(years) else ""
         demo = ("\n\n**데모 데이터 / Demo data**: fictional songs and lyrics written for gasa, not real songs."

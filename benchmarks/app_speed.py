@@ -79,7 +79,7 @@ def main(argv=None) -> int:
     try:
         client = Client(f"http://127.0.0.1:{proc.args[proc.args.index('--port') + 1]}/", verbose=False)
         cold, status = timed_analysis(client, LYRICS[0])
-        if not status.startswith("✅"):
+        if not status.startswith("✓"):
             raise RuntimeError(f"the analysis failed: {status}")
         warm = [timed_analysis(client, LYRICS[1 + i % (len(LYRICS) - 1)])[0] for i in range(args.repeats)]
     finally:

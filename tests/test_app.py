@@ -62,7 +62,7 @@ def test_config_flags_win_over_env_and_defaults_are_offline():
 
 def test_analysis_gives_top10_groups_and_arc(demo_app):
     status, top, bars, mix, arc = demo_app.analyze(SAD, "auto")
-    assert status.startswith("✅") and "gasa-korean-engine" in status
+    assert status.startswith(app.OK_MARK) and "gasa-korean-engine" in status
     top = table(top)
     assert len(top) == 10 and set(top["감정 / Emotion"]) <= set(AIHUB.labels)
     probs = top["확률 / Probability"].to_numpy()
@@ -81,14 +81,14 @@ def test_analysis_gives_top10_groups_and_arc(demo_app):
 ], ids=["empty", "blank", "100KB", "english-without-model"])
 def test_bad_lyrics_get_a_message(demo_app, text, expected):
     status, top, bars, mix, arc = demo_app.analyze(text, "auto")
-    assert status.startswith("⚠️") and expected in status
+    assert status.startswith(app.PROBLEM_MARK) and expected in status
     assert top.empty and bars is None and arc is None
 
 
 def test_english_lyrics_go_to_the_english_model(english_model):
     a = app.App(app.parse_config(["--english-model", str(english_model)], environ={}))
     status, top, *_ = a.analyze(ENGLISH, "auto")
-    assert status.startswith("✅") and "English" in status, status
+    assert status.startswith(app.OK_MARK) and "English" in status, status
     assert set(table(top)["감정 / Emotion"]) <= set(GOEMOTIONS.labels)
     status, top, *_ = a.analyze(SAD, "auto")  # Korean still goes to the Korean engine
     assert "gasa-korean-engine" in status and set(top["감정 / Emotion"]) <= set(AIHUB.labels)
@@ -99,22 +99,22 @@ def test_unreachable_model_is_reported_and_other_tabs_keep_working(tmp_path):
     a = app.App(app.parse_config(["--korean-model", "nobody/not-a-model", "--english-model", str(tmp_path / "nope")],
                                  environ={}))
     status, *_ = a.analyze(SAD, "korean")
-    assert status.startswith("⚠️") and "nobody/not-a-model" in status and "--korean-model" in status
+    assert status.startswith(app.PROBLEM_MARK) and "nobody/not-a-model" in status and "--korean-model" in status
     status, *_ = a.analyze(ENGLISH, "auto")
-    assert status.startswith("⚠️") and "--english-model" in status
+    assert status.startswith(app.PROBLEM_MARK) and "--english-model" in status
     status, results, heatmap = a.similar("song", "demo-002", "", None, "cosine", 2, False, 0)
-    assert status.startswith("✅") and len(results) == 10 and heatmap is not None
+    assert status.startswith(app.OK_MARK) and len(results) == 10 and heatmap is not None
     status, hist, emotion_map = a.catalog_views(10, "cosine")
-    assert status.startswith("✅") and hist is not None and emotion_map is not None
+    assert status.startswith(app.OK_MARK) and hist is not None and emotion_map is not None
     status, *_ = a.evaluate(["korean"], "demo", None, "aihub", "taxonomy")
-    assert status.startswith("⚠️") and "nobody/not-a-model" in status
+    assert status.startswith(app.PROBLEM_MARK) and "nobody/not-a-model" in status
 
 
 def test_similar_songs_respect_filters(demo_app):
     rec = demo_app.catalog.get().recommender
     songs = rec.songs.set_index("title")
     status, results, heatmap = demo_app.similar("song", "demo-002", "", None, "weighted", 2, True, 10)
-    assert status.startswith("✅") and "빈 의자" in status
+    assert status.startswith(app.OK_MARK) and "빈 의자" in status
     results = table(results)
     assert 0 < len(results) <= 10 and "빈 의자" not in set(results["제목 / Title"])
     assert "새벽정류장" not in set(results["가수 / Artist"])  # other artists only
@@ -126,34 +126,34 @@ def test_similar_songs_respect_filters(demo_app):
 
     tears = "혼자 남은 밤 눈물이 흘러\n슬픈 노래만 들려"
     status, results, _ = demo_app.similar("lyrics", None, tears, 2000, "cosine", 2, False, 5)
-    assert status.startswith("✅") and len(results) == 10
+    assert status.startswith(app.OK_MARK) and len(results) == 10
     assert AIHUB.group_of(results["주요 감정 / Top emotions"][0].split(", ")[0]) == "슬픔"
     status, *_ = demo_app.similar("lyrics", None, SAD, None, "cosine", 2, False, 5)
-    assert status.startswith("⚠️") and "year" in status
+    assert status.startswith(app.PROBLEM_MARK) and "year" in status
     status, *_ = demo_app.similar("song", None, "", None, "cosine", 2, False, 0)
-    assert status.startswith("⚠️") and "pick a song" in status
+    assert status.startswith(app.PROBLEM_MARK) and "pick a song" in status
     status, *_ = demo_app.similar("song", "no-such-id", "", None, "cosine", 2, False, 0)
-    assert status.startswith("⚠️") and "no-such-id" in status
+    assert status.startswith(app.PROBLEM_MARK) and "no-such-id" in status
     status, *_ = demo_app.similar("song", "demo-002", "", None, "cosine", 2, False, 30)
-    assert status.startswith("⚠️") and "filters" in status  # the demo spans 1991-2014
+    assert status.startswith(app.PROBLEM_MARK) and "filters" in status  # the demo spans 1991-2014
 
 
 def test_search_and_catalog_lyrics(demo_app):
     update, status = demo_app.search("새벽")
-    assert status.startswith("✅ 4 song(s)") and [v for _, v in update["choices"]] == \
+    assert status.startswith(app.OK_MARK + " 4 song(s)") and [v for _, v in update["choices"]] == \
         ["demo-001", "demo-002", "demo-023", "demo-030"]
     update, status = demo_app.search("zzz")
-    assert status.startswith("⚠️") and update["choices"] == []
+    assert status.startswith(app.PROBLEM_MARK) and update["choices"] == []
     lyrics, status = demo_app.catalog_song_lyrics("demo-005")
     assert "화가 나" in lyrics and "demo data" in status
     _, status = demo_app.catalog_song_lyrics("bogus")
-    assert status.startswith("⚠️") and "bogus" in status
+    assert status.startswith(app.PROBLEM_MARK) and "bogus" in status
 
 
 def test_evaluation_on_demo_set_and_two_models(korean_transformer):
     a = app.App(app.parse_config(["--eval-model", str(korean_transformer)], environ={}))
     status, results, heatmap = a.evaluate(["korean", "eval:0"], "demo", None, "aihub", "taxonomy")
-    assert status.startswith("✅") and "48 rows" in status
+    assert status.startswith(app.OK_MARK) and "48 rows" in status
     results = table(results).set_index("모델 / Model")
     engine = results.loc["gasa-korean-engine"]
     assert 0.5 < engine["accuracy"] <= 1 and 0 < engine["L (S=taxonomy)"] < 1
@@ -161,20 +161,20 @@ def test_evaluation_on_demo_set_and_two_models(korean_transformer):
     assert tiny["accuracy"] < engine["accuracy"]  # a random tiny model is no match for the dictionary
     assert heatmap.axes[0].images[0].get_array().shape == (60, 60)
     status, results, _ = a.evaluate(["korean", "eval:0"], "demo", None, "aihub", "embedding")
-    assert status.startswith("✅") and "L (S=embedding)" in results.columns
+    assert status.startswith(app.OK_MARK) and "L (S=embedding)" in results.columns
     status, *_ = a.evaluate(["korean"], "demo", None, "aihub", "embedding")
-    assert status.startswith("⚠️") and "transformer" in status
+    assert status.startswith(app.PROBLEM_MARK) and "transformer" in status
     status, *_ = a.evaluate([], "demo", None, "aihub", "identity")
-    assert status.startswith("⚠️") and "tick at least one model" in status
+    assert status.startswith(app.PROBLEM_MARK) and "tick at least one model" in status
     status, *_ = a.evaluate(["korean"], "demo", None, "goemotions", "identity")
-    assert status.startswith("⚠️") and "AI-Hub" in status
+    assert status.startswith(app.PROBLEM_MARK) and "AI-Hub" in status
 
 
 def test_model_and_data_label_sets_must_match(demo_app, tmp_path):
     english = tmp_path / "english.csv"
     english.write_text("text,label\nthank you so much,gratitude\nthis is scary,fear\n", encoding="utf-8")
     status, results, _ = demo_app.evaluate(["korean"], "upload", str(english), "goemotions", "identity")
-    assert status.startswith("⚠️") and "60 labels" in status and "28" in status and results.empty
+    assert status.startswith(app.PROBLEM_MARK) and "60 labels" in status and "28" in status and results.empty
 
 
 def test_uploaded_evaluation_files(demo_app, tmp_path):
@@ -182,7 +182,7 @@ def test_uploaded_evaluation_files(demo_app, tmp_path):
     good.write_text("\n".join(json.dumps({"text": t, "label": l}, ensure_ascii=False) for t, l in
                               [("너무 슬퍼서 눈물이 나", "슬픔"), ("정말 신나고 즐거워", "E68")]), encoding="utf-8")
     status, results, _ = demo_app.evaluate(["korean"], "upload", str(good), "aihub", "identity")
-    assert status.startswith("✅") and "mine.jsonl" in status and results["rows"][0] == 2
+    assert status.startswith(app.OK_MARK) and "mine.jsonl" in status and results["rows"][0] == 2
 
     unknown = tmp_path / "unknown.csv"
     unknown.write_text("text,label\n슬퍼,슬픔\n화나,행복함\n", encoding="utf-8")
@@ -194,12 +194,12 @@ def test_uploaded_evaluation_files(demo_app, tmp_path):
              (binary, ["binary.csv", "binary"])]
     for path, expected in cases:
         status, results, heatmap = demo_app.evaluate(["korean"], "upload", str(path), "aihub", "taxonomy")
-        assert status.startswith("⚠️") and results.empty and heatmap is None
+        assert status.startswith(app.PROBLEM_MARK) and results.empty and heatmap is None
         for text in expected:
             assert text in status, (text, status)
         assert str(tmp_path) not in status  # the user's file name, not the server's path
     status, *_ = demo_app.evaluate(["korean"], "upload", None, "aihub", "taxonomy")
-    assert status.startswith("⚠️") and "upload a labelled file" in status
+    assert status.startswith(app.PROBLEM_MARK) and "upload a labelled file" in status
 
 
 def test_catalog_views_and_summary(demo_app):
@@ -217,8 +217,8 @@ def test_bad_catalog_is_reported_and_analysis_keeps_working(tmp_path):
     a = app.App(app.parse_config(["--songs", str(tmp_path / "no-such-catalog")], environ={}))
     assert "could not be loaded" in a.catalog_summary()
     status, *_ = a.similar("song", "demo-002", "", None, "cosine", 2, False, 0)
-    assert status.startswith("⚠️") and "--songs" in status
-    assert a.analyze(SAD, "auto")[0].startswith("✅")
+    assert status.startswith(app.PROBLEM_MARK) and "--songs" in status
+    assert a.analyze(SAD, "auto")[0].startswith(app.OK_MARK)
 
 
 def _pins(path: Path) -> dict[str, str]:
@@ -280,7 +280,7 @@ def test_staged_space_runs_from_its_own_folder(tmp_path):
                               "HOME": str(Path.home())})
     assert ran.returncode == 0, ran.stderr[-2000:]
     lines = ran.stdout.strip().splitlines()
-    assert lines[-2].startswith("✅") and lines[-1].startswith("✅ 1 model(s) on 48 rows")
+    assert lines[-2].startswith(app.OK_MARK) and lines[-1].startswith(app.OK_MARK + " 1 model(s) on 48 rows")
 
 
 def test_push_space_refuses_local_paths(tmp_path):

@@ -1,0 +1,193 @@
+"""The app in a real browser (Playwright driving the machine's Chromium) and from a fresh clone.
+
+Screenshots of every tab go to ``test-artifacts/app/`` at the repository root (gitignored).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from benchmarks.app_speed import free_port, start_app
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts" / "app"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+LYRICS = "너를 보내고 나는 울었다\n텅 빈 방에 혼자 남아 눈물이 흘러\n\n햇살 가득한 아침이 오면\n다시 행복하게 웃을 수 있을까"
+OK, PROBLEM = "✓", "⚠"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    log_path = tmp_path_factory.mktemp("app") / "app.log"
+    with open(log_path, "w") as log:
+        proc, launch = start_app(free_port(), log=log)
+    port = proc.args[proc.args.index("--port") + 1]
+    yield f"http://127.0.0.1:{port}/"
+    proc.terminate()
+    proc.wait(timeout=30)
+    assert "Traceback" not in log_path.read_text(), log_path.read_text()[-3000:]  # no handler crashed
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {ARTIFACTS}")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(30_000)
+        page.goto(server)
+        page.wait_for_selector("#lyrics textarea")
+        yield page
+        browser.close()
+
+
+def status_text(page, elem_id: str, contains: str) -> str:
+    """Wait until the status box shows ``contains`` and return its text."""
+    page.locator(f"#{elem_id}").filter(has_text=contains).wait_for()
+    return page.inner_text(f"#{elem_id}")
+
+
+def plot_shown(page, elem_id: str) -> bool:
+    img = page.locator(f"#{elem_id} img")
+    img.first.wait_for()
+    return img.count() == 1 and img.first.get_attribute("src").startswith("data:image/png")
+
+
+def test_tabs_are_there(page):
+    tabs = [t.inner_text() for t in page.get_by_role("tab").all()]
+    assert tabs == ["가사 분석 / Lyric analysis", "유사곡 찾기 / Similar songs", "평가 / Evaluation", "카탈로그 / Catalog"]
+    assert "Demo data" in page.inner_text("#config-note")
+
+
+def test_analysis_tab(page):
+    page.fill("#lyrics textarea", LYRICS)
+    page.click("#analyze-btn")
+    status = status_text(page, "analysis-status", OK)
+    assert "gasa-korean-engine" in status and "2 stanza" in status
+    table = page.inner_text("#analysis-table")
+    assert "슬픔 (sadness)" in table and "눈물이 나는" in table
+    assert len(re.findall(r"\b0\.\d+\b", table)) == 10  # ten probabilities
+    for plot in ("top10-plot", "group-plot", "arc-plot"):
+        assert plot_shown(page, plot), plot
+    page.screenshot(path=str(ARTIFACTS / "1-analysis.png"), full_page=True)
+
+    # a catalog song fills the lyrics box
+    page.click("#analysis-song input")
+    page.keyboard.type("화가 나")
+    page.get_by_role("option", name=re.compile("화가 나 — 붉은신호등")).click()
+    page.wait_for_function("document.querySelector('#lyrics textarea').value.includes('분노가 끓어올라')")
+    page.click("#analyze-btn")
+    status = status_text(page, "analysis-status", "분노")
+    assert status.startswith(OK)
+
+
+def test_bad_lyrics_through_the_page(page):
+    page.fill("#lyrics textarea", "")
+    page.click("#analyze-btn")
+    assert status_text(page, "analysis-status", "empty").startswith(PROBLEM)
+    page.fill("#lyrics textarea", "가나다라마바사 " * 12_500)  # 100,000 characters
+    page.click("#analyze-btn")
+    assert "100,000 characters" in status_text(page, "analysis-status", "limit")
+    page.fill("#lyrics textarea", "I walk alone in the rain tonight")
+    page.click("#analyze-btn")
+    assert "--english-model" in status_text(page, "analysis-status", "English")
+    page.screenshot(path=str(ARTIFACTS / "2-analysis-bad-input.png"), full_page=True)
+
+
+def test_similar_songs_tab(page):
+    page.get_by_role("tab", name="유사곡 찾기 / Similar songs").click()
+    page.fill("#similar-search textarea", "새벽")
+    page.click("#search-btn")
+    assert "4 song(s)" in status_text(page, "similar-status", "found")
+    page.wait_for_function("document.querySelector('#similar-song input').value.includes('골목길 아침')")
+    page.click("#similar-btn")
+    status = status_text(page, "similar-status", "top-10")
+    assert "골목길 아침" in status
+    rows = page.locator("#similar-table [role=row]")  # the header row, then one per song
+    assert rows.count() == 11
+    first = rows.nth(1).inner_text()
+    assert "기쁨" in first or "신이 난" in first or "흥분" in first  # a joyful song finds joyful songs
+    assert plot_shown(page, "similar-heatmap")
+
+    page.check("#other-artists input")
+    page.click("#similar-btn")
+    page.wait_for_function("!document.querySelector('#similar-table').innerText.includes('새벽정류장')")
+    assert page.locator("#similar-table [role=row]").count() == 11
+    page.screenshot(path=str(ARTIFACTS / "3-similar.png"), full_page=True)
+
+
+def test_evaluation_tab(page, tmp_path):
+    page.get_by_role("tab", name="평가 / Evaluation").click()
+    page.click("#eval-btn")
+    status = status_text(page, "eval-status", "48 rows")
+    assert status.startswith(OK)
+    table = page.inner_text("#eval-table")
+    assert "gasa-korean-engine" in table and "macro-F1" in table
+    accuracy = float(re.search(r"gasa-korean-engine\s+48\s+([\d.]+)", table).group(1))
+    assert 0.5 < accuracy <= 1.0
+    assert plot_shown(page, "eval-heatmap")
+    page.screenshot(path=str(ARTIFACTS / "4-evaluation.png"), full_page=True)
+
+    bad = tmp_path / "my_labels.csv"
+    bad.write_text("text,label\n너무 슬퍼,슬픔\n정말 좋아,최고야\n", encoding="utf-8")
+    page.set_input_files("#eval-file input[type=file]", str(bad))
+    page.wait_for_function("document.querySelector('#eval-source input[value=upload]').checked")
+    page.click("#eval-btn")
+    status = status_text(page, "eval-status", "my_labels.csv")
+    assert status.startswith(PROBLEM) and "row 2" in status and "최고야" in status
+    page.screenshot(path=str(ARTIFACTS / "5-evaluation-bad-file.png"), full_page=True)
+
+
+def test_catalog_tab(page):
+    page.get_by_role("tab", name="카탈로그 / Catalog").click()
+    summary = page.inner_text("#catalog-summary")
+    assert "32 songs" in summary and "Demo data" in summary
+    page.click("#catalog-btn")
+    status = status_text(page, "catalog-status", "coverage")
+    assert "Gini" in status and status.startswith(OK)
+    assert plot_shown(page, "catalog-hist") and plot_shown(page, "catalog-map")
+    page.screenshot(path=str(ARTIFACTS / "6-catalog.png"), full_page=True)
+
+
+def test_fresh_clone_serves_every_tab_offline(tmp_path):
+    from gradio_client import Client
+
+    clone = tmp_path / "gasa"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=60)
+    env = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_CACHE": str(tmp_path / "datasets-cache"),
+           "PYTHONPATH": "", "HOME": os.environ.get("HOME", str(tmp_path))}
+    with open(tmp_path / "app.log", "w") as log:
+        proc, launch = start_app(free_port(), cwd=clone, env=env, log=log)
+    try:
+        url = f"http://127.0.0.1:{proc.args[proc.args.index('--port') + 1]}/"
+        with urllib.request.urlopen(url + "config") as r:
+            config = json.loads(r.read())
+        labels = [c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"]
+        assert labels == ["가사 분석 / Lyric analysis", "유사곡 찾기 / Similar songs", "평가 / Evaluation",
+                          "카탈로그 / Catalog"]
+        client = Client(url, verbose=False)
+        assert client.predict(LYRICS, "auto", api_name="/analyze")[0].startswith(OK)
+        assert client.predict("빈 의자", api_name="/search")[1].startswith(OK)
+        status, table, _ = client.predict("song", "demo-002", "", None, "cosine", 2, False, 0, api_name="/similar")
+        assert status.startswith(OK) and len(table["data"]) == 10
+        status, table, _ = client.predict(["korean"], "demo", None, "aihub", "taxonomy", api_name="/evaluate")
+        assert status.startswith(OK) and table["data"][0][0] == "gasa-korean-engine"
+        status, _, _ = client.predict(10, "cosine", api_name="/catalog")
+        assert status.startswith(OK) and "coverage" in status
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert "Traceback" not in (tmp_path / "app.log").read_text()
