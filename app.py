@@ -243,7 +243,7 @@ def ok(text: str) -> str:
 
 def problem(text: str) -> str:
     """A message for the status box (and a toast)."""
-    gr.Warning(text)
+    gr.Warning(text, duration=6)
     return f"{PROBLEM_MARK} **{text}**"
 
 
@@ -254,12 +254,9 @@ def _label_with_group(taxonomy, label: str) -> str:
 def top_table(labels, probs, k: int = TOP_K) -> pd.DataFrame:
     taxonomy = taxonomy_for_labels(labels)
     order = np.argsort(-np.asarray(probs))[:k]
-    return pd.DataFrame({
-        "순위 / Rank": range(1, len(order) + 1),
-        "감정 / Emotion": [labels[j] for j in order],
-        "그룹 / Group": [_label_with_group(taxonomy, labels[j]) for j in order],
-        "확률 / Probability": [round(float(probs[j]), 4) for j in order],
-    })
+    return pd.DataFrame(dict(zip(ANALYSIS_COLUMNS, [
+        range(1, len(order) + 1), [labels[j] for j in order], [_label_with_group(taxonomy, labels[j]) for j in order],
+        [round(float(probs[j]), 4) for j in order]])))
 
 
 def analysis_figures(labels, probs, segment_probs=None):
@@ -279,7 +276,10 @@ def analysis_figures(labels, probs, segment_probs=None):
 # --- tab handlers ----------------------------------------------------------------------------------
 
 MODEL_AUTO, MODEL_KOREAN, MODEL_ENGLISH = "auto", "korean", "english"
-EMPTY_TABLE = pd.DataFrame()
+ANALYSIS_COLUMNS = ["순위 / Rank", "감정 / Emotion", "그룹 / Group", "확률 / Probability"]
+SIMILAR_COLUMNS = ["순위 / Rank", "제목 / Title", "가수 / Artist", "연도 / Year", "유사도 / Similarity",
+                   "주요 감정 / Top emotions"]
+EVAL_COLUMNS = ["모델 / Model", "rows", "accuracy", "macro-F1", "cross-entropy", "L"]
 
 
 class App:
@@ -309,7 +309,7 @@ class App:
             progress(0.5, desc="analyzing")
             analysis = predictor.analyze(text)
         except (LyricsError, AppError) as e:
-            return problem(str(e)), EMPTY_TABLE, None, None, None
+            return problem(str(e)), pd.DataFrame(columns=ANALYSIS_COLUMNS), None, None, None
         bars, mix, arc = analysis_figures(analysis.labels, analysis.probs, analysis.segment_probs)
         best, p = analysis.top(1)[0]
         lang = "English" if role == MODEL_ENGLISH else "한국어"
@@ -380,17 +380,14 @@ class App:
                 vector = rec.vectors[rec.row_of(song_id)]
                 query = rec.songs.iloc[rec.row_of(song_id)][["song_id", "title", "artist", "year"]].to_dict()
         except (AppError, LyricsError, RecommenderError) as e:
-            return problem(str(e)), EMPTY_TABLE, None
+            return problem(str(e)), pd.DataFrame(columns=SIMILAR_COLUMNS), None
         if results.empty:
-            return problem("no song passes the filters: lower the year gap or allow the same artist."), EMPTY_TABLE, None
-        table = pd.DataFrame({
-            "순위 / Rank": range(1, len(results) + 1),
-            "제목 / Title": results["title"],
-            "가수 / Artist": results["artist"],
-            "연도 / Year": results["year"].astype("string").fillna("?"),
-            "유사도 / Similarity": results["similarity"].round(4),
-            "주요 감정 / Top emotions": [", ".join(t) for t in results["top_labels"]],
-        })
+            return (problem("no song passes the filters: lower the year gap or allow the same artist."),
+                    pd.DataFrame(columns=SIMILAR_COLUMNS), None)
+        table = pd.DataFrame(dict(zip(SIMILAR_COLUMNS, [
+            range(1, len(results) + 1), results["title"], results["artist"],
+            results["year"].astype("string").fillna("?"), results["similarity"].round(4),
+            [", ".join(t) for t in results["top_labels"]]])))
         # heatmap over the query and its results, through the same similarity code
         ids = [query["song_id"]] + list(results["song_id"])
         vectors = np.vstack([vector] + [rec.vectors[rec.row_of(s)] for s in results["song_id"]])
@@ -447,7 +444,7 @@ class App:
             if source == "upload" and upload:  # show the user's file name, not the server's temp path
                 uploaded = Path(upload if isinstance(upload, str) else upload.name)
                 message = message.replace(str(uploaded), uploaded.name)
-            return problem(message), EMPTY_TABLE, None
+            return problem(message), pd.DataFrame(columns=EVAL_COLUMNS), None
         table = pd.DataFrame([{
             "모델 / Model": r["model"], "rows": r["rows"], "accuracy": round(r["accuracy"], 4),
             "macro-F1": round(r["macro_f1"], 4), "cross-entropy": round(r["cross_entropy"], 4),
@@ -539,9 +536,11 @@ def build_app(config: AppConfig) -> gr.Blocks:
                         a_table = gr.Dataframe(label="상위 10개 감정 / Top-10 emotions", interactive=False,
                                                elem_id="analysis-table")
                 with gr.Row():
-                    a_bars = gr.Plot(label="상위 10개 감정 / Top-10 emotions", elem_id="top10-plot", format="png")
-                    a_mix = gr.Plot(label="감정 그룹 / Group mix", elem_id="group-plot", format="png")
-                a_arc = gr.Plot(label="감정 흐름 / Emotion arc", elem_id="arc-plot", format="png")
+                    a_bars = gr.Plot(show_label=False, label="상위 10개 감정 / Top-10 emotions",
+                                     elem_id="top10-plot", format="png")
+                    a_mix = gr.Plot(show_label=False, label="감정 그룹 / Group mix",
+                                    elem_id="group-plot", format="png")
+                a_arc = gr.Plot(show_label=False, label="감정 흐름 / Emotion arc", elem_id="arc-plot", format="png")
                 analyze_btn.click(app.analyze, [lyrics, model], [a_status, a_table, a_bars, a_mix, a_arc],
                                   api_name="analyze")
                 pick.change(app.catalog_song_lyrics, [pick], [lyrics, a_status], api_name="catalog_lyrics")
@@ -573,7 +572,8 @@ def build_app(config: AppConfig) -> gr.Blocks:
                 s_status = gr.Markdown(elem_id="similar-status")
                 s_table = gr.Dataframe(label="유사곡 top-10 / Top-10 similar songs", interactive=False,
                                        elem_id="similar-table", wrap=True)
-                s_heat = gr.Plot(label="유사도 히트맵 / Similarity heatmap", elem_id="similar-heatmap", format="png")
+                s_heat = gr.Plot(show_label=False, label="유사도 히트맵 / Similarity heatmap",
+                                 elem_id="similar-heatmap", format="png")
                 search_btn.click(app.search, [query], [song, s_status], api_name="search")
                 query.submit(app.search, [query], [song, s_status])
                 similar_btn.click(app.similar, [mode, song, s_lyrics, s_year, method, weight, other, gap],
@@ -598,7 +598,7 @@ def build_app(config: AppConfig) -> gr.Blocks:
                         eval_btn = gr.Button("평가 / Evaluate", variant="primary", elem_id="eval-btn")
                 e_status = gr.Markdown(elem_id="eval-status")
                 e_table = gr.Dataframe(label="결과 / Results", interactive=False, elem_id="eval-table")
-                e_heat = gr.Plot(label="S 히트맵 / S heatmap", elem_id="eval-heatmap", format="png")
+                e_heat = gr.Plot(show_label=False, label="S 히트맵 / S heatmap", elem_id="eval-heatmap", format="png")
                 e_file.upload(lambda f: "upload", [e_file], [e_source])
                 eval_btn.click(app.evaluate, [e_models, e_source, e_file, e_tax, e_sim], [e_status, e_table, e_heat],
                                api_name="evaluate")
@@ -612,9 +612,11 @@ def build_app(config: AppConfig) -> gr.Blocks:
                     c_btn = gr.Button("분포 계산 / Compute distribution", variant="primary", elem_id="catalog-btn")
                 c_status = gr.Markdown(elem_id="catalog-status")
                 with gr.Row():
-                    c_hist = gr.Plot(label="추천 분포 / How evenly songs get recommended", elem_id="catalog-hist",
+                    c_hist = gr.Plot(show_label=False, label="추천 분포 / How evenly songs get recommended",
+                                     elem_id="catalog-hist",
                                      format="png")
-                    c_map = gr.Plot(label="감정 지도 / Emotion map (PCA)", elem_id="catalog-map", format="png")
+                    c_map = gr.Plot(show_label=False, label="감정 지도 / Emotion map (PCA)",
+                                    elem_id="catalog-map", format="png")
                 c_btn.click(app.catalog_views, [c_k, c_method], [c_status, c_hist, c_map], api_name="catalog")
 
         demo.load(app.on_load, None, [pick, song, c_summary])
