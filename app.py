@@ -128,7 +128,7 @@ class Models:
                 self.names[f"eval:{i}"] = name
         self._loaded: dict[str, EmotionPredictor] = {}
         self._failed: dict[str, str] = {}
-        self._lock = threading.Lock()
+        self._locks = {role: threading.Lock() for role in self.names}  # one model loading never blocks another
 
     def flag_of(self, role: str) -> str:
         return {"korean": "--korean-model / GASA_KOREAN_MODEL",
@@ -139,7 +139,7 @@ class Models:
             raise AppError("no English model is configured: start the app with --english-model "
                            "SamLowe/roberta-base-go_emotions (or set GASA_ENGLISH_MODEL) to analyze English lyrics."
                            if role == "english" else f"no model configured for {role}")
-        with self._lock:
+        with self._locks[role]:
             if role in self._loaded:
                 return self._loaded[role]
             if role in self._failed:
