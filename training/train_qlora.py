@@ -47,14 +47,17 @@ HEAD_MODULES = ("classifier", "score", "pooler")
 # transformers matches skip patterns from the start of a module name or as a suffix, so BERT's
 # "bert.pooler.dense" needs the regex form as well
 QUANT_SKIP = [*HEAD_MODULES, *(rf".*\.{h}" for h in HEAD_MODULES)]
-# LoRA targets by architecture (attention projections); other architectures use PEFT's defaults.
+# LoRA targets by architecture: every linear layer inside the transformer blocks (attention
+# projections and feed-forward), the usual QLoRA recipe; adapting only query/value learns too
+# slowly from 4,000 rows. The head (pooler/classifier) is outside "layer.N" and trained whole.
+_BLOCK_LINEARS = r".*\.layer\.\d+\..*\.({names})$"
 LORA_TARGETS = {
-    "bert": ["query", "key", "value"],
-    "roberta": ["query", "key", "value"],
-    "xlm-roberta": ["query", "key", "value"],
-    "electra": ["query", "key", "value"],
-    "distilbert": ["q_lin", "k_lin", "v_lin"],
-    "deberta-v2": ["query_proj", "key_proj", "value_proj"],
+    "bert": _BLOCK_LINEARS.format(names="query|key|value|dense"),
+    "roberta": _BLOCK_LINEARS.format(names="query|key|value|dense"),
+    "xlm-roberta": _BLOCK_LINEARS.format(names="query|key|value|dense"),
+    "electra": _BLOCK_LINEARS.format(names="query|key|value|dense"),
+    "distilbert": _BLOCK_LINEARS.format(names="q_lin|k_lin|v_lin|out_lin|lin1|lin2"),
+    "deberta-v2": _BLOCK_LINEARS.format(names="query_proj|key_proj|value_proj|dense"),
 }
 DEFAULT_LR = {"qlora": 2e-3, "lora": 2e-3, "full": 1e-4}
 NF4_BLOCKSIZE = 64
@@ -443,8 +446,7 @@ def write_card(folder: Path, cfg: TrainConfig, results: dict, comparison: dict |
         }[cfg.mode],
         train_file=Path(cfg.train).name, train_rows=results["train_rows"],
         valid_file=Path(cfg.valid).name, valid_rows=results["valid_rows"],
-        hyperparameters=markdown_table([{k: v for k, v in asdict(cfg).items()
-                                         if k not in ("extra", "comparison", "push_to_hub", "overwrite")}]),
+        hyperparameters=markdown_table(hyperparameter_rows(cfg, results), floatfmt="{:g}"),
         metrics_table=markdown_table(rows),
         resources_table=markdown_table([results["resources"]]),
         comparison=extra, usage=usage,
@@ -452,6 +454,18 @@ def write_card(folder: Path, cfg: TrainConfig, results: dict, comparison: dict |
 
 
 ADAPTER_CARD = Path(__file__).resolve().parent.parent / "adapter_card.md"
+CARD_HYPERPARAMETERS = ("samples", "epochs", "batch_size", "max_length", "head_lr", "pos_weight_power",
+                        "max_pos_weight", "warmup", "seed")
+LORA_HYPERPARAMETERS = ("lora_r", "lora_alpha", "lora_dropout")
+
+
+def hyperparameter_rows(cfg: TrainConfig, results: dict) -> list[dict]:
+    rows = [{"setting": "learning rate (encoder / adapters)", "value": cfg.learning_rate()}]
+    names = CARD_HYPERPARAMETERS + (LORA_HYPERPARAMETERS if cfg.mode != "full" else ())
+    rows += [{"setting": n, "value": getattr(cfg, n)} for n in names]
+    if cfg.mode != "full":
+        rows.append({"setting": "LoRA targets", "value": f"`{results.get('lora_targets')}`"})
+    return rows
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -479,6 +493,9 @@ def run(cfg: TrainConfig, progress: bool = True) -> dict:
     torch.manual_seed(cfg.seed)
     model, tokenizer = load_base(cfg.base_model, cfg.mode)
     model = make_trainable(model, cfg)
+    peft_config = getattr(model, "peft_config", {}).get("default")
+    targets = peft_config.target_modules if peft_config is not None else None
+    targets = sorted(targets) if isinstance(targets, (set, list)) else targets
     trainable, total = count_parameters(model)
     weights_mb = round(model_bytes(model) / 2**20, 1)
     history = train_model(model, tokenizer, train_split, cfg, progress=progress)
@@ -497,7 +514,7 @@ def run(cfg: TrainConfig, progress: bool = True) -> dict:
             "seconds_per_epoch": round(float(np.mean(epoch_seconds)), 1),
             "eval_seconds": round(eval_seconds, 1),
         },
-        "history": history, "thresholds": [float(t) for t in thresholds],
+        "lora_targets": targets, "history": history, "thresholds": [float(t) for t in thresholds],
         "config": {k: v for k, v in asdict(cfg).items() if k != "extra"},
     }
     tmp = temp_output(output)
@@ -520,6 +537,14 @@ def run(cfg: TrainConfig, progress: bool = True) -> dict:
 def push(folder: Path, repo_id: str) -> str:
     """Push adapter (or model), tokenizer, thresholds and card; arrays of dev probabilities stay local."""
     from training.cards import push_folder
+
+    adapter_config = folder / "adapter_config.json"
+    if adapter_config.is_file():
+        base = json.loads(adapter_config.read_text(encoding="utf-8")).get("base_model_name_or_path", "")
+        if Path(base).exists():
+            print(f"warning: the adapter names a local base model ({base}); people loading {repo_id} need the "
+                  "same base. Train from a Hub id (e.g. --base-model roberta-base) for a portable adapter.",
+                  file=sys.stderr)
 
     staging = folder.parent / f".{folder.name}.push-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
