@@ -92,10 +92,9 @@ RELOAD = textwrap.dedent("""
         labels = meta["labels"]
         kw = dict(num_labels=len(labels), id2label=dict(enumerate(labels)),
                   label2id={l: i for i, l in enumerate(labels)}, problem_type="multi_label_classification")
-        if mode == "qlora":
+        if mode == "qlora":  # rebuild the 4-bit base the adapter was trained on, as saved with it
             kw["quantization_config"] = BitsAndBytesConfig(
-                load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.float32,
-                llm_int8_skip_modules=["classifier", "score", "pooler", r".*\\.classifier", r".*\\.pooler"])
+                bnb_4bit_compute_dtype=torch.float32, **meta["quantization"])
         if mode == "full":
             model = AutoModelForSequenceClassification.from_pretrained(folder)
         elif how == "auto":
@@ -149,7 +148,8 @@ def test_modes_train_what_they_should(trained):
     assert res["qlora"]["trainable_params"] == res["lora"]["trainable_params"] < res["full"]["trainable_params"]
     assert res["qlora"]["weights_mb"] < res["lora"]["weights_mb"]  # 4-bit base weights
     cfg = json.loads((Path(trained["qlora"]["output"]) / "adapter_config.json").read_text())
-    assert "query|key|value|dense" in cfg["target_modules"] and "classifier" in cfg["modules_to_save"]
+    assert "query|key|value|dense" in cfg["target_modules"]
+    assert {"classifier", "layer.1"} <= set(cfg["modules_to_save"])  # head + top block trained whole
     lora_layers = {n.split(".lora_A")[0].rsplit(".", 1)[-1] for n in
                    __import__("safetensors.torch").torch.load_file(
                        Path(trained["qlora"]["output"]) / "adapter_model.safetensors") if ".lora_A" in n}
