@@ -2,7 +2,7 @@
 
     python -m training.compare_qlora --base-model DIR_OR_ID \
         --train ../shared/data/goemotions/train.tsv --valid ../shared/data/goemotions/dev.tsv \
-        --samples 4000 --epochs 3 --output-dir runs/compare [--probe] [--push-to-hub ORG/NAME]
+        --samples 4000 --epochs 4 --output-dir runs/compare [--probe] [--push-to-hub ORG/NAME]
 
 Each mode runs ``python -m training.train_qlora`` in its own process, so the peak resident memory
 (RSS; CUDA peak allocation where a GPU is present) belongs to that mode alone. Any further flags
@@ -93,7 +93,7 @@ def main(argv=None) -> int:
     p.add_argument("--train", required=True)
     p.add_argument("--valid", required=True)
     p.add_argument("--samples", type=int, default=4000)
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
     p.add_argument("--output-dir", default="runs/compare")

@@ -2,12 +2,13 @@
 
     python -m training.train_qlora --base-model roberta-base --mode qlora \
         --train ../shared/data/goemotions/train.tsv --valid ../shared/data/goemotions/dev.tsv \
-        --samples 4000 --epochs 5 --output runs/goemotions-qlora [--push-to-hub ORG/NAME]
+        --samples 4000 --epochs 4 --output runs/goemotions-qlora [--push-to-hub ORG/NAME]
 
 Modes:
-* ``qlora``: the base is loaded in 4-bit NF4 (bitsandbytes); LoRA adapters are trained on the
-  attention projections; the head (``classifier``, and BERT's ``pooler``) stays in full precision
-  (``llm_int8_skip_modules``) and is trained whole (``modules_to_save``).
+* ``qlora``: the base is loaded in 4-bit NF4 (bitsandbytes); LoRA adapters are trained on every
+  linear layer of the transformer blocks; the head (``classifier``, and BERT's ``pooler``) and the
+  top ``--full-layers`` block(s) stay in full precision (``llm_int8_skip_modules``) and are trained
+  whole (``modules_to_save``), which lets the [CLS] vector learn to summarize the sentence.
 * ``lora``: the same without quantization.
 * ``full``: every weight is trained; the output is a plain sequence-classification model.
 
@@ -75,7 +76,7 @@ class TrainConfig:
     train: str
     valid: str
     samples: int | None = 4000
-    epochs: int = 5
+    epochs: int = 4
     output: str | None = None
     push_to_hub: str | None = None
     lr: float | None = None  # encoder / adapter learning rate; per-mode default
@@ -608,7 +609,7 @@ def parse_args(argv=None) -> TrainConfig:
     p.add_argument("--train", required=True, help="GoEmotions TSV to sample training rows from")
     p.add_argument("--valid", required=True, help="GoEmotions TSV for evaluation and threshold tuning")
     p.add_argument("--samples", type=int, default=4000, help="training rows to sample (0 = all)")
-    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--output", help="output folder (default runs/goemotions-MODE)")
     p.add_argument("--push-to-hub", metavar="REPO")
     p.add_argument("--lr", type=float, help=f"encoder/adapter learning rate (default {DEFAULT_LR})")
