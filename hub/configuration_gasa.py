@@ -25,6 +25,8 @@ class GasaConfig(PreTrainedConfig):
         arch2_kernel_size: kernel of Architecture 2's mixing Conv1d along the hidden dimension
             (1 = a learned weighted sum of the three vectors per feature).
         pos_weight: optional per-label positive weights for the multi-label BCE loss.
+        class_weight: optional per-label weights for the single-label cross-entropy (e.g. inverse
+            class frequency, so that a frequent label cannot win by default on imbalanced data).
     """
 
     model_type = "gasa-emotion"
@@ -38,6 +40,7 @@ class GasaConfig(PreTrainedConfig):
         arch1_features: int = 64,
         arch2_kernel_size: int = 1,
         pos_weight: list | None = None,
+        class_weight: list | None = None,
         **kwargs,
     ):
         if head not in HEADS:
@@ -53,6 +56,7 @@ class GasaConfig(PreTrainedConfig):
         self.arch1_features = arch1_features
         self.arch2_kernel_size = arch2_kernel_size
         self.pos_weight = pos_weight
+        self.class_weight = class_weight
         kwargs.setdefault(
             "auto_map",
             {

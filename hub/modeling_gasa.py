@@ -20,7 +20,8 @@ Heads (see ``GasaConfig``):
 """
 import torch
 from torch import nn
-from transformers import AutoConfig, AutoModel, PreTrainedModel
+from transformers import AutoModel, PreTrainedModel
+from transformers import initialization as init
 from transformers.modeling_outputs import SequenceClassifierOutput
 
 from .configuration_gasa import GasaConfig
@@ -34,15 +35,27 @@ def masked_mean_without_cls(hidden: torch.Tensor, attention_mask: torch.Tensor) 
     return summed / count
 
 
+class AveragingMixer(nn.Conv1d):
+    """Conv1d initialised to average its input channels."""
+
+
+class XavierConv1d(nn.Conv1d):
+    """Conv1d initialised with Xavier scaling."""
+
+
+class XavierLinear(nn.Linear):
+    """Linear initialised with Xavier scaling."""
+
+
 class Arch1Head(nn.Module):
     def __init__(self, config: GasaConfig, hidden: int):
         super().__init__()
         self.dropout = nn.Dropout(config.classifier_dropout)
-        self.conv1 = nn.Conv1d(hidden, config.arch1_channels, kernel_size=2, padding=1)
-        self.conv2 = nn.Conv1d(config.arch1_channels, config.arch1_features, kernel_size=2, padding=1)
+        self.conv1 = XavierConv1d(hidden, config.arch1_channels, kernel_size=2, padding=1)
+        self.conv2 = XavierConv1d(config.arch1_channels, config.arch1_features, kernel_size=2, padding=1)
         self.act = nn.GELU()
         self.mlp = nn.Sequential(
-            nn.Linear(config.arch1_features, config.arch1_features),
+            XavierLinear(config.arch1_features, config.arch1_features),
             nn.GELU(),
             nn.Dropout(config.classifier_dropout),
             nn.Linear(config.arch1_features, config.num_labels),
@@ -60,7 +73,7 @@ class Arch2Head(nn.Module):
         super().__init__()
         self.dropout = nn.Dropout(config.classifier_dropout)
         k = config.arch2_kernel_size
-        self.mix = nn.Conv1d(3, 1, kernel_size=k, padding=k // 2)
+        self.mix = AveragingMixer(3, 1, kernel_size=k, padding=k // 2)
         self.classifier = nn.Linear(hidden, config.num_labels)
 
     def forward(self, hidden_states, attention_mask, pooled):
@@ -91,6 +104,23 @@ class GasaPreTrainedModel(PreTrainedModel):
     config: GasaConfig
     base_model_prefix = "encoder"
     supports_gradient_checkpointing = True
+
+    @torch.no_grad()
+    def _init_weights(self, module):
+        # The generic init (normal, std 0.02) suits the final classifiers, but a chain of two such
+        # small layers barely passes gradient at first and the head sits at the label prior for
+        # many steps. So Arch2's mixer starts as the plain average of its three vectors, and
+        # Arch1's convolutions and hidden MLP layer start with Xavier scaling.
+        if isinstance(module, AveragingMixer):
+            weight = torch.zeros_like(module.weight)
+            weight[:, :, module.kernel_size[0] // 2] = 1.0 / module.in_channels
+            init.copy_(module.weight, weight)
+            init.zeros_(module.bias)
+        elif isinstance(module, (XavierConv1d, XavierLinear)):
+            init.xavier_uniform_(module.weight)
+            init.zeros_(module.bias)
+        else:
+            super()._init_weights(module)
 
 
 class GasaForSequenceClassification(GasaPreTrainedModel):
@@ -165,7 +195,10 @@ class GasaForSequenceClassification(GasaPreTrainedModel):
             return nn.functional.binary_cross_entropy_with_logits(
                 logits, labels.to(logits.dtype), pos_weight=pos_weight
             )
-        return nn.functional.cross_entropy(logits, labels.long().view(-1))
+        weight = None
+        if self.config.class_weight is not None:
+            weight = torch.tensor(self.config.class_weight, dtype=logits.dtype, device=logits.device)
+        return nn.functional.cross_entropy(logits, labels.long().view(-1), weight=weight)
 
 
 GasaConfig.register_for_auto_class()

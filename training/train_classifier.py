@@ -54,6 +54,8 @@ def parse_args(argv=None):
     p.add_argument("--learning-rate", type=float, default=5e-5)
     p.add_argument("--head-learning-rate", type=float, default=1e-3,
                    help="learning rate of the (randomly initialised) head; the encoder uses --learning-rate")
+    p.add_argument("--class-weights", choices=("none", "balanced"), default="balanced",
+                   help="balanced: cross-entropy weights n / (labels * count) from the training file")
     p.add_argument("--max-steps", type=int, default=-1, help="stop after this many steps (smoke runs)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--push-to-hub", metavar="REPO", help="push model, tokenizer and card to this Hub repo")
@@ -66,6 +68,15 @@ def encode(data: LabelledTexts, tokenizer, max_length: int):
     ds = Dataset.from_dict({"text": data.texts, "label": data.labels.tolist()})
     return ds.map(lambda b: tokenizer(b["text"], truncation=True, max_length=max_length),
                   batched=True, remove_columns=["text"], desc=f"tokenizing {Path(data.source).name}")
+
+
+def balanced_class_weights(labels: np.ndarray, num_labels: int) -> list[float]:
+    """sklearn's 'balanced' weights, n / (k * count); labels absent from the data get weight 1."""
+    counts = np.bincount(labels, minlength=num_labels).astype(float)
+    present = counts > 0
+    weights = np.ones(num_labels)
+    weights[present] = len(labels) / (present.sum() * counts[present])
+    return [round(float(w), 6) for w in weights]
 
 
 def make_optimizer(model, lr: float, head_lr: float, weight_decay: float = 0.01):
@@ -94,6 +105,7 @@ def train(args) -> dict:
     model = GasaForSequenceClassification.from_encoder(
         args.base_model, head=args.arch, id2label=taxonomy.id2label, label2id=taxonomy.label2id,
         problem_type="single_label_classification",
+        class_weight=balanced_class_weights(train_data.labels, len(taxonomy)) if args.class_weights == "balanced" else None,
     )
     similarity = taxonomy_similarity(taxonomy)
 
@@ -169,7 +181,8 @@ def write_card(output, args, train_data, valid_data, scores, write_model_card, m
         training_description=(
             f"transformers Trainer, {args.epochs:g} epoch(s), max length {args.max_length}, batch {args.batch_size}, "
             f"AdamW (encoder lr {args.learning_rate:g}, head lr {args.head_learning_rate:g}), linear schedule with "
-            "6% warm-up, evaluation every epoch, best checkpoint by macro-F1 kept."
+            f"6% warm-up, class weights: {args.class_weights}, evaluation every epoch, best checkpoint by "
+            "macro-F1 kept."
         ),
         metrics_table=markdown_table([scores]) + "\n\n`similarity_weighted` uses the taxonomy similarity "
                       "(1 same label, 0.5 same group, 0 otherwise).",
