@@ -148,12 +148,12 @@ def test_modes_train_what_they_should(trained):
     assert res["qlora"]["trainable_params"] == res["lora"]["trainable_params"] < res["full"]["trainable_params"]
     assert res["qlora"]["weights_mb"] < res["lora"]["weights_mb"]  # 4-bit base weights
     cfg = json.loads((Path(trained["qlora"]["output"]) / "adapter_config.json").read_text())
-    assert "query|key|value|dense" in cfg["target_modules"]
+    assert "query|key|value" in cfg["target_modules"]
     assert {"classifier", "layer.1"} <= set(cfg["modules_to_save"])  # head + top block trained whole
     lora_layers = {n.split(".lora_A")[0].rsplit(".", 1)[-1] for n in
                    __import__("safetensors.torch").torch.load_file(
                        Path(trained["qlora"]["output"]) / "adapter_model.safetensors") if ".lora_A" in n}
-    assert lora_layers == {"query", "key", "value", "dense"}
+    assert lora_layers == {"query", "key", "value"}
     card = (Path(trained["qlora"]["output"]) / "README.md").read_text()
     assert "macro_f1_tuned" in card and "AutoPeftModelForSequenceClassification" in card
     for r in trained.values():
