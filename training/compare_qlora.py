@@ -147,7 +147,7 @@ def main(argv=None) -> int:
     comparison = {"description": description, "rows": rows, "extra_args": extra,
                   "command": "python -m training.compare_qlora " + " ".join(argv if argv is not None else sys.argv[1:])}
     (out / "comparison.json").write_text(json.dumps(comparison, indent=2), encoding="utf-8")
-    table = markdown_table(rows)
+    table = markdown_table(rows, floatfmt="{:.4g}")
     (out / "comparison.md").write_text(f"# QLoRA vs LoRA vs full\n\n{description}\n\n{table}\n", encoding="utf-8")
     for m in args.modes:  # every model's card carries the comparison
         cfg = TrainConfig(**{k: v for k, v in results[m]["config"].items() if k in TrainConfig.__dataclass_fields__})

@@ -26,6 +26,7 @@ import argparse
 import json
 import math
 import os
+import re
 import resource
 import shutil
 import sys
@@ -166,7 +167,7 @@ def top_blocks(config, full_layers: int) -> list[str]:
 
 def quant_skip(config, full_layers: int) -> list[str]:
     """Modules kept out of 4-bit: the head and the blocks trained whole."""
-    blocks = [rf".*\.{b.replace('.', chr(92) + '.')}" for b in top_blocks(config, full_layers)]
+    blocks = [rf".*\.{re.escape(b)}" for b in top_blocks(config, full_layers)]
     return QUANT_SKIP + blocks
 
 
@@ -457,7 +458,7 @@ def write_card(folder: Path, cfg: TrainConfig, results: dict, comparison: dict |
     extra = ""
     if comparison:
         extra = ("## QLoRA vs LoRA vs full fine-tuning\n\n" + comparison.get("description", "") + "\n\n"
-                 + markdown_table(comparison["rows"]))
+                 + markdown_table(comparison["rows"], floatfmt="{:.4g}"))
     base = cfg.base_model
     if adapter:
         usage = (
