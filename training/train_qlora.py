@@ -363,7 +363,7 @@ def train_model(model, tokenizer, train_split, cfg: TrainConfig, progress: bool 
             losses.append(loss.item())
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)),
-                        "seconds": round(time.perf_counter() - start, 2)})
+                        "seconds": round(time.perf_counter() - start, 3)})
     return history
 
 
@@ -560,7 +560,7 @@ def run(cfg: TrainConfig, progress: bool = True) -> dict:
             "trainable_params": trainable, "total_params": total,
             "trainable_pct": round(100 * trainable / total, 3), "weights_mb": weights_mb,
             **peak_memory(),
-            "seconds_per_epoch": round(float(np.mean(epoch_seconds)), 1),
+            "seconds_per_epoch": round(float(np.mean(epoch_seconds)), 3),
             "eval_seconds": round(eval_seconds, 1),
         },
         "lora_targets": targets, "history": history, "thresholds": [float(t) for t in thresholds],
