@@ -92,27 +92,11 @@ def parse_config(argv=None, environ=None) -> AppConfig:
 
 # --- models: loaded on first use, cached, failures remembered as messages -------------------------
 
-class EnglishPredictor(EmotionPredictor):
-    """A :class:`hub.english.EnglishTagger` behind the predictor interface (vectors in GoEmotions order)."""
-
-    multi_label = True
-
-    def __init__(self, tagger):
-        self.tagger = tagger
-        self.labels = list(GOEMOTIONS.labels)
-        self.name = tagger.predictor.name
-
-    def predict_texts(self, texts, progress=False):
-        return self.tagger.predictor.predict_texts(texts, progress=progress)[:, self.tagger.order]
-
-
 def _load(name: str, english: bool) -> EmotionPredictor:
     if english:
-        try:
-            from hub.english import EnglishTagger
-        except ImportError:  # an older tree without the English tagger: any GoEmotions classifier still works
-            return load_predictor(name)
-        return EnglishPredictor(EnglishTagger.from_pretrained(name))
+        from hub.english import EnglishTagger
+
+        return EnglishTagger.from_pretrained(name)
     return load_predictor(name)
 
 

@@ -48,7 +48,7 @@ def build_model(folder: Path):
     from training.tiny_models import make_classifier
 
     texts = [make_song(random.Random(i)) for i in range(200)]
-    make_classifier(folder, texts, AIHUB.labels, head="arch2", vocab_size=8000,
+    make_classifier(folder, texts, AIHUB.labels, head="arch2", vocab_size=320,
                     hidden=768, layers=12, heads=12, intermediate=3072)
 
 
@@ -61,7 +61,7 @@ def timed(fn):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--songs", type=int, default=24)
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--batch-size", type=int, default=4)
     args = p.parse_args(argv)
 
     import numpy as np

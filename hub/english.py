@@ -116,8 +116,9 @@ def top_tags(probs, thresholds=0.5, k: int = TOP_TAGS, labels=GOEMOTIONS.labels)
     return [Tag(labels[j], float(probs[j]), float(thresholds[j]), passed=False)]
 
 
-class EnglishTagger:
-    """GoEmotions vectors and top-3 tags for English lyrics.
+class EnglishTagger(EmotionPredictor):
+    """GoEmotions vectors and top-3 tags for English lyrics; an :class:`EmotionPredictor` whose
+    distributions are always in GOEMOTIONS order, whatever the model's own label order.
 
     Args:
         predictor: a multi-label predictor whose labels are the GoEmotions names.
@@ -126,6 +127,7 @@ class EnglishTagger:
     """
 
     labels = list(GOEMOTIONS.labels)
+    multi_label = True
 
     def __init__(self, predictor: EmotionPredictor, thresholds=None, k: int = TOP_TAGS):
         if not predictor.multi_label:
@@ -139,6 +141,10 @@ class EnglishTagger:
             raise ValueError(f"{t.shape[0] if t.ndim else 1} thresholds for {len(self.order)} labels")
         self.thresholds = t[self.order]
         self.k = k
+        self.name = predictor.name
+
+    def predict_texts(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        return self.predictor.predict_texts(texts, progress=progress)[:, self.order]
 
     @classmethod
     def from_pretrained(cls, name_or_path: str, k: int = TOP_TAGS, **predictor_kwargs) -> "EnglishTagger":
@@ -154,7 +160,7 @@ class EnglishTagger:
 
     def vectors(self, lyrics: list[str], progress: bool = False) -> np.ndarray:
         """(n_songs, 28) probabilities in GOEMOTIONS order (lyrics cleaned and windowed)."""
-        return self.predictor.predict(lyrics, progress=progress)[:, self.order]
+        return self.predict(lyrics, progress=progress)
 
     def tags_for(self, vectors) -> list[list[Tag]]:
         return [top_tags(v, self.thresholds, self.k, self.labels) for v in np.atleast_2d(vectors)]
