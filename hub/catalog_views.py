@@ -15,14 +15,9 @@ import argparse
 import json
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-# Hangul titles need a Korean font; matplotlib falls back along this list.
-FONTS = ["NanumGothic", "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic", "AppleGothic", "DejaVu Sans"]
+from hub.plots import plt  # Agg backend and the Hangul font are set up in one place
 
 
 def gini(counts) -> float:
@@ -75,18 +70,17 @@ def plot_similarity_heatmap(recommender, song_ids, method: str = "cosine", top1_
     sims = recommender.similarity_matrix(song_ids, method=method, top1_weight=top1_weight)
     names = [_song_name(recommender, s) for s in song_ids]
     size = max(4.0, 0.45 * len(names) + 3)
-    with plt.rc_context({"font.family": FONTS}):
-        fig, ax = plt.subplots(figsize=(size + 1.5, size), layout="constrained")
-        image = ax.imshow(sims, cmap="viridis", vmin=min(0.0, float(sims.min(initial=0))), vmax=1.0)
-        ax.set_xticks(range(len(names)), names, rotation=90, fontsize=8)
-        ax.set_yticks(range(len(names)), names, fontsize=8)
-        if annotate if annotate is not None else len(names) <= 15:
-            for i in range(len(names)):
-                for j in range(len(names)):
-                    ax.text(j, i, f"{sims[i, j]:.2f}", ha="center", va="center", fontsize=7,
-                            color="white" if sims[i, j] < 0.6 else "black")
-        fig.colorbar(image, ax=ax, label=f"{method} similarity")
-        ax.set_title(f"Song-by-song emotion similarity ({method})")
+    fig, ax = plt.subplots(figsize=(size + 1.5, size), layout="constrained")
+    image = ax.imshow(sims, cmap="viridis", vmin=min(0.0, float(sims.min(initial=0))), vmax=1.0)
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=8)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    if annotate if annotate is not None else len(names) <= 15:
+        for i in range(len(names)):
+            for j in range(len(names)):
+                ax.text(j, i, f"{sims[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if sims[i, j] < 0.6 else "black")
+    fig.colorbar(image, ax=ax, label=f"{method} similarity")
+    ax.set_title(f"Song-by-song emotion similarity ({method})")
     return fig
 
 
@@ -116,7 +110,7 @@ def plot_emotion_map(recommender, max_points: int = 5000, annotate: bool | None 
         keys = [recommender.labels[j] for j in top]
         colors = {k: GROUP_COLORS[i % len(GROUP_COLORS)] for i, k in enumerate(dict.fromkeys(keys))}
         names = {k: k for k in colors}
-    fig, ax = plt.subplots(figsize=(8, 6), layout="constrained")  # hub.plots set the Hangul font
+    fig, ax = plt.subplots(figsize=(8, 6), layout="constrained")
     for key in colors:
         mask = np.array([k == key for k in keys])
         if mask.any():

@@ -50,10 +50,10 @@ def evaluate(model_names, data_path, similarity: str = "taxonomy", similarity_mo
         check_labels(predictors[name], taxonomy, data.source)
     model, tokenizer = None, None
     if similarity == "embedding":
-        source = predictors.get(similarity_model) or next(
-            (p for p in predictors.values() if hasattr(p, "tokenizer")), None)
-        if similarity_model and similarity_model not in predictors:
-            source = load_predictor(similarity_model)
+        if similarity_model:
+            source = predictors.get(similarity_model) or load_predictor(similarity_model)
+        else:  # the first transformer model being evaluated
+            source = next((p for p in predictors.values() if hasattr(p, "tokenizer")), None)
         if source is None or not hasattr(source, "tokenizer"):
             raise ValueError("the embedding similarity needs a transformer model: pass --similarity-model")
         model, tokenizer = source.model, source.tokenizer
