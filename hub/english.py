@@ -31,6 +31,16 @@ ADAPTER_CONFIG = "adapter_config.json"
 TOP_TAGS = 3
 
 
+def label_kwargs(labels=GOEMOTIONS.labels) -> dict:
+    """Config overrides that make a base model a multi-label classifier over ``labels`` (GoEmotions by default)."""
+    return {
+        "num_labels": len(labels),
+        "id2label": dict(enumerate(labels)),
+        "label2id": {label: i for i, label in enumerate(labels)},
+        "problem_type": "multi_label_classification",
+    }
+
+
 @dataclass(frozen=True)
 class Tag:
     label: str
@@ -80,9 +90,7 @@ def load_english_model(name_or_path: str, merge: bool = True):
 
         labels = payload["labels"] if payload else list(GOEMOTIONS.labels)
         try:
-            model = AutoPeftModelForSequenceClassification.from_pretrained(
-                str(name_or_path), num_labels=len(labels), id2label=dict(enumerate(labels)),
-                label2id={label: i for i, label in enumerate(labels)}, problem_type="multi_label_classification")
+            model = AutoPeftModelForSequenceClassification.from_pretrained(str(name_or_path), **label_kwargs(labels))
             tokenizer = AutoTokenizer.from_pretrained(str(name_or_path))
         except (OSError, ValueError, RuntimeError) as e:
             raise ModelLoadError(f"could not load the adapter {name_or_path!r}: {str(e).splitlines()[0]}") from None
@@ -145,6 +153,7 @@ class EnglishTagger(EmotionPredictor):
 
     def predict_texts(self, texts: list[str], progress: bool = False) -> np.ndarray:
         return self.predictor.predict_texts(texts, progress=progress)[:, self.order]
+
 
     @classmethod
     def from_pretrained(cls, name_or_path: str, k: int = TOP_TAGS, **predictor_kwargs) -> "EnglishTagger":

@@ -27,12 +27,14 @@ def write_model_card(output_dir, card_data: ModelCardData, template_path=TEMPLAT
     return path
 
 
-def push_folder(folder, repo_id: str, repo_type: str = "model", message: str = "Upload from gasa") -> str:
-    """Create ``repo_id`` if needed and upload ``folder`` (needs a token: `hf auth login` or HF_TOKEN)."""
+def push_folder(folder, repo_id: str, repo_type: str = "model", message: str = "Upload from gasa",
+                ignore_patterns: list[str] | None = None) -> str:
+    """Create ``repo_id`` if needed and upload ``folder``, leaving out files matching ``ignore_patterns``
+    (needs a token: `hf auth login` or HF_TOKEN)."""
     from huggingface_hub import HfApi
 
     api = HfApi()
     api.create_repo(repo_id, repo_type=repo_type, exist_ok=True)
     info = api.upload_folder(folder_path=str(folder), repo_id=repo_id, repo_type=repo_type,
-                             commit_message=message)
+                             commit_message=message, ignore_patterns=ignore_patterns)
     return str(info)

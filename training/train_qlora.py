@@ -32,17 +32,17 @@ import shutil
 import sys
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from hub.english import ADAPTER_CONFIG, THRESHOLDS_FILE, label_kwargs
 from hub.labels import GOEMOTIONS
 from hub.metrics import multilabel_scores, tune_thresholds
 from training.goemotions import GoEmotionsDataError, read_goemotions_tsv, sample_rows
 
 MODES = ("qlora", "lora", "full")
-THRESHOLDS_FILE = "thresholds.json"
 RESULTS_FILE = "results.json"
 # Head parts of *ForSequenceClassification models: never quantized, always trained whole.
 HEAD_MODULES = ("classifier", "score", "pooler")
@@ -98,7 +98,6 @@ class TrainConfig:
     threads: int | None = None  # torch CPU threads (1 is kinder when several runs share the cores)
     overwrite: bool = False
     comparison: str | None = None  # comparison JSON to include in the model card
-    extra: dict = field(default_factory=dict)
 
     def learning_rate(self) -> float:
         return self.lr if self.lr is not None else DEFAULT_LR[self.mode]
@@ -137,16 +136,6 @@ def check_quantizable(config) -> None:
 
 
 # --- model -----------------------------------------------------------------------------------
-
-def label_kwargs(labels=GOEMOTIONS.labels) -> dict:
-    """Config overrides that make a base model a 28-label multi-label classifier."""
-    return {
-        "num_labels": len(labels),
-        "id2label": dict(enumerate(labels)),
-        "label2id": {label: i for i, label in enumerate(labels)},
-        "problem_type": "multi_label_classification",
-    }
-
 
 def num_layers(config) -> int:
     n = getattr(config, "num_hidden_layers", None) or getattr(config, "n_layers", None)
@@ -393,13 +382,7 @@ def evaluate(probs: np.ndarray, targets: np.ndarray, seed: int = 0) -> tuple[dic
 
 # --- saving ----------------------------------------------------------------------------------
 
-def config_of(cfg: TrainConfig):
-    from transformers import AutoConfig
-
-    return AutoConfig.from_pretrained(cfg.base_model)
-
-
-def save_thresholds(folder: Path, thresholds, cfg: TrainConfig) -> None:
+def save_thresholds(folder: Path, thresholds, cfg: TrainConfig, model_config) -> None:
     payload = {
         "labels": list(GOEMOTIONS.labels),
         "thresholds": [round(float(t), 4) for t in thresholds],
@@ -410,11 +393,11 @@ def save_thresholds(folder: Path, thresholds, cfg: TrainConfig) -> None:
     }
     if cfg.mode == "qlora":  # how to rebuild the 4-bit base this adapter was trained on
         payload["quantization"] = {"load_in_4bit": True, "bnb_4bit_quant_type": "nf4",
-                                   "llm_int8_skip_modules": quant_skip(config_of(cfg), cfg.full_layers)}
+                                   "llm_int8_skip_modules": quant_skip(model_config, cfg.full_layers)}
     (folder / THRESHOLDS_FILE).write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
 
-def save_model(model, tokenizer, folder: Path, cfg: TrainConfig) -> None:
+def save_model(model, tokenizer, folder: Path) -> None:
     # full: config.json + model.safetensors; qlora/lora: adapter_config.json + adapter_model.safetensors
     # (LoRA weights and the whole head)
     model.save_pretrained(folder)
@@ -564,12 +547,12 @@ def run(cfg: TrainConfig, progress: bool = True) -> dict:
             "eval_seconds": round(eval_seconds, 1),
         },
         "lora_targets": targets, "history": history, "thresholds": [float(t) for t in thresholds],
-        "config": {k: v for k, v in asdict(cfg).items() if k != "extra"},
+        "config": asdict(cfg),
     }
     tmp = temp_output(output)
     try:
-        save_model(model, tokenizer, tmp, cfg)
-        save_thresholds(tmp, thresholds, cfg)
+        save_model(model, tokenizer, tmp)
+        save_thresholds(tmp, thresholds, cfg, model.config)
         np.save(tmp / "valid_probs.npy", probs)  # lets tests and reports check a reload exactly
         (tmp / RESULTS_FILE).write_text(json.dumps(results, indent=2), encoding="utf-8")
         write_card(tmp, cfg, results, comparison)
@@ -587,7 +570,7 @@ def push(folder: Path, repo_id: str) -> str:
     """Push adapter (or model), tokenizer, thresholds and card; arrays of dev probabilities stay local."""
     from training.cards import push_folder
 
-    adapter_config = folder / "adapter_config.json"
+    adapter_config = folder / ADAPTER_CONFIG
     if adapter_config.is_file():
         base = json.loads(adapter_config.read_text(encoding="utf-8")).get("base_model_name_or_path", "")
         if Path(base).exists():
@@ -595,13 +578,7 @@ def push(folder: Path, repo_id: str) -> str:
                   "same base. Train from a Hub id (e.g. --base-model roberta-base) for a portable adapter.",
                   file=sys.stderr)
 
-    staging = folder.parent / f".{folder.name}.push-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(folder, staging, ignore=shutil.ignore_patterns("*.npy"))
-    try:
-        return push_folder(staging, repo_id, "model", message="Upload gasa GoEmotions model")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    return push_folder(folder, repo_id, "model", message="Upload gasa GoEmotions model", ignore_patterns=["*.npy"])
 
 
 def parse_args(argv=None) -> TrainConfig:
@@ -632,13 +609,8 @@ def parse_args(argv=None) -> TrainConfig:
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("--comparison", help="comparison JSON (from training.compare_qlora) for the model card")
     a = p.parse_args(argv)
-    return TrainConfig(
-        base_model=a.base_model, mode=a.mode, train=a.train, valid=a.valid, samples=a.samples or None,
-        epochs=a.epochs, output=a.output, push_to_hub=a.push_to_hub, lr=a.lr, head_lr=a.head_lr,
-        batch_size=a.batch_size, max_length=a.max_length, lora_r=a.lora_r, lora_alpha=a.lora_alpha,
-        lora_dropout=a.lora_dropout, lora_targets=a.lora_targets, full_layers=a.full_layers, block_lr=a.block_lr, pos_weight_power=a.pos_weight_power,
-        max_pos_weight=a.max_pos_weight, seed=a.seed, threads=a.threads, overwrite=a.overwrite, comparison=a.comparison,
-    )
+    # every flag is a TrainConfig field of the same name; --samples 0 means all rows
+    return TrainConfig(**{**vars(a), "samples": a.samples or None})
 
 
 def main(argv=None) -> int:
