@@ -168,6 +168,25 @@ def taxonomy_similarity(taxonomy: Taxonomy, same_group: float = SAME_GROUP_SIMIL
     return s
 
 
+def mean_pooled(encoder, tokenizer, texts, batch_size: int = 32, max_length: int | None = None,
+                progress: bool = False):
+    """Mean of ``encoder``'s last hidden states over the real (unpadded) tokens of each text, as a tensor."""
+    import torch
+    from tqdm.auto import tqdm
+
+    encoder.eval()
+    vectors = []
+    with torch.inference_mode():
+        for start in tqdm(range(0, len(texts), batch_size), desc="embeddings", unit="batch", disable=not progress):
+            batch = tokenizer(list(texts[start:start + batch_size]), padding=True, truncation=max_length is not None,
+                              max_length=max_length, return_tensors="pt")
+            batch = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
+            hidden = encoder(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            vectors.append((hidden * mask).sum(1) / mask.sum(1))
+    return torch.cat(vectors)
+
+
 def embedding_similarity(label_names, model, tokenizer, batch_size: int = 32) -> np.ndarray:
     """Cosine similarity of label-name embeddings (mean-pooled last hidden states of ``model``).
 
@@ -178,16 +197,7 @@ def embedding_similarity(label_names, model, tokenizer, batch_size: int = 32) ->
     import torch
 
     encoder = getattr(model, "encoder", None) or getattr(model, "base_model", model)
-    encoder.eval()
-    vectors = []
-    with torch.inference_mode():
-        for start in range(0, len(label_names), batch_size):
-            batch = tokenizer(list(label_names[start:start + batch_size]), padding=True, return_tensors="pt")
-            batch = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
-            hidden = encoder(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            vectors.append((hidden * mask).sum(1) / mask.sum(1))
-    v = torch.nn.functional.normalize(torch.cat(vectors), dim=-1).float().numpy()
+    v = torch.nn.functional.normalize(mean_pooled(encoder, tokenizer, label_names, batch_size), dim=-1).float().numpy()
     s = np.clip(v @ v.T, 0.0, 1.0)
     np.fill_diagonal(s, 1.0)
     return s

@@ -49,11 +49,10 @@ def table_row(results: dict) -> dict:
 def frozen_probe(base_model: str, train_path: str, valid_path: str, samples: int, seed: int,
                  max_length: int = 64) -> dict:
     """Reference: class-balanced logistic regression per label on frozen mean-pooled embeddings."""
-    import torch
     from sklearn.linear_model import LogisticRegression
-    from tqdm.auto import tqdm
     from transformers import AutoModel, AutoTokenizer
 
+    from hub.labels import mean_pooled
     from training.goemotions import read_goemotions_tsv, sample_rows
 
     train = sample_rows(read_goemotions_tsv(train_path), samples, seed)
@@ -62,15 +61,7 @@ def frozen_probe(base_model: str, train_path: str, valid_path: str, samples: int
     encoder = AutoModel.from_pretrained(base_model).eval()
 
     def embed(texts):
-        out = []
-        with torch.inference_mode():
-            for i in tqdm(range(0, len(texts), 64), desc="probe embeddings", unit="batch"):
-                batch = tokenizer(texts[i:i + 64], truncation=True, max_length=max_length, padding=True,
-                                  return_tensors="pt")
-                hidden = encoder(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).float()
-                out.append(((hidden * mask).sum(1) / mask.sum(1)).numpy())
-        return np.concatenate(out)
+        return mean_pooled(encoder, tokenizer, texts, batch_size=64, max_length=max_length, progress=True).numpy()
 
     start = time.perf_counter()
     x_train, x_valid = embed(train.texts), embed(valid.texts)
