@@ -30,7 +30,9 @@ import pandas as pd  # noqa: E402
 
 from hub import plots  # noqa: E402  (sets the Hangul font for every figure)
 from hub.labels import AIHUB, GOEMOTIONS, SIMILARITY_KINDS, taxonomy_for_labels  # noqa: E402
-from hub.predictor import EmotionPredictor, LyricsError, check_lyrics, load_predictor  # noqa: E402
+from hub.korean_engine import KoreanEmotionEngine  # noqa: E402
+from hub.korean_text import HANGUL_SYLLABLE  # noqa: E402
+from hub.predictor import EmotionPredictor, LyricsError, ModelLoadError, check_lyrics, load_predictor  # noqa: E402
 
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # one line per missing fallback font
 
@@ -133,11 +135,9 @@ class Models:
                 progress(0.05, desc=f"loading {name} (first use; cached afterwards)")
             try:
                 predictor = _load(name, english=role == "english")
-                if predictor.labels == list(AIHUB.labels) and not hasattr(predictor, "model"):
-                    predictor.predict_texts(["처음 불러올 때 형태소 분석기를 준비합니다"])  # warm Kiwi up now
+                if isinstance(predictor, KoreanEmotionEngine):  # build Kiwi now, under this role's lock
+                    predictor.predict_texts(["처음 불러올 때 형태소 분석기를 준비합니다"])
             except Exception as e:  # noqa: BLE001 - any load failure becomes a message; other tabs keep working
-                from hub.predictor import ModelLoadError
-
                 message = str(e).splitlines()[0] if str(e) else type(e).__name__
                 if not isinstance(e, ModelLoadError):
                     message = f"could not load the model {name!r} ({type(e).__name__}: {message})"
@@ -207,7 +207,7 @@ class CatalogStore:
 
 def mostly_latin(text: str) -> bool:
     """True when Latin letters clearly outnumber Hangul (a syllable counts as two letters)."""
-    hangul = len(re.findall(r"[\uac00-\ud7a3]", text))
+    hangul = len(HANGUL_SYLLABLE.findall(text))
     latin = len(re.findall(r"[A-Za-z]", text))
     return latin > 2 * hangul
 
@@ -235,24 +235,20 @@ def _label_with_group(taxonomy, label: str) -> str:
     return plots.group_label(taxonomy, taxonomy.group_of(label)) if taxonomy is not None else ""
 
 
-def top_table(labels, probs, k: int = TOP_K) -> pd.DataFrame:
-    taxonomy = taxonomy_for_labels(labels)
-    order = np.argsort(-np.asarray(probs))[:k]
+def top_table(top, taxonomy) -> pd.DataFrame:
+    """The ranked ``(label, probability)`` pairs as the analysis table."""
     return pd.DataFrame(dict(zip(ANALYSIS_COLUMNS, [
-        range(1, len(order) + 1), [labels[j] for j in order], [_label_with_group(taxonomy, labels[j]) for j in order],
-        [round(float(probs[j]), 4) for j in order]])))
+        range(1, len(top) + 1), [label for label, _ in top], [_label_with_group(taxonomy, label) for label, _ in top],
+        [round(p, 4) for _, p in top]])))
 
 
-def analysis_figures(labels, probs, segment_probs=None):
-    """Top-10 bars, group mix and emotion arc for one distribution (arc only with stanzas)."""
-    taxonomy = taxonomy_for_labels(labels)
-    order = np.argsort(-np.asarray(probs))[:TOP_K]
-    top = [(labels[j], float(probs[j])) for j in order]
+def analysis_figures(analysis, top, taxonomy):
+    """Top-10 bars, group mix and emotion arc of an analysis (arc only with stanzas)."""
     bars = _fig(plots.plot_top_emotions(top, taxonomy, "Top-10 emotions / 상위 10개 감정"))
-    mix = _fig(plots.plot_group_mix(probs, taxonomy, "Emotion group mix / 감정 그룹 비율")) if taxonomy else None
+    mix = _fig(plots.plot_group_mix(analysis.probs, taxonomy, "Emotion group mix / 감정 그룹 비율")) if taxonomy else None
     arc = None
-    if segment_probs is not None and len(segment_probs):
-        arc = _fig(plots.plot_emotion_arc(segment_probs, taxonomy, labels,
+    if analysis.segment_probs is not None and len(analysis.segment_probs):
+        arc = _fig(plots.plot_emotion_arc(analysis.segment_probs, taxonomy, analysis.labels,
                                           title="Emotion arc, stanza by stanza / 연별 감정 흐름"))
     return bars, mix, arc
 
@@ -294,12 +290,13 @@ class App:
             analysis = predictor.analyze(text)
         except (LyricsError, AppError) as e:
             return problem(str(e)), pd.DataFrame(columns=ANALYSIS_COLUMNS), None, None, None
-        bars, mix, arc = analysis_figures(analysis.labels, analysis.probs, analysis.segment_probs)
-        best, p = analysis.top(1)[0]
+        top, taxonomy = analysis.top(TOP_K), taxonomy_for_labels(analysis.labels)
+        bars, mix, arc = analysis_figures(analysis, top, taxonomy)
+        best, p = top[0]
         lang = "English" if role == MODEL_ENGLISH else "한국어"
         status = ok(f"**{best}** ({p:.1%}) · model `{predictor.name}` ({lang}) · "
                     f"{len(analysis.segments)} stanza(s) / 연")
-        return status, top_table(analysis.labels, analysis.probs), bars, mix, arc
+        return status, top_table(top, taxonomy), bars, mix, arc
 
     def catalog_song_lyrics(self, song_id: str):
         """Fill the lyrics box with a catalog song (the demo catalog carries its fictional lyrics)."""

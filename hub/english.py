@@ -154,6 +154,14 @@ class EnglishTagger(EmotionPredictor):
     def predict_texts(self, texts: list[str], progress: bool = False) -> np.ndarray:
         return self.predictor.predict_texts(texts, progress=progress)[:, self.order]
 
+    # the wrapped transformer, for what needs its encoder (such as the 'embedding' label similarity S)
+    @property
+    def model(self):
+        return self.predictor.model
+
+    @property
+    def tokenizer(self):
+        return self.predictor.tokenizer
 
     @classmethod
     def from_pretrained(cls, name_or_path: str, k: int = TOP_TAGS, **predictor_kwargs) -> "EnglishTagger":

@@ -125,3 +125,16 @@ def test_similar_songs_by_cosine_excludes_the_song_itself():
     assert found["song_id"].tolist() == ["b", "d", "c"]
     assert found["similarity"].iloc[0] == pytest.approx(1.0, abs=1e-5)
     assert found["similarity"].iloc[2] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_tagger_gives_its_encoder_to_the_embedding_similarity(models, tmp_path):
+    from training.evaluate import evaluate
+
+    root, _ = models
+    data = tmp_path / "goemotions.csv"
+    data.write_text("text,label\n" + "".join(f'"{text}",{GOEMOTIONS.labels[ids[0]]}\n' for text, ids in LINES),
+                    encoding="utf-8")
+    tagger = EnglishTagger.from_pretrained(str(root / "dropin"))
+    rows, s = evaluate(["dropin"], data, similarity="embedding", taxonomy=GOEMOTIONS, predictors={"dropin": tagger})
+    assert rows[0]["rows"] == len(LINES) and s.shape == (28, 28)
+    assert np.allclose(np.diag(s), 1) and not np.allclose(s, np.eye(28))  # label names embedded, not identity
