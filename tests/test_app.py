@@ -287,3 +287,12 @@ def test_push_space_refuses_local_paths(tmp_path):
     done = subprocess.run([sys.executable, "-m", "training.push_space", "--repo", "org/gasa", "--dry-run",
                            "--korean-model", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "local path" in done.stderr
+
+
+def test_space_variables_check_each_eval_model(tmp_path):
+    from training.push_space import SpaceError, space_variables
+
+    assert space_variables(eval_models=["org/a", "org/b"], korean_model="gasa-korean-engine") == {
+        "GASA_KOREAN_MODEL": "gasa-korean-engine", "GASA_EVAL_MODELS": "org/a,org/b"}
+    with pytest.raises(SpaceError, match="GASA_EVAL_MODELS=.* is a local path"):
+        space_variables(eval_models=["org/a", str(tmp_path)])

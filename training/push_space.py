@@ -20,11 +20,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from hub.predictor import BUILTIN_PREDICTORS
+
 ROOT = Path(__file__).resolve().parent.parent
 SPACE_FILES = ["app.py", "README.md", "training/__init__.py", "training/evaluate.py"]
 SPACE_TREES = ["hub"]
 APT_PACKAGES = ["fonts-nanum"]  # Hangul glyphs for the matplotlib figures
-BUILTIN = {"gasa-korean-engine"}
 
 
 class SpaceError(ValueError):
@@ -33,16 +34,18 @@ class SpaceError(ValueError):
 
 def is_hub_id(name: str | None) -> bool:
     """An ``org/name`` Hub id (not a local folder, not a built-in engine)."""
-    return bool(name) and name not in BUILTIN and not Path(name).exists() and name.count("/") == 1
+    return bool(name) and name not in BUILTIN_PREDICTORS and not Path(name).exists() and name.count("/") == 1
 
 
 def space_variables(korean_model=None, english_model=None, songs=None, eval_models=()) -> dict[str, str]:
-    out = {"GASA_KOREAN_MODEL": korean_model, "GASA_ENGLISH_MODEL": english_model, "GASA_SONGS": songs,
-           "GASA_EVAL_MODELS": ",".join(eval_models) if eval_models else None}
-    for key, value in out.items():
-        if value and not is_hub_id(value) and value not in BUILTIN:
+    named = [("GASA_KOREAN_MODEL", korean_model), ("GASA_ENGLISH_MODEL", english_model), ("GASA_SONGS", songs),
+             *(("GASA_EVAL_MODELS", m) for m in eval_models)]
+    for key, value in named:  # each eval model on its own: the joined list is never an org/name id
+        if value and not is_hub_id(value) and value not in BUILTIN_PREDICTORS:
             raise SpaceError(f"{key}={value!r} is a local path: a Space can only reach Hub ids (org/name) "
                              "or built-in engines; push the model or dataset to the Hub first.")
+    out = {"GASA_KOREAN_MODEL": korean_model, "GASA_ENGLISH_MODEL": english_model, "GASA_SONGS": songs,
+           "GASA_EVAL_MODELS": ",".join(eval_models) if eval_models else None}
     return {k: v for k, v in out.items() if v}
 
 
