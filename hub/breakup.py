@@ -68,10 +68,11 @@ def build_dictionary(word_vectors, seeds: dict[str, list[str]], threshold: float
             + "; ".join(f"{e} (missing: {', '.join(missing[e])})" for e in empty)
             + ". Add lyrics that use these words or pass other seeds with --seeds.")
     vocab = list(word_vectors.index_to_key)
+    vocab_vectors = word_vectors[vocab]
     best: dict[str, tuple[str, float, str]] = {}  # word -> (emotion, similarity, seed)
     for emotion, words in seeds.items():
         for seed in (s for s in words if s in word_vectors.key_to_index):
-            sims = word_vectors.cosine_similarities(word_vectors[seed], word_vectors[vocab])
+            sims = word_vectors.cosine_similarities(word_vectors[seed], vocab_vectors)
             for word, sim in zip(vocab, sims):
                 sim = 1.0 if word == seed else float(sim)
                 if sim >= threshold and sim > best.get(word, ("", -1.0, ""))[1]:
@@ -85,16 +86,20 @@ def build_dictionary(word_vectors, seeds: dict[str, list[str]], threshold: float
             "emotions": entries}
 
 
-def weak_label(tokens: list[str], dictionary: dict) -> int | None:
-    """The emotion index a line's dictionary words point to most, or None (no word or a tie)."""
+def weak_labels(token_lines, dictionary: dict) -> list[int | None]:
+    """For each line, the emotion index its dictionary words point to most, or None (no word or a tie)."""
     lookup = {r["word"]: (BREAKUP.index(e), r["similarity"]) for e, rows in dictionary["emotions"].items() for r in rows}
-    scores = np.zeros(len(BREAKUP))
-    for t in tokens:
-        if t in lookup:
-            scores[lookup[t][0]] += lookup[t][1]
-    if scores.max() <= 0 or (scores == scores.max()).sum() > 1:
-        return None
-    return int(scores.argmax())
+
+    def label(tokens) -> int | None:
+        scores = np.zeros(len(BREAKUP))
+        for t in tokens:
+            if t in lookup:
+                scores[lookup[t][0]] += lookup[t][1]
+        if scores.max() <= 0 or (scores == scores.max()).sum() > 1:
+            return None
+        return int(scores.argmax())
+
+    return [label(tokens) for tokens in token_lines]
 
 
 # --- the LSTM -----------------------------------------------------------------------------------

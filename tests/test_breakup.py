@@ -16,11 +16,15 @@ def trained(tmp_path_factory):
     """The real command line, once: CBOW -> dictionary -> weak labels -> LSTM -> saved folder."""
     root = tmp_path_factory.mktemp("breakup")
     songs = breakup_fixture.make_songs()
-    lyrics = breakup_fixture.write_jsonl(root / "lyrics.jsonl", songs)
+    # a crawl file: the crawler records a song page without lyrics as such, and training skips it
+    no_lyrics = {"song_id": "s-none", "title": "가사 없음", "artist": "가수 0", "year": 2001,
+                 "status": "no_lyrics", "lyrics": None}
+    lyrics = breakup_fixture.write_jsonl(root / "lyrics.jsonl", songs + [no_lyrics])
     out = root / "model"
     run = subprocess.run([sys.executable, "-m", "training.train_breakup", "--lyrics", str(lyrics),
                           "--output", str(out), "--epochs", "6"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
+    assert f"{len(songs)} songs, " in run.stdout
     return songs, out, run.stdout
 
 
@@ -101,8 +105,8 @@ def test_too_small_corpus_names_missing_seeds(tmp_path):
 
 def test_bad_lyrics_file_is_reported_with_its_line(tmp_path):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"lyrics": "눈물"}\n{not json}\n', encoding="utf-8")
+    bad.write_text('{"song_id": "1", "lyrics": "눈물"}\n{not json}\n', encoding="utf-8")
     run = subprocess.run([sys.executable, "-m", "training.train_breakup", "--lyrics", str(bad),
                           "--output", str(tmp_path / "o")], capture_output=True, text=True)
-    assert run.returncode != 0 and "bad.jsonl line 2 is not JSON" in run.stderr
+    assert run.returncode != 0 and "bad.jsonl:2: not valid JSON" in run.stderr
     assert "Traceback" not in run.stderr

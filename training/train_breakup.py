@@ -22,29 +22,12 @@ import torch
 from tqdm.auto import tqdm
 
 from hub.breakup import (DEFAULT_SEEDS, MAX_TOKENS, SIMILARITY_THRESHOLD, BreakupClassifier, BreakupDataError,
-                         build_dictionary, weak_label)
+                         build_dictionary, weak_labels)
 from hub.korean_text import content_words_many, split_lines
 from hub.labels import BREAKUP
 from hub.predictor import clean_lyrics
-
-
-def read_songs(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise BreakupDataError(f"{path} not found: pass --lyrics with a JSON-lines file of songs")
-    songs = []
-    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not raw.strip():
-            continue
-        try:
-            song = json.loads(raw)
-        except json.JSONDecodeError as e:
-            raise BreakupDataError(f"{path} line {n} is not JSON ({e.msg})") from None
-        if not isinstance(song, dict) or not isinstance(song.get("lyrics"), str):
-            raise BreakupDataError(f"{path} line {n}: expected an object with a 'lyrics' string")
-        songs.append(song)
-    if not songs:
-        raise BreakupDataError(f"{path} holds no songs")
-    return songs
+from training.build_song_vectors import usable_songs
+from training.crawl_melon import LyricsFileError, read_lyrics_jsonl
 
 
 def train_word2vec(token_lines, vector_size=100, window=5, min_count=2, epochs=30, seed=0):
@@ -107,7 +90,9 @@ def run(lyrics: Path, output: Path, seeds=None, threshold=SIMILARITY_THRESHOLD, 
     from sklearn.model_selection import train_test_split
 
     random.seed(seed)
-    songs = read_songs(lyrics)
+    songs, _ = usable_songs(read_lyrics_jsonl(lyrics), source=str(lyrics))
+    if not songs:
+        raise BreakupDataError(f"{lyrics} holds no songs with lyrics")
     lines = [line for s in songs for line in split_lines(clean_lyrics(s["lyrics"]))]
     token_lines = [t for t in content_words_many(lines) if t]
     if len(token_lines) < 20:
@@ -123,7 +108,7 @@ def run(lyrics: Path, output: Path, seeds=None, threshold=SIMILARITY_THRESHOLD, 
 
     # Weak labels on distinct lines (a repeated chorus must not sit in both train and test).
     distinct = list(dict.fromkeys(tuple(t) for t in token_lines))
-    labelled = [(list(t), lab) for t in distinct if (lab := weak_label(list(t), dictionary)) is not None]
+    labelled = [(list(t), lab) for t, lab in zip(distinct, weak_labels(distinct, dictionary)) if lab is not None]
     counts = Counter(lab for _, lab in labelled)
     if len(labelled) < 20 or len(counts) < 2:
         raise BreakupDataError(f"only {len(labelled)} lines got a weak label ({dict(counts)}): too few to train; "
@@ -178,7 +163,7 @@ def main(argv=None):
     try:
         m = run(args.lyrics, args.output, seeds, args.threshold, args.max_tokens, args.w2v_epochs, args.epochs,
                 seed=args.seed)
-    except BreakupDataError as e:
+    except (BreakupDataError, LyricsFileError) as e:
         raise SystemExit(f"error: {e}")
     print(f"dictionary sizes: {m['dictionary_sizes']}; weak labels: {m['label_counts']}")
     print(f"held-out accuracy {m['test_accuracy']:.3f} on {m['test']} lines "
