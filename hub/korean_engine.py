@@ -41,12 +41,11 @@ from tqdm.auto import tqdm
 
 from hub.korean_text import STOPWORDS, base_tag, get_kiwi, has_korean, preprocess_many, resolve_word
 from hub.labels import AIHUB
-from hub.predictor import EmotionPredictor, LyricsError, ModelLoadError
+from hub.predictor import ENGINE_CONFIG, EmotionPredictor, LyricsError, ModelLoadError
 
 DATA_DIR = Path(__file__).parent / "data"
 SEEDS_FILE = DATA_DIR / "aihub_seeds.json"
 LEXICON_FILE = DATA_DIR / "aihub_lexicon.json"
-ENGINE_CONFIG = "gasa_engine.json"
 ENGINE_NAME = "gasa-korean-engine"
 
 LABEL_SHARE, GROUP_SHARE = 0.6, 0.4
@@ -115,8 +114,8 @@ def build_lexicon(seeds: dict[str, list[str]] | None = None, top_n: int = 40, mi
     for label, keys in tqdm(seed_keys.items(), desc="expanding seeds", disable=not progress):
         group = AIHUB.group_of(label)
         for key in keys:
+            others = [s for s in group_seeds[group] if s != key and s in embedded]
             for variant in key_variants(key):
-                others = [s for s in group_seeds[group] if s != key and s in embedded]
                 neighbours = _similar(kiwi, variant, top_n)
                 if neighbours is None:
                     continue
@@ -126,10 +125,10 @@ def build_lexicon(seeds: dict[str, list[str]] | None = None, top_n: int = 40, mi
                     continue
                 for n in neighbours:
                     tag = base_tag(n.tag)
-                    key = f"{n.form}/{tag}"
+                    neighbour = f"{n.form}/{tag}"
                     # adverbs and names drift (mimetic words, places): nouns, verbs, adjectives, roots only
-                    if tag in EXPANSION_TAGS and key not in STOPWORDS and n.score >= min_similarity:
-                        candidates[key] = max(candidates.get(key, 0.0), float(n.score))
+                    if tag in EXPANSION_TAGS and neighbour not in STOPWORDS and n.score >= min_similarity:
+                        candidates[neighbour] = max(candidates.get(neighbour, 0.0), float(n.score))
 
     all_seeds = sorted(embedded)
     added = 0
@@ -137,16 +136,17 @@ def build_lexicon(seeds: dict[str, list[str]] | None = None, top_n: int = 40, mi
         if any(v in entries for v in key_variants(cand)):  # another spelling of a seed: the seed decides
             continue
         sims = {s: _similarity(kiwi, cand, s) for s in all_seeds}
-        best_group = {g: max((sims[s] for s in ks if s in sims and not np.isnan(sims[s])), default=-1.0)
-                      for g, ks in group_seeds.items()}
+        label_best = {lab: max((sims[k] for k in ks if k in sims and not np.isnan(sims[k])), default=-1.0)
+                      for lab, ks in seed_keys.items()}
+        # a group's score is its best label's
+        best_group = {g: max((v for lab, v in label_best.items() if AIHUB.group_of(lab) == g), default=-1.0)
+                      for g in group_seeds}
         ranked = sorted(best_group.items(), key=lambda kv: -kv[1])
         (group, top), (_, second) = ranked[0], ranked[1]
         if top < min_similarity or top - second < margin:
             continue
-        label_scores = {lab: max((sims[k] for k in ks if k in sims and not np.isnan(sims[k])), default=-1.0)
-                        for lab, ks in seed_keys.items() if AIHUB.group_of(lab) == group}
-        label = max(label_scores, key=label_scores.get)
-        entries[cand] = {label: round(expansion_weight * label_scores[label], 4)}
+        label = max((lab for lab in label_best if AIHUB.group_of(lab) == group), key=label_best.get)
+        entries[cand] = {label: round(expansion_weight * label_best[label], 4)}
         added += 1
     return {
         "about": "gasa offline Korean emotion dictionary: morpheme key -> [[AI-Hub label, weight]]. "
