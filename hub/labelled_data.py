@@ -71,7 +71,11 @@ def _read_json_records(path: Path):
 def read_aihub_json(path, taxonomy: Taxonomy = AIHUB) -> LabelledTexts:
     """AI-Hub 감성대화말뭉치 JSON: the person's turns (HS01-HS03) joined, label = emotion type."""
     path = Path(path)
-    records = _read_json_records(path)
+    return _aihub_texts(path, _read_json_records(path), taxonomy)
+
+
+def _aihub_texts(path: Path, records, taxonomy: Taxonomy) -> LabelledTexts:
+    """Texts and labels of parsed AI-Hub dialogue records (``path`` names them in messages)."""
     if not isinstance(records, list):
         raise DataFormatError(f"{path}: expected a JSON list of dialogue records, got {type(records).__name__}")
     texts, labels, problems = [], [], []
@@ -205,7 +209,7 @@ def read_labelled(path, taxonomy: Taxonomy = AIHUB) -> LabelledTexts:
             raise DataFormatError(f"{path}: expected a JSON list (AI-Hub dialogue records, or rows with text "
                                   f"and label), got a JSON {type(records).__name__}")
         if records and isinstance(records[0], dict) and ("profile" in records[0] or "talk" in records[0]):
-            return read_aihub_json(path, taxonomy)
+            return _aihub_texts(path, records, taxonomy)
     if suffix in (".csv", ".tsv", ".jsonl", ".json"):
         return read_table(path, taxonomy)
     raise DataFormatError(
