@@ -75,13 +75,13 @@ def main(argv=None):
     print(f"catalog: {args.n:,} x {args.dim} {args.distribution} vectors ready in {time.perf_counter() - t0:.1f} s",
           file=sys.stderr)
     ids = np.random.default_rng(args.seed + 1).choice(args.n, args.queries, replace=False).astype(str)
-    rec.recommend(ids[0], k=args.k)  # warm-up
+    rec.recommend(ids[0], k=args.k, method=args.method)  # warm-up
 
     exact_results, exact = time_queries(rec, ids, args.k, args.method)
     t0 = time.perf_counter()
     rec.build_index(args.hnsw_m, args.ef_construction)
     build_s = time.perf_counter() - t0
-    rec.recommend(ids[0], k=args.k)
+    rec.recommend(ids[0], k=args.k, method=args.method)
     index_results, indexed = time_queries(rec, ids, args.k, args.method)
     recall = float(np.mean([len(set(a) & set(b)) / args.k for a, b in zip(exact_results, index_results)]))
     same = float(np.mean([a == b for a, b in zip(exact_results, index_results)]))

@@ -22,11 +22,12 @@ import contextlib
 import numpy as np
 import pandas as pd
 
+from hub.song_dataset import TOP_LABELS
+
 SONG_COLUMNS = ["song_id", "title", "artist", "year"]
 RESULT_COLUMNS = SONG_COLUMNS + ["similarity", "top_labels"]
 METHODS = ("cosine", "weighted")
 INDEX_THRESHOLD = 50_000
-TOP_LABELS = 3
 
 
 class RecommenderError(ValueError):

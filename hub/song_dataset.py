@@ -122,9 +122,10 @@ def song_labels(ds) -> list[str]:
 
 def song_vectors(ds) -> np.ndarray:
     """All vectors as one float32 array ``(n_songs, n_labels)``."""
-    if len(ds) == 0:
-        return np.zeros((0, len(song_labels(ds))), dtype=np.float32)
-    return np.asarray(ds.with_format("numpy")[VECTOR_COLUMN], dtype=np.float32)
+    # through Arrow: the numpy formatter builds one Python object per row (seconds per 100k songs)
+    column = ds.with_format("arrow")[VECTOR_COLUMN].combine_chunks()
+    return (column.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+            .reshape(len(ds), len(song_labels(ds))))
 
 
 def validate_song_dataset(ds, source: str = "the dataset"):
@@ -143,10 +144,14 @@ def validate_song_dataset(ds, source: str = "the dataset"):
     if not isinstance(vector_feature, List) or vector_feature.length not in (n_labels, -1, None):
         raise SongDatasetError(f"{source}: column {VECTOR_COLUMN!r} must be a list of {n_labels} floats, "
                                f"found {vector_feature}")
-    for row, vector in enumerate(ds[VECTOR_COLUMN]):
-        if vector is None or len(vector) != n_labels:
-            raise SongDatasetError(f"{source}, row {row}: the vector has {0 if vector is None else len(vector)} "
-                                   f"values, expected {n_labels} (one per label)")
+    import pyarrow.compute as pc
+
+    lengths = pc.fill_null(pc.list_value_length(ds.with_format("arrow")[VECTOR_COLUMN]), 0).to_numpy()
+    bad = np.flatnonzero(lengths != n_labels)
+    if len(bad):
+        row = int(bad[0])
+        raise SongDatasetError(f"{source}, row {row}: the vector has {lengths[row]} values, "
+                               f"expected {n_labels} (one per label)")
     ids = ds["song_id"]
     dupes = [i for i, n in Counter(ids).items() if n > 1]
     if dupes:
