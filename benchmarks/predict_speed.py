@@ -76,14 +76,14 @@ def main(argv=None):
         build_model(Path(tmp) / "model")
         model, tokenizer = load_model_and_tokenizer(str(Path(tmp) / "model"))
     model.eval()
-    lengths = [len(tokenizer(check_lyrics(s))["input_ids"]) for s in songs]
+    cleaned = [check_lyrics(s) for s in songs]
+    lengths = [len(tokenizer(c)["input_ids"]) for c in cleaned]
     print(f"{len(songs)} songs, tokens per song: median {int(np.median(lengths))}, "
           f"min {min(lengths)}, max {max(lengths)}; torch threads: {torch.get_num_threads()}")
 
     pipe = pipeline("text-classification", model=model, tokenizer=tokenizer, truncation=True, top_k=None,
                     device="cpu")
     fp32 = TransformerEmotionPredictor(model, tokenizer, batch_size=args.batch_size)
-    cleaned = [check_lyrics(s) for s in songs]
     # warm-up, so that no side pays one-off costs in the timed runs
     pipe(cleaned[:1]); fp32.predict(songs[:1])
     int8 = TransformerEmotionPredictor(model, tokenizer, batch_size=args.batch_size, quantize="int8")

@@ -97,22 +97,24 @@ def plot_emotion_map(recommender, max_points: int = 5000, annotate: bool | None 
         rows = np.sort(np.random.default_rng(seed).choice(rows, max_points, replace=False))
     x = vectors[rows].astype(np.float64)
     centred = x - x.mean(axis=0)
-    _, sv, vt = np.linalg.svd(centred, full_matrices=False) if len(x) > 1 else (None, np.ones(2), np.eye(2, x.shape[1]))
-    points = centred @ vt[:2].T if vt.shape[0] >= 2 else np.zeros((len(x), 2))
-    explained = (sv[:2] ** 2 / max((sv ** 2).sum(), 1e-12)) if len(x) > 1 else np.zeros(2)
+    if len(x) > 1:
+        _, sv, vt = np.linalg.svd(centred, full_matrices=False)
+        points, explained = centred @ vt[:2].T, sv[:2] ** 2 / max((sv ** 2).sum(), 1e-12)
+    else:  # nothing to project
+        points, explained = np.zeros((len(x), 2)), np.zeros(2)
     taxonomy = taxonomy_for_labels(recommender.labels)
     top = x.argmax(axis=1)
     if taxonomy is not None:
-        keys = [taxonomy.groups[j] for j in top]
+        keys = np.array([taxonomy.groups[j] for j in top])
         colors = group_colors(taxonomy)
         names = {g: group_label(taxonomy, g) for g in taxonomy.group_order}
     else:
-        keys = [recommender.labels[j] for j in top]
+        keys = np.array([recommender.labels[j] for j in top])
         colors = {k: GROUP_COLORS[i % len(GROUP_COLORS)] for i, k in enumerate(dict.fromkeys(keys))}
         names = {k: k for k in colors}
     fig, ax = plt.subplots(figsize=(8, 6), layout="constrained")
     for key in colors:
-        mask = np.array([k == key for k in keys])
+        mask = keys == key
         if mask.any():
             ax.scatter(points[mask, 0], points[mask, 1], s=28 if len(rows) <= 500 else 6, alpha=0.8,
                        color=colors[key], label=f"{names[key]} ({int(mask.sum())})")
