@@ -14,19 +14,33 @@ One JSON object per line in the output, written and flushed as soon as a song is
 The crawl is resumable: songs already in the output with status ``ok`` or ``no_lyrics`` are skipped;
 ``error`` records (pages that would not load) are dropped and fetched again. Page loads are retried
 with exponential backoff, and there is a delay between pages to stay polite.
+
+Lyrics are the text the browser renders (``innerText``): one line per ``<br>``, one blank line
+between stanzas (``<br><br>``), whatever newlines the page source has after its tags.
+
+Stopping: Ctrl-C (SIGINT), ``kill`` (SIGTERM) and a closed terminal (SIGHUP) stop Chromium and
+ChromeDriver, remove the browser's temporary folder and keep every song fetched so far. Each crawl
+keeps its browser files in ``$TMPDIR/gasa-crawl-<pid>-*`` (profile, Chromium's own temporary files,
+and an ``owner.json`` naming the crawl's process); a crawl that was killed outright (SIGKILL, out of
+memory) cannot clean up, so every crawl starts by stopping the browser processes of crawls whose
+owner is dead and removing their folders. Live crawls and other Chromium instances are never touched.
 """
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import os
 import re
 import shutil
+import signal
+import socket
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -34,6 +48,11 @@ DEFAULT_BASE_URL = "https://www.melon.com"
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 DONE_STATUSES = ("ok", "no_lyrics")
+CRAWL_DIR_PREFIX = "gasa-crawl-"    # $TMPDIR/gasa-crawl-<pid>-<random>/{owner.json,profile,tmp}
+LEGACY_PROFILE_PREFIX = "gasa-chromium-"  # profiles of earlier versions (no owner record)
+OWNER_FILE = "owner.json"
+CRAWL_ENV = "GASA_CRAWL_DIR"        # set for ChromeDriver; every Chromium process it starts inherits it
+STALE_AGE = 60.0                    # seconds before a folder without a readable owner record may go
 
 
 @dataclass
@@ -136,10 +155,180 @@ def _append(path: Path, record: dict) -> None:
         os.fsync(f.fileno())
 
 
+# --- processes and temporary folders of a crawl (Linux /proc; elsewhere only folders) -------------
+
+def _proc_stat(pid: int) -> tuple[str, int, int] | None:
+    """(state, parent pid, start time in clock ticks) of a process; None if there is none."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except (OSError, ValueError):
+        return None
+    rest = raw[raw.rindex(")") + 2:].split()  # the name in parentheses may hold spaces
+    return rest[0], int(rest[1]), int(rest[19])
+
+
+def _have_proc() -> bool:
+    return Path("/proc/self/stat").exists()
+
+
+def _alive(pid: int, start: int | None = None) -> bool:
+    """Whether ``pid`` runs (not a zombie) and, given ``start``, is still the same process."""
+    if not _have_proc():
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            return True
+        return True
+    stat = _proc_stat(pid)
+    return stat is not None and stat[0] not in ("Z", "X") and (start is None or stat[2] == start)
+
+
+def _crawl_processes(crawl_dir) -> list[tuple[int, int]]:
+    """(pid, start) of the processes of the crawl whose folder is ``crawl_dir``.
+
+    Those are the processes whose environment holds ``GASA_CRAWL_DIR=<crawl_dir>`` (ChromeDriver and
+    everything Chromium starts, crash handlers included) or whose command line names the folder
+    (``--user-data-dir``), and their descendants. Never this process."""
+    if not _have_proc():
+        return []
+    crawl_dir = os.fsencode(str(crawl_dir))
+    marker, folder = os.fsencode(CRAWL_ENV) + b"=" + crawl_dir, crawl_dir + b"/"
+    me, table, found = os.getpid(), {}, set()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        stat = _proc_stat(pid)
+        if stat is None or stat[0] in ("Z", "X"):
+            continue
+        table[pid] = stat[1], stat[2]
+        if pid == me:
+            continue
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except OSError:  # another user's process: not ours
+            environ = []
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            cmdline = []
+        if marker in environ or any(folder in arg + b"/" for arg in cmdline):
+            found.add(pid)
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    todo = list(found)
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found and child != me:
+                found.add(child)
+                todo.append(child)
+    return [(pid, table[pid][1]) for pid in sorted(found)]
+
+
+def _stop_processes(procs, grace: float = 5.0) -> None:
+    """SIGTERM (Chromium shuts down cleanly on it), then SIGKILL whatever is left after ``grace`` s."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
+        left = [(pid, start) for pid, start in procs if _alive(pid, start)]
+        for pid, _ in left:
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
+        deadline = time.monotonic() + wait
+        while left and time.monotonic() < deadline:
+            left = [(pid, start) for pid, start in left if _alive(pid, start)]
+            if left:
+                time.sleep(0.05)
+        if not left:
+            return
+
+
+def _owner_record() -> dict:
+    """Who owns a crawl folder: this process (pid and start time, to survive pid reuse), on this
+    host and in this pid namespace (so that a temp dir shared with a container is never misread)."""
+    stat = _proc_stat(os.getpid())
+    try:
+        pid_ns = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        pid_ns = None
+    return {"pid": os.getpid(), "start": stat[2] if stat else None, "host": socket.gethostname(), "pid_ns": pid_ns}
+
+
+def _new_crawl_dir() -> Path:
+    crawl_dir = Path(tempfile.mkdtemp(prefix=f"{CRAWL_DIR_PREFIX}{os.getpid()}-"))
+    (crawl_dir / OWNER_FILE).write_text(json.dumps(_owner_record()), encoding="utf-8")
+    (crawl_dir / "profile").mkdir()
+    (crawl_dir / "tmp").mkdir()
+    return crawl_dir
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _owner_dead(crawl_dir: Path, me: dict) -> bool:
+    try:
+        owner = json.loads((crawl_dir / OWNER_FILE).read_text(encoding="utf-8"))
+        pid, start = int(owner["pid"]), owner.get("start")
+    except (OSError, ValueError, KeyError, TypeError):
+        # no record yet (its crawl is starting, or died while starting): the pid in the name decides
+        match = re.match(rf"{re.escape(CRAWL_DIR_PREFIX)}(\d+)-", crawl_dir.name)
+        return bool(match) and not _alive(int(match.group(1))) and _age(crawl_dir) > STALE_AGE
+    if owner.get("host") != me["host"] or owner.get("pid_ns") != me["pid_ns"]:
+        return False  # made on another host or in another pid namespace: its pid means nothing here
+    return not _alive(pid, start)
+
+
+def clean_stale_crawls(tmpdir=None) -> list[str]:
+    """Stop the browser processes of crawls that were killed and remove their folders.
+
+    A folder goes when its owner (``owner.json``) no longer runs; folders of live crawls, other
+    users' folders and processes without the crawl's marker are left alone. Profiles of earlier
+    versions (``gasa-chromium-*``, no owner record) go when no process uses them. Returns the
+    removed folders."""
+    base = Path(tmpdir or tempfile.gettempdir())
+    me, uid, removed = _owner_record(), getattr(os, "getuid", lambda: None)(), []
+    for folder in sorted(base.glob(CRAWL_DIR_PREFIX + "*")) + sorted(base.glob(LEGACY_PROFILE_PREFIX + "*")):
+        try:
+            if folder.is_symlink() or not folder.is_dir() or (uid is not None and folder.stat().st_uid != uid):
+                continue
+        except OSError:
+            continue
+        if folder.name.startswith(CRAWL_DIR_PREFIX):
+            if not _owner_dead(folder, me):
+                continue
+            _stop_processes(_crawl_processes(folder))
+        elif not _have_proc() or _age(folder) < STALE_AGE or _crawl_processes(folder):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(str(folder))
+    return removed
+
+
+def _discard(crawl_dir, service=None) -> None:
+    """Stop every process of a crawl's browser and remove its folder."""
+    _stop_processes(_crawl_processes(crawl_dir))
+    if service is not None and getattr(service, "process", None) is not None:
+        try:
+            service.stop()  # reaps ChromeDriver (already stopped above on Linux)
+        except Exception:  # noqa: BLE001 - best effort: it is gone either way
+            pass
+    shutil.rmtree(crawl_dir, ignore_errors=True)
+
+
 # --- the browser -------------------------------------------------------------------------------
 
 def start_browser(chromium: str | None = None, chromedriver: str | None = None, page_timeout: float = 30):
-    """Headless Chromium through ChromeDriver, with a fresh user-data dir (removed on quit)."""
+    """Headless Chromium through ChromeDriver, its files in a fresh crawl folder (removed on close).
+
+    First cleans up after crawls that were killed (:func:`clean_stale_crawls`)."""
     from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
@@ -150,26 +339,120 @@ def start_browser(chromium: str | None = None, chromedriver: str | None = None, 
     for name, exe in (("Chromium", chromium), ("ChromeDriver", chromedriver)):
         if not Path(exe).exists():
             raise CrawlError(f"{name} not found at {exe}: run scripts/setup.sh (apt-get install chromium chromium-driver)")
-    profile = tempfile.mkdtemp(prefix="gasa-chromium-")
+    removed = clean_stale_crawls()
+    if removed:
+        print(f"removed what {len(removed)} killed crawl(s) left behind: {', '.join(removed)}", file=sys.stderr)
+    crawl_dir = _new_crawl_dir()
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for arg in CHROME_ARGS + [f"--user-data-dir={profile}"]:
+    for arg in CHROME_ARGS + [f"--user-data-dir={crawl_dir / 'profile'}"]:
         options.add_argument(arg)
+    # TMPDIR keeps Chromium's own temporary files (singleton socket, scoped dirs) in the crawl folder;
+    # the marker lets a later crawl find these processes if this one is killed
+    env = {**os.environ, "TMPDIR": str(crawl_dir / "tmp"), CRAWL_ENV: str(crawl_dir)}
+    service = Service(executable_path=chromedriver, env=env)
     try:
-        driver = webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
-    except WebDriverException as e:
-        shutil.rmtree(profile, ignore_errors=True)
-        raise CrawlError(f"could not start Chromium ({chromium}) with ChromeDriver ({chromedriver}): {e.msg}") from None
-    driver.set_page_load_timeout(page_timeout)
-    driver.gasa_profile = profile
+        driver = webdriver.Chrome(options=options, service=service)
+        driver.set_page_load_timeout(page_timeout)
+    except BaseException as e:  # a failed start or an interrupt while starting: leave nothing behind
+        _discard(crawl_dir, service)
+        if isinstance(e, WebDriverException):
+            raise CrawlError(f"could not start Chromium ({chromium}) with ChromeDriver ({chromedriver}): {e.msg}") from None
+        raise
+    driver.gasa_crawl_dir = str(crawl_dir)
+    driver.gasa_profile = str(crawl_dir / "profile")
     return driver
 
 
+def close_browser(driver, interrupted: bool = False) -> None:
+    """Quit ChromeDriver and Chromium and remove the crawl folder.
+
+    After an interrupt the processes get SIGTERM straight away (Chromium shuts down cleanly on it)
+    instead of ChromeDriver's quit, which would wait for a page load in progress to finish."""
+    crawl_dir = getattr(driver, "gasa_crawl_dir", None)
+    if interrupted and crawl_dir and _have_proc():
+        _discard(crawl_dir, driver.service)
+        return
+    try:
+        driver.quit()
+    except Exception:  # noqa: BLE001 - ChromeDriver may be gone already (Ctrl-C reaches the whole process group)
+        pass
+    if crawl_dir:
+        _discard(crawl_dir, driver.service)
+
+
+# --- text of page elements ---------------------------------------------------------------------
+
+# innerText is the text as the browser lays it out: <br> is a line break, source newlines and runs
+# of spaces are not, hidden parts are left out. An element that is not rendered at all
+# (display:none) has no layout; its markup is parsed instead (_html_to_text).
+_TEXT_JS = "const el = arguments[0]; return [el.getClientRects().length ? el.innerText : null, el.innerHTML];"
+
+
+def _tidy(text: str) -> str:
+    """Each line stripped, at most one blank line in a row, none at the start or end."""
+    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+class _TextParser(HTMLParser):
+    """Markup to text the way a browser lays out plain text, <br> and block elements."""
+
+    BLOCKS = {"address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure",
+              "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol",
+              "p", "pre", "section", "table", "tr", "ul"}
+    HIDDEN = {"script", "style", "template", "noscript", "head", "title"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)  # entities come out decoded
+        self.out: list[str] = []
+        self.pending = 0   # line breaks owed by block boundaries (runs of them merge)
+        self.hidden = 0
+
+    def _break(self, n: int) -> None:
+        self.pending = max(self.pending, n)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        elif tag == "br":
+            self.out.append("\n")
+            self.pending = 0
+        elif tag in self.BLOCKS:
+            self._break(2 if tag == "p" else 1)
+
+    def handle_startendtag(self, tag, attrs):  # <br/>, <br />: one break, not two
+        if tag not in self.HIDDEN:
+            self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag == "br":  # browsers read </br> as <br>
+            self.handle_starttag(tag, [])
+        elif tag in self.BLOCKS:
+            self._break(2 if tag == "p" else 1)
+
+    def handle_data(self, data):
+        if self.hidden:
+            return
+        text = re.sub(r"[ \t\n\r\f]+", " ", data)  # source whitespace collapses (CSS white-space: normal)
+        if not text.strip(" "):
+            if self.out and not self.pending and not self.out[-1].endswith("\n"):
+                self.out.append(" ")
+            return
+        if self.pending and self.out:
+            self.out.append("\n" * self.pending)
+        self.pending = 0
+        self.out.append(text)
+
+
 def _html_to_text(markup: str) -> str:
-    text = re.sub(r"<br\s*/?>", "\n", markup, flags=re.IGNORECASE)
-    text = re.sub(r"<!--.*?-->|<[^>]+>", "", text, flags=re.DOTALL)
-    lines = [line.strip() for line in html.unescape(text).replace("\r", "").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    """Text of an element's inner HTML: a line per <br>, a blank line for <br><br>, entities decoded."""
+    parser = _TextParser()
+    parser.feed(markup)
+    parser.close()
+    return _tidy("".join(parser.out))
 
 
 class MelonCrawler:
@@ -189,13 +472,13 @@ class MelonCrawler:
         self.driver = start_browser(self.chromium, self.chromedriver, self.page_timeout)
         return self
 
-    def __exit__(self, *exc):
-        if self.driver is not None:
-            profile = getattr(self.driver, "gasa_profile", None)
-            self.driver.quit()
-            self.driver = None
-            if profile:
-                shutil.rmtree(profile, ignore_errors=True)
+    def __exit__(self, exc_type, exc, tb):
+        self.close(interrupted=exc_type is not None and issubclass(exc_type, KeyboardInterrupt))
+
+    def close(self, interrupted: bool = False) -> None:
+        driver, self.driver = self.driver, None
+        if driver is not None:
+            close_browser(driver, interrupted=interrupted)
 
     def _load(self, url: str, ready_css: str) -> bool:
         """Open ``url`` and wait for ``ready_css``; retry with backoff. True if the element showed up."""
@@ -226,7 +509,8 @@ class MelonCrawler:
 
         out = []
         for el in self.driver.find_elements(By.CSS_SELECTOR, css):
-            text = _html_to_text(el.get_attribute("innerHTML") or "")
+            rendered, markup = self.driver.execute_script(_TEXT_JS, el)
+            text = _tidy(rendered or "") or _html_to_text(markup or "")
             if text:
                 out.append(text)
         return out
@@ -300,6 +584,37 @@ class MelonCrawler:
         return counts
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled like Ctrl-C: the crawl stops cleanly and keeps what it has."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted(signum)
+
+
+@contextmanager
+def stop_signals_interrupt():
+    """While inside, SIGTERM and SIGHUP raise :class:`Interrupted` (as SIGINT raises KeyboardInterrupt).
+
+    Signals that are ignored (``nohup``) or already handled are left as they are; the previous
+    handlers come back on the way out."""
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            signum = getattr(signal, name, None)
+            if signum is not None and signal.getsignal(signum) == signal.SIG_DFL:
+                previous[signum] = signal.signal(signum, _raise_interrupted)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Crawl song lyrics from Melon playlists (headless Chromium).")
     parser.add_argument("--playlist", action="append", required=True,
@@ -313,23 +628,24 @@ def main(argv=None) -> int:
     parser.add_argument("--retries", type=int, default=3, help="retries per page, with exponential backoff")
     parser.add_argument("--wait", type=float, default=10.0, help="seconds to wait for a page's content")
     parser.add_argument("--page-timeout", type=float, default=30.0,
-                        help="seconds before a page load is abandoned (an interrupted crawl waits up to this long to close)")
+                        help="seconds before a page load is abandoned")
     parser.add_argument("--chromium", default=None, help="Chromium binary (default: chromium on PATH)")
     parser.add_argument("--chromedriver", default=None, help="ChromeDriver binary (default: chromedriver on PATH)")
     args = parser.parse_args(argv)
 
     try:
         selectors = Selectors.from_file(args.selectors) if args.selectors else Selectors()
-        with MelonCrawler(args.base_url, selectors, delay=args.delay, retries=args.retries, wait=args.wait,
+        with stop_signals_interrupt(), MelonCrawler(args.base_url, selectors, delay=args.delay, retries=args.retries, wait=args.wait,
                           page_timeout=args.page_timeout, chromium=args.chromium, chromedriver=args.chromedriver) as crawler:
             counts = crawler.crawl(args.playlist, args.output, limit=args.limit)
     except CrawlError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"interrupted: every song fetched so far is in {args.output}; run the same command to resume.",
-              file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        signum = getattr(e, "signum", signal.SIGINT)
+        print(f"interrupted ({signal.Signals(signum).name}): every song fetched so far is in {args.output}; "
+              "run the same command to resume.", file=sys.stderr)
+        return 128 + signum
     print(f"{counts['playlist']} songs in playlist(s): {counts['skipped']} already fetched, {counts['ok']} with lyrics, "
           f"{counts['no_lyrics']} without lyrics, {counts['error']} failed -> {args.output}")
     return 0
