@@ -27,6 +27,10 @@ class GasaConfig(PreTrainedConfig):
         pos_weight: optional per-label positive weights for the multi-label BCE loss.
         class_weight: optional per-label weights for the single-label cross-entropy (e.g. inverse
             class frequency, so that a frequent label cannot win by default on imbalanced data).
+        thresholds: optional per-label decision thresholds of a multi-label model (``problem_type
+            == "multi_label_classification"``), a list of floats in label order: label ``i`` is
+            predicted when ``sigmoid(logits)[i] >= thresholds[i]``. Tuned on the validation set by
+            ``training.train_classifier``; None means 0.5 for every label.
     """
 
     model_type = "gasa-emotion"
@@ -41,6 +45,7 @@ class GasaConfig(PreTrainedConfig):
         arch2_kernel_size: int = 1,
         pos_weight: list | None = None,
         class_weight: list | None = None,
+        thresholds: list | None = None,
         **kwargs,
     ):
         if head not in HEADS:
@@ -57,6 +62,7 @@ class GasaConfig(PreTrainedConfig):
         self.arch2_kernel_size = arch2_kernel_size
         self.pos_weight = pos_weight
         self.class_weight = class_weight
+        self.thresholds = [float(t) for t in thresholds] if thresholds is not None else None
         kwargs.setdefault(
             "auto_map",
             {

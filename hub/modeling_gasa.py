@@ -17,6 +17,11 @@ Heads (see ``GasaConfig``):
   The mean divides the attention-masked sum by the number of real (non-padding) tokens other
   than [CLS]; the source divided by the padded length, which makes a sentence's vector depend on
   how much padding its batch had.
+
+Loss (``labels`` given): ``problem_type == "multi_label_classification"`` -> binary cross-entropy
+with logits against 0/1 rows of shape (batch, num_labels), per-label ``config.pos_weight``; read the
+outputs with a sigmoid and ``config.thresholds``. Otherwise -> cross-entropy against one label id
+per row, per-label ``config.class_weight``; read the outputs with a softmax.
 """
 import torch
 from torch import nn
@@ -188,12 +193,24 @@ class GasaForSequenceClassification(GasaPreTrainedModel):
         return result
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Multi-label: BCE with logits (``pos_weight`` from the config) against 0/1 labels of shape
+        (batch, num_labels). Otherwise: cross-entropy (``class_weight``) against one label id per row."""
         if self.config.problem_type == "multi_label_classification":
+            if labels.shape != logits.shape:
+                raise ValueError(
+                    f"multi-label classification needs 0/1 labels of shape (batch, num_labels) = "
+                    f"{tuple(logits.shape)}, got {tuple(labels.shape)}"
+                )
             pos_weight = None
             if self.config.pos_weight is not None:
                 pos_weight = torch.tensor(self.config.pos_weight, dtype=logits.dtype, device=logits.device)
             return nn.functional.binary_cross_entropy_with_logits(
                 logits, labels.to(logits.dtype), pos_weight=pos_weight
+            )
+        if labels.numel() != logits.shape[0]:
+            raise ValueError(
+                f"single-label classification needs one label id per row ({logits.shape[0]}), got labels of "
+                f"shape {tuple(labels.shape)}; for 0/1 label rows set problem_type='multi_label_classification'"
             )
         weight = None
         if self.config.class_weight is not None:

@@ -94,11 +94,12 @@ def test_loss_and_hidden_states_follow_transformers_conventions(data):
         GasaConfig(head="arch9")
 
 
-def test_bad_training_file_exits_with_message(data, tmp_path):
+def test_bad_training_file_exits_with_message(data, tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text('[{"profile": {"emotion": {"type": "E77"}}, "talk": {"content": {"HS01": "안녕"}}}]')
-    with pytest.raises(SystemExit) as err:
-        train_classifier.main(["--arch", "arch2", "--base-model", str(data["encoder"]), "--train", str(bad),
-                               "--valid", str(bad), "--output", str(tmp_path / "out")])
-    assert "bad.json" in str(err.value) and "E77" in str(err.value)
+    code = train_classifier.main(["--arch", "arch2", "--base-model", str(data["encoder"]), "--train", str(bad),
+                                  "--valid", str(bad), "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.startswith("error: ") and "bad.json" in err and "E77" in err
     assert not (tmp_path / "out").exists()
