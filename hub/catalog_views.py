@@ -104,8 +104,9 @@ def plot_emotion_map(recommender, max_points: int = 5000, annotate: bool | None 
         points, explained = np.zeros((len(x), 2)), np.zeros(2)
     taxonomy = taxonomy_for_labels(recommender.labels)
     top = x.argmax(axis=1)
-    if taxonomy is not None:
-        keys = np.array([taxonomy.groups[j] for j in top])
+    if taxonomy is not None:  # the top emotion group (the catch-all 기타 of KOTE names no emotion)
+        shared = taxonomy.shared_groups
+        keys = np.array(shared)[taxonomy.group_score_matrix(x, shared).argmax(axis=1)]
         colors = group_colors(taxonomy)
         names = {g: group_label(taxonomy, g) for g in taxonomy.group_order}
     else:

@@ -83,6 +83,11 @@ def load_english_model(name_or_path: str, merge: bool = True):
     set of its ``thresholds.json`` (the base model's own config does not know the 28 labels) and,
     with ``merge``, merged into its base for faster inference.
     """
+    from hub.sources import missing_path_message
+
+    missing = missing_path_message(name_or_path, "model")
+    if missing:
+        raise ModelLoadError(missing)
     payload = read_thresholds(name_or_path)
     if _hub_file(name_or_path, ADAPTER_CONFIG) is not None:
         from peft import AutoPeftModelForSequenceClassification

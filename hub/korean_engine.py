@@ -26,9 +26,12 @@ How a text becomes a 60-d distribution
        puts about two thirds of the mass on its label's group, more words sharpen it, and a
        Korean text with no dictionary word gets the uniform distribution (1/60 each).
 
+No evidence: a Korean text with no dictionary word gets the uniform distribution, which
+:meth:`KoreanEmotionEngine.has_evidence` reports as "no evidence" (it is not 분노, the first label).
+
 Bad input: an empty text raises :class:`hub.predictor.LyricsError`; so does a text with no Hangul
-at all (English or symbols only) — the engine reads Korean; use an English model for English
-lyrics. Mixed text is fine: the non-Korean words are ignored.
+at all (English or symbols only) — the engine reads Korean (``language = "ko"``: songs reach it as
+their Korean lines); use an English model for English lyrics.
 """
 from __future__ import annotations
 
@@ -167,6 +170,7 @@ class KoreanEmotionEngine(EmotionPredictor):
     """Dictionary engine behind the :class:`EmotionPredictor` interface (60 AI-Hub labels)."""
 
     multi_label = False
+    language = "ko"
 
     def __init__(self, lexicon: dict, name: str = ENGINE_NAME):
         self.labels = list(AIHUB.labels)
@@ -241,6 +245,11 @@ class KoreanEmotionEngine(EmotionPredictor):
                 e = self.evidence(doc)
                 out[start + j] = (e + ALPHA / len(self.labels)) / (e.sum() + ALPHA)
         return out
+
+    def has_evidence(self, probs: np.ndarray) -> np.ndarray:
+        """False for the uniform distribution of a text without any dictionary word."""
+        probs = np.atleast_2d(probs)
+        return np.abs(probs - 1.0 / len(self.labels)).max(axis=1) > 1e-6
 
     def explain(self, text: str) -> list[tuple[str, str, float]]:
         """The dictionary words found in a text: (morpheme key, top label, weight) - for the UI."""

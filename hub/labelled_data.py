@@ -1,11 +1,21 @@
-"""Reading labelled text sets: AI-Hub 감성대화말뭉치 (JSON, zipped JSON, xlsx) and plain
-CSV / TSV / JSONL files with ``text`` and ``label`` columns.
+"""Reading labelled text sets: AI-Hub 감성대화말뭉치 (JSON, zipped JSON, xlsx), KOTE (TSV, or the
+Parquet that the Hub converts) and plain CSV / TSV / JSONL files with ``text`` and ``label`` columns.
 
 Every reader returns :class:`LabelledTexts` with label ids in a :class:`hub.labels.Taxonomy`'s
-order, or raises :class:`DataFormatError` naming the file, the row and the problem.
+order (single-label: one id per row; multi-label: a 0/1 row per text), or raises
+:class:`DataFormatError` naming the file, the row and the problem.
+
+KOTE comes in two shapes:
+
+* TSV without a header, ``id<TAB>text<TAB>comma-separated label ids`` (the data set's own files,
+  e.g. ``../shared/data/kote/val.tsv``); texts may be CSV-quoted.
+* the Hub data set ``searle-j/kote``: its loading script does not run on ``datasets`` >= 4, so
+  :func:`load_kote` reads the Parquet files the Hub converts (branch ``refs/convert/parquet``,
+  config ``dichotomized``; columns ``ID``, ``text``, ``labels`` = list of label ids).
 """
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -14,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .labels import AIHUB, Taxonomy
+from .labels import AIHUB, KOTE, Taxonomy
+from .sources import is_hub_id
 
 PERSON_TURNS = ("HS01", "HS02", "HS03")
 XLSX_PERSON_COLUMNS = ("사람문장1", "사람문장2", "사람문장3")
@@ -28,6 +39,8 @@ class DataFormatError(ValueError):
 
 @dataclass
 class LabelledTexts:
+    """Texts with labels: ``labels`` is ``(n,)`` label ids, or ``(n, n_labels)`` 0/1 for multi-label sets."""
+
     texts: list[str]
     labels: np.ndarray
     taxonomy: Taxonomy
@@ -35,6 +48,14 @@ class LabelledTexts:
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    @property
+    def multi_label(self) -> bool:
+        return self.labels.ndim == 2
+
+    def subset(self, rows) -> "LabelledTexts":
+        rows = np.asarray(rows, dtype=int)
+        return LabelledTexts([self.texts[i] for i in rows], self.labels[rows], self.taxonomy, self.source)
 
 
 def _fail(path, problems: list[str]):
@@ -44,11 +65,39 @@ def _fail(path, problems: list[str]):
 
 
 def _finish(path, texts, labels, problems, taxonomy) -> LabelledTexts:
+    """``labels``: one id per text, or one list of ids per text (multi-label, stored 0/1)."""
     if problems:
         _fail(path, problems)
     if not texts:
         raise DataFormatError(f"{path}: the file holds no labelled rows")
+    if labels and isinstance(labels[0], (list, tuple)):
+        multi_hot = np.zeros((len(labels), len(taxonomy)), dtype=np.int64)
+        for row, ids in enumerate(labels):
+            multi_hot[row, list(ids)] = 1
+        return LabelledTexts(texts=texts, labels=multi_hot, taxonomy=taxonomy, source=str(path))
     return LabelledTexts(texts=texts, labels=np.array(labels, dtype=np.int64), taxonomy=taxonomy, source=str(path))
+
+
+def _label_ids(value, taxonomy: Taxonomy) -> list[int]:
+    """The label ids of one cell: one label, or (multi-label sets) several separated by commas or
+    given as a list; names, codes and ids all work. Raises KeyError naming a bad one."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        parts = list(value)
+    elif taxonomy.multi_label and isinstance(value, str):
+        # a name may itself hold a comma only in AI-Hub ("가난한, 불우한"), which is single-label
+        parts = [v for v in value.split(",") if v.strip()]
+    else:
+        parts = [value]
+    if not parts:
+        raise KeyError("no label given")
+    ids = []
+    for part in parts:
+        if isinstance(part, float) and part.is_integer():
+            part = int(part)
+        ids.append(taxonomy.index(part.strip() if isinstance(part, str) else part))
+    if len(ids) > 1 and not taxonomy.multi_label:
+        raise KeyError(f"{len(ids)} labels given, but {taxonomy.name} is single-label")
+    return sorted(set(ids))
 
 
 # --- AI-Hub JSON ------------------------------------------------------------------------------
@@ -181,7 +230,7 @@ def read_table(path, taxonomy: Taxonomy, data: bytes | None = None) -> LabelledT
     for i, (t, lab) in enumerate(zip(frame[text_col], frame[label_col])):
         t = "" if t is None else str(t).strip()
         try:
-            label = taxonomy.index(lab if not isinstance(lab, float) else int(lab))
+            ids = _label_ids(lab, taxonomy)
         except (KeyError, ValueError) as e:
             problems.append(f"row {i + 1}: {e.args[0]}")
             continue
@@ -189,8 +238,115 @@ def read_table(path, taxonomy: Taxonomy, data: bytes | None = None) -> LabelledT
             problems.append(f"row {i + 1}: empty text")
             continue
         texts.append(t)
-        labels.append(label)
+        labels.append(ids if taxonomy.multi_label else ids[0])
     return _finish(path, texts, labels, problems, taxonomy)
+
+
+# --- KOTE -------------------------------------------------------------------------------------
+
+KOTE_HUB_ID = "searle-j/kote"
+KOTE_HUB_CONFIG = "dichotomized"
+KOTE_SPLITS = ("train", "validation", "test")
+KOTE_FIELDS = 3  # id, text, label ids
+
+
+def kote_hub_files(split: str, repo_id: str = KOTE_HUB_ID) -> str:
+    """The ``hf://`` pattern of one split's Parquet files in the Hub's converted branch."""
+    return f"hf://datasets/{repo_id}@refs%2Fconvert%2Fparquet/{KOTE_HUB_CONFIG}/{split}/*.parquet"
+
+
+def read_kote_tsv(path, data: bytes | None = None) -> LabelledTexts:
+    """KOTE's TSV: no header, ``id<TAB>text<TAB>label ids`` (comma-separated ids 0-43)."""
+    path = Path(path)
+    raw = data if data is not None else path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataFormatError(f"{path}: not UTF-8 text (byte {e.start} cannot be decoded; is it binary, or cut "
+                              "short?)") from None
+    texts, labels, problems = [], [], []
+    for n, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter="\t"), 1):
+        if not row or row == [""]:
+            continue
+        if len(row) != KOTE_FIELDS:
+            problems.append(f"row {n}: expected {KOTE_FIELDS} tab-separated fields (id, text, comma-separated "
+                            f"label ids), found {len(row)}")
+            continue
+        try:
+            ids = _kote_ids(row[2].split(","))
+        except KeyError as e:
+            problems.append(f"row {n}: {e.args[0]}")
+            continue
+        if not row[1].strip():
+            problems.append(f"row {n}: empty text")
+            continue
+        texts.append(row[1].strip())
+        labels.append(ids)
+    return _finish(path, texts, labels, problems, KOTE)
+
+
+def _kote_ids(values) -> list[int]:
+    """KOTE label ids must be integers 0-43 (names are not used in KOTE's files)."""
+    ids = []
+    for value in values:
+        value = str(value).strip()
+        if not value.lstrip("-").isdigit():
+            raise KeyError(f"label id {value!r} is not an integer (KOTE ids are 0-{len(KOTE) - 1})")
+        ids.append(KOTE.index(int(value)))
+    if not ids:
+        raise KeyError("no label ids")
+    return sorted(set(ids))
+
+
+def read_kote_parquet(files, source: str | None = None) -> LabelledTexts:
+    """KOTE rows from Parquet (a local file, a glob, or ``hf://`` files such as :func:`kote_hub_files`)."""
+    from datasets import load_dataset
+
+    source = source or str(files)
+    try:
+        ds = load_dataset("parquet", data_files={"rows": files}, split="rows")
+    except Exception as e:  # noqa: BLE001 - missing files, offline Hub, not Parquet: say which and why
+        raise DataFormatError(f"{source}: could not read KOTE Parquet ({type(e).__name__}: {e})") from None
+    missing = [c for c in ("text", "labels") if c not in ds.column_names]
+    if missing:
+        raise DataFormatError(f"{source}: missing column(s) {', '.join(missing)}; KOTE Parquet has ID, text and "
+                              f"labels (found {', '.join(ds.column_names)})")
+    texts, labels, problems = [], [], []
+    for n, (t, ids) in enumerate(zip(ds["text"], ds["labels"]), 1):
+        try:
+            ids = _kote_ids(ids or [])
+        except KeyError as e:
+            problems.append(f"row {n}: {e.args[0]}")
+            continue
+        if not (t or "").strip():
+            problems.append(f"row {n}: empty text")
+            continue
+        texts.append(t.strip())
+        labels.append(ids)
+    return _finish(source, texts, labels, problems, KOTE)
+
+
+def load_kote(source, split: str = "train") -> LabelledTexts:
+    """One KOTE split from a folder (``{split}.tsv``; ``val.tsv`` for validation), a ``.tsv`` or
+    ``.parquet`` file, or a Hub data set id (``searle-j/kote``: the converted Parquet)."""
+    source = str(source)
+    path = Path(source)
+    if path.is_dir():
+        names = [f"{split}.tsv"] + (["val.tsv"] if split == "validation" else [])
+        for name in names:
+            if (path / name).is_file():
+                return read_kote_tsv(path / name)
+        found = ", ".join(sorted(p.name for p in path.glob("*.tsv"))) or "none"
+        raise DataFormatError(f"{path}: no {' or '.join(names)} for the {split!r} split (TSV files here: {found})")
+    if path.is_file():
+        if path.suffix.lower() == ".parquet":
+            return read_kote_parquet(str(path))
+        return read_kote_tsv(path)
+    if is_hub_id(source):
+        if split not in KOTE_SPLITS:
+            raise DataFormatError(f"{source}: unknown split {split!r}; the Hub data set has {', '.join(KOTE_SPLITS)}")
+        return read_kote_parquet(kote_hub_files(split, source), source=f"{source} ({split})")
+    raise DataFormatError(f"{source!r} is neither a KOTE folder or file nor a Hub data set id like {KOTE_HUB_ID!r}")
 
 
 def read_labelled(path, taxonomy: Taxonomy = AIHUB) -> LabelledTexts:
@@ -210,9 +366,20 @@ def read_labelled(path, taxonomy: Taxonomy = AIHUB) -> LabelledTexts:
                                   f"and label), got a JSON {type(records).__name__}")
         if records and isinstance(records[0], dict) and ("profile" in records[0] or "talk" in records[0]):
             return _aihub_texts(path, records, taxonomy)
+    if suffix == ".parquet" and taxonomy is KOTE:
+        return read_kote_parquet(str(path))
+    if suffix == ".tsv" and taxonomy is KOTE and _headerless_kote(path):
+        return read_kote_tsv(path)
     if suffix in (".csv", ".tsv", ".jsonl", ".json"):
         return read_table(path, taxonomy)
     raise DataFormatError(
-        f"{path}: unsupported file type {suffix or '(none)'}; use AI-Hub .json/.zip/.xlsx, "
+        f"{path}: unsupported file type {suffix or '(none)'}; use AI-Hub .json/.zip/.xlsx, KOTE .tsv/.parquet, "
         "or .csv/.tsv/.jsonl with text and label columns"
     )
+
+
+def _headerless_kote(path: Path) -> bool:
+    """A KOTE-shaped TSV starts with a data row (no text/label header)."""
+    with path.open("rb") as f:
+        first = f.readline().decode("utf-8-sig", errors="replace").rstrip("\r\n").split("\t")
+    return not any(c.strip().lower() in TEXT_COLUMNS + LABEL_COLUMNS for c in first)

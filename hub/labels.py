@@ -6,7 +6,14 @@ One place for every label table the product uses:
   in six groups of ten. This is also the id2label order of ``hun3359/klue-bert-base-sentiment``.
 * ``GOEMOTIONS`` - the 28 GoEmotions labels (27 emotions + neutral) in id order, grouped by the
   sentiment grouping of the GoEmotions paper (positive / negative / ambiguous / neutral).
+* ``KOTE`` - the 44 labels of KOTE (Korean Online That-gul Emotions, Jeon et al. 2022, MIT) in
+  KOTE's id order, multi-label. KOTE and AI-Hub share meaning at the level of groups, not labels:
+  ``KOTE_TO_AIHUB_GROUP`` puts each KOTE label with a counterpart into one of the six AI-Hub groups,
+  and the labels without one into ``기타`` (other). This is the one written-down map between the two.
 * ``BREAKUP`` - the four emotions of the breakup-lyric classifier.
+
+Multi-label taxonomies (KOTE, GoEmotions) are scored by independent sigmoids: a group's score is the
+probability of its strongest label (``max``), not a sum, because their outputs do not sum to 1.
 
 Similarity matrices ``S`` (rows: true label, columns: predicted label) feed the
 similarity-weighted score in :mod:`hub.metrics`:
@@ -35,10 +42,19 @@ class Taxonomy:
     groups: tuple[str, ...]
     codes: tuple[str, ...] = ()
     group_names_en: dict[str, str] = field(default_factory=dict)
+    names_en: tuple[str, ...] = ()
+    multi_label: bool = False
+    no_emotion: str | None = None  # the label meaning "no emotion" (KOTE 없음, GoEmotions neutral)
+    other_group: str | None = None  # the group of labels with no counterpart in the shared groups
+    group_sequence: tuple[str, ...] = ()  # display order of the groups (default: first appearance)
 
     def __post_init__(self):
         if len(self.labels) != len(self.groups):
             raise ValueError(f"{self.name}: {len(self.labels)} labels but {len(self.groups)} groups")
+        if self.group_sequence and sorted(self.group_sequence) != sorted(set(self.groups)):
+            raise ValueError(f"{self.name}: group_sequence must list each group once")
+        if self.names_en and len(self.names_en) != len(self.labels):
+            raise ValueError(f"{self.name}: {len(self.labels)} labels but {len(self.names_en)} English names")
         if len(set(self.labels)) != len(self.labels):
             raise ValueError(f"{self.name}: label names must be unique")
 
@@ -55,7 +71,7 @@ class Taxonomy:
 
     @property
     def group_order(self) -> list[str]:
-        return list(dict.fromkeys(self.groups))
+        return list(self.group_sequence or dict.fromkeys(self.groups))
 
     def index(self, label: str | int) -> int:
         """Index of a label given as a name, an E-code (``E18``), or an integer id."""
@@ -79,13 +95,27 @@ class Taxonomy:
     def group_of(self, label: str | int) -> str:
         return self.groups[self.index(label)]
 
+    @property
+    def shared_groups(self) -> list[str]:
+        """The groups that carry a meaning shared across taxonomies (all but ``other_group``)."""
+        return [g for g in self.group_order if g != self.other_group]
+
+    def label_en(self, label: str | int) -> str:
+        """The English name of a label (the label itself when none is recorded)."""
+        i = self.index(label)
+        return self.names_en[i] if self.names_en else self.labels[i]
+
+    def group_score_matrix(self, probs: np.ndarray, groups: list[str] | None = None) -> np.ndarray:
+        """(n, labels) -> (n, groups) group scores: the summed probability of a distribution
+        (single-label), the strongest label's probability (multi-label)."""
+        probs = np.atleast_2d(np.asarray(probs, dtype=float))
+        members = np.array(self.groups)
+        reduce = np.max if self.multi_label else np.sum
+        return np.stack([reduce(probs[:, members == g], axis=1) for g in (groups or self.group_order)], axis=1)
+
     def group_probabilities(self, probs: np.ndarray) -> dict[str, float]:
-        """Sum a distribution over labels into one over groups (in group order)."""
-        probs = np.asarray(probs, dtype=float)
-        out = dict.fromkeys(self.group_order, 0.0)
-        for p, g in zip(probs, self.groups):
-            out[g] += float(p)
-        return out
+        """One text's group scores (see :meth:`group_score_matrix`), in group order."""
+        return dict(zip(self.group_order, self.group_score_matrix(probs)[0].tolist()))
 
 
 _AIHUB_TABLE = {
@@ -128,8 +158,53 @@ _GOEMOTIONS_SENTIMENT = {
 GOEMOTIONS = Taxonomy(
     name="goemotions",
     labels=_GOEMOTIONS_LABELS,
+    multi_label=True,
+    no_emotion="neutral",
     groups=tuple(next(g for g, members in _GOEMOTIONS_SENTIMENT.items() if label in members)
                  for label in _GOEMOTIONS_LABELS),
+)
+
+# KOTE id order (labels.txt of the data set); English names written for gasa.
+_KOTE_LABELS = (
+    ("불평/불만", "complaint"), ("환영/호의", "welcome"), ("감동/감탄", "moved, admiring"), ("지긋지긋", "fed up"),
+    ("고마움", "gratitude"), ("슬픔", "sadness"), ("화남/분노", "anger"), ("존경", "respect"),
+    ("기대감", "anticipation"), ("우쭐댐/무시함", "smug, contemptuous"), ("안타까움/실망", "regret, disappointment"),
+    ("비장함", "solemn resolve"), ("의심/불신", "doubt, distrust"), ("뿌듯함", "pride"), ("편안/쾌적", "comfort"),
+    ("신기함/관심", "curiosity, interest"), ("아껴주는", "caring"), ("부끄러움", "shame"), ("공포/무서움", "fear"),
+    ("절망", "despair"), ("한심함", "pathetic"), ("역겨움/징그러움", "revulsion"), ("짜증", "irritation"),
+    ("어이없음", "dumbfounded"), ("없음", "no emotion"), ("패배/자기혐오", "defeat, self-loathing"),
+    ("귀찮음", "bother"), ("힘듦/지침", "exhaustion"), ("즐거움/신남", "fun, excitement"), ("깨달음", "realization"),
+    ("죄책감", "guilt"), ("증오/혐오", "hatred"), ("흐뭇함(귀여움/예쁨)", "warm delight (cute, pretty)"),
+    ("당황/난처", "embarrassment"), ("경악", "shock"), ("부담/안_내킴", "burden, reluctance"),
+    ("서러움", "sorrow of the wronged"), ("재미없음", "boredom"), ("불쌍함/연민", "pity, compassion"),
+    ("놀람", "surprise"), ("행복", "happiness"), ("불안/걱정", "anxiety, worry"), ("기쁨", "joy"),
+    ("안심/신뢰", "relief, trust"),
+)
+KOTE_OTHER_GROUP = "기타"
+# KOTE label -> AI-Hub group where the meaning matches; every other KOTE label is in KOTE_OTHER_GROUP
+# (감동/감탄, 존경, 비장함, 깨달음, 없음, 불쌍함/연민, 우쭐댐/무시함, 신기함/관심, 재미없음, 아껴주는,
+# 부담/안_내킴, 어이없음: no AI-Hub label means the same).
+KOTE_TO_AIHUB_GROUP = {
+    "불평/불만": "분노", "화남/분노": "분노", "짜증": "분노", "증오/혐오": "분노", "역겨움/징그러움": "분노",
+    "지긋지긋": "분노", "귀찮음": "분노",
+    "슬픔": "슬픔", "안타까움/실망": "슬픔", "절망": "슬픔", "서러움": "슬픔",
+    "공포/무서움": "불안", "불안/걱정": "불안", "의심/불신": "불안",
+    "힘듦/지침": "상처", "경악": "상처",
+    "당황/난처": "당황", "부끄러움": "당황", "한심함": "당황", "죄책감": "당황", "패배/자기혐오": "당황",
+    "놀람": "당황",
+    "기쁨": "기쁨", "행복": "기쁨", "즐거움/신남": "기쁨", "고마움": "기쁨", "안심/신뢰": "기쁨",
+    "편안/쾌적": "기쁨", "뿌듯함": "기쁨", "흐뭇함(귀여움/예쁨)": "기쁨", "환영/호의": "기쁨", "기대감": "기쁨",
+}
+KOTE = Taxonomy(
+    name="kote",
+    labels=tuple(label for label, _ in _KOTE_LABELS),
+    groups=tuple(KOTE_TO_AIHUB_GROUP.get(label, KOTE_OTHER_GROUP) for label, _ in _KOTE_LABELS),
+    names_en=tuple(en for _, en in _KOTE_LABELS),
+    group_names_en={**AIHUB.group_names_en, KOTE_OTHER_GROUP: "other"},
+    multi_label=True,
+    no_emotion="없음",
+    other_group=KOTE_OTHER_GROUP,
+    group_sequence=(*AIHUB.group_order, KOTE_OTHER_GROUP),
 )
 
 BREAKUP = Taxonomy(
@@ -139,7 +214,7 @@ BREAKUP = Taxonomy(
     group_names_en={"슬픔": "sadness", "부정": "denial", "분노": "anger", "무관심": "indifference"},
 )
 
-TAXONOMIES = {t.name: t for t in (AIHUB, GOEMOTIONS, BREAKUP)}
+TAXONOMIES = {t.name: t for t in (AIHUB, KOTE, GOEMOTIONS, BREAKUP)}
 
 
 def taxonomy_for_labels(labels) -> Taxonomy | None:

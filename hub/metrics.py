@@ -7,6 +7,13 @@ The similarity-weighted score of the source project:
 P holds one predicted distribution per row, y the true label ids and S a label-similarity matrix
 (:mod:`hub.labels`). With S = identity, L is the mean probability given to the true label; with a
 taxonomy S, probability put on a neighbouring emotion earns partial credit.
+
+Multi-label sets (KOTE, GoEmotions) are scored with macro/micro F1 at per-label thresholds and the
+mean binary cross-entropy. Top-group agreement compares models across label sets: the model's
+top emotion group (:meth:`hub.labels.Taxonomy.group_score_matrix`) must be one of the groups of the
+people's labels. When groups tie for the top (a text with no evidence gets equal scores everywhere)
+the row earns the share of tied groups that are right, which is what a random pick among them
+would score on average: a flat vector is scored at chance, never as a confident first group.
 """
 from __future__ import annotations
 
@@ -72,12 +79,55 @@ def multilabel_scores(probs, targets, thresholds=0.5) -> dict[str, float]:
     }
 
 
+def binary_cross_entropy(probs, targets) -> float:
+    """Mean binary cross-entropy over rows and labels (multi-label)."""
+    probs = np.clip(np.asarray(probs, dtype=np.float64), EPS, 1 - EPS)
+    targets = np.asarray(targets, dtype=np.float64)
+    return float(-np.mean(targets * np.log(probs) + (1 - targets) * np.log(1 - probs)))
+
+
+def top_group_agreement(group_scores, group_names, gold_groups) -> dict:
+    """How often the top-scoring group is among the people's groups, ties scored at chance.
+
+    Args:
+        group_scores: ``(n, g)`` scores of the groups ``group_names`` per text.
+        gold_groups: per text, the set of groups of its true labels; texts with none are skipped.
+    Returns ``agreement``, the number of ``rows`` scored, and the ``majority_baseline`` of always
+    answering the group that is most often gold (``majority_group``).
+    """
+    scores = np.asarray(group_scores, dtype=np.float64)
+    names = list(group_names)
+    rows = [i for i, gold in enumerate(gold_groups) if set(gold) & set(names)]
+    if not rows:
+        return {"agreement": float("nan"), "rows": 0, "majority_baseline": float("nan"), "majority_group": None}
+    credit = []
+    for i in rows:
+        tied = np.flatnonzero(np.isclose(scores[i], scores[i].max(), rtol=0, atol=1e-9))
+        credit.append(np.mean([names[j] in gold_groups[i] for j in tied]))
+    counts = {g: sum(g in gold_groups[i] for i in rows) for g in names}
+    majority = max(counts, key=counts.get)
+    return {"agreement": float(np.mean(credit)), "rows": len(rows),
+            "majority_baseline": counts[majority] / len(rows), "majority_group": majority}
+
+
+def gold_groups(labels, taxonomy) -> list[set[str]]:
+    """The shared groups (see :attr:`hub.labels.Taxonomy.shared_groups`) of each row's true labels:
+    ``labels`` holds label ids ``(n,)`` or 0/1 rows ``(n, n_labels)``."""
+    labels = np.asarray(labels)
+    shared = set(taxonomy.shared_groups)
+    rows = labels[:, None] if labels.ndim == 1 else [np.flatnonzero(row) for row in labels]
+    return [{taxonomy.groups[j] for j in row} & shared for row in rows]
+
+
 def tune_thresholds(probs, targets, grid=np.linspace(0.05, 0.95, 19)) -> np.ndarray:
-    """Per-label decision thresholds that maximize each label's F1 on a validation set."""
+    """Per-label decision thresholds that maximize each label's F1 on a validation set (0.5 for a
+    label without positive rows there, where every threshold scores 0)."""
     probs = np.asarray(probs, dtype=np.float64)
     targets = np.asarray(targets).astype(bool)
     best = np.full(probs.shape[1], 0.5)
     for j in range(probs.shape[1]):
+        if not targets[:, j].any():  # nothing to learn a threshold from: keep the neutral 0.5
+            continue
         pred = probs[:, j][None, :] >= grid[:, None]
         tp = (pred & targets[:, j]).sum(axis=1)
         f1 = 2 * tp / np.clip(pred.sum(axis=1) + targets[:, j].sum(), 1, None)

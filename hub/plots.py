@@ -79,9 +79,9 @@ def plot_top_emotions(top, taxonomy=None, title: str = "Top emotions"):
     return fig
 
 
-def plot_group_mix(probs, taxonomy, title: str = "Emotion group mix"):
-    """The distribution summed per group (e.g. the six AI-Hub groups), as bars with percentages."""
-    mix = taxonomy.group_probabilities(probs)
+def plot_group_mix(mix: dict[str, float], taxonomy, title: str = "Emotion group mix"):
+    """One bar per emotion group with its score (``{group: score}`` in display order): the summed
+    probability of a distribution, or, for a multi-label model, the probability of the group."""
     colors = group_colors(taxonomy)
     names = [group_label(taxonomy, g) for g in mix]
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(mix) + 1.2), layout="constrained")
@@ -96,19 +96,19 @@ def plot_group_mix(probs, taxonomy, title: str = "Emotion group mix"):
 
 
 def plot_emotion_arc(segment_probs, taxonomy=None, labels=None, top_labels: int = 5,
-                     title: str = "Emotion arc (stanza by stanza)"):
-    """How the emotion moves through the song: one line per group (or per top label) over the stanzas."""
+                     title: str = "Emotion arc (stanza by stanza)", group_scores=None, groups=None):
+    """How the emotion moves through the song: one line per group (``group_scores``, columns ``groups``)
+    or per top label over the stanzas. NaN rows (stanzas the model did not read) leave gaps."""
     seg = np.atleast_2d(np.asarray(segment_probs, dtype=float))
     x = np.arange(1, len(seg) + 1)
     fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained")
-    if taxonomy is not None:
+    if taxonomy is not None and group_scores is not None:
         colors = group_colors(taxonomy)
-        series = {g: [taxonomy.group_probabilities(row)[g] for row in seg] for g in taxonomy.group_order}
-        for g, ys in series.items():
+        for g, ys in zip(groups, np.atleast_2d(np.asarray(group_scores, dtype=float)).T):
             ax.plot(x, ys, marker="o", color=colors[g], label=group_label(taxonomy, g))
     else:
         names = list(labels) if labels is not None else [str(i) for i in range(seg.shape[1])]
-        for j in np.argsort(-seg.mean(axis=0))[:top_labels]:
+        for j in np.argsort(-np.nan_to_num(np.nanmean(seg, axis=0)))[:top_labels]:
             ax.plot(x, seg[:, j], marker="o", label=names[j])
     ax.set_xticks(x, [str(i) for i in x])
     ax.set_xlabel("stanza")

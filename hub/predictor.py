@@ -17,6 +17,16 @@ window's token count, so a short tail window counts less than a full one.
 The emotion arc: :meth:`EmotionPredictor.analyze` also scores each stanza (blocks separated by
 blank lines; lyrics without blank lines are grouped into blocks of ``lines_per_block`` lines),
 giving one distribution per stanza in order.
+
+What a model reads: a Korean model (``language == "ko"``) reads the lines that hold Hangul and
+leaves the others out (an English stanza, a Japanese line); :func:`readable_part` gives that part
+and the share of the song's letters it holds, which the page and the song dataset report. A song
+with nothing to read gets a per-song status instead of a vector (:meth:`EmotionPredictor.read_songs`),
+never an exception that stops a whole catalog.
+
+No evidence: :meth:`EmotionPredictor.has_evidence` says, per text, whether the model found any
+emotional evidence (a dictionary word; a label other than "no emotion" reaching its threshold).
+A text without it is reported as such rather than as a confident first label.
 """
 from __future__ import annotations
 
@@ -29,7 +39,11 @@ from pathlib import Path
 
 import numpy as np
 
+from hub.korean_text import HANGUL_SYLLABLE
+from hub.sources import missing_path_message
+
 MAX_LYRICS_CHARS = 30_000  # about ten times a long song; beyond this the input is not lyrics
+KOREAN_TAXONOMIES = ("aihub", "kote")  # label sets learned from Korean text: their models read Korean lines
 
 
 class LyricsError(ValueError):
@@ -76,6 +90,23 @@ def check_lyrics(text: str, max_chars: int = MAX_LYRICS_CHARS) -> str:
     return cleaned
 
 
+LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def readable_part(text: str, language: str | None) -> tuple[str, float]:
+    """The part of cleaned lyrics a model for ``language`` reads, and its share of the song's letters.
+
+    ``"ko"``: the lines that hold a Hangul syllable (blank lines between them kept as stanza
+    breaks); any other language (or ``None``): the whole text.
+    """
+    if language != "ko":
+        return text, 1.0
+    kept = [line if HANGUL_SYLLABLE.search(line) or not line.strip() else "" for line in text.split("\n")]
+    part = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    total = len(LETTER.findall(text))
+    return part, (len(LETTER.findall(part)) / total if total else 0.0)
+
+
 def split_stanzas(text: str, lines_per_block: int = 4) -> list[str]:
     """Stanzas of cleaned lyrics: blocks separated by blank lines, else blocks of a few lines."""
     blocks = [b.strip() for b in re.split(r"\n\s*\n", text) if b.strip()]
@@ -89,41 +120,173 @@ def split_stanzas(text: str, lines_per_block: int = 4) -> list[str]:
 
 @dataclass
 class LyricsAnalysis:
-    """Emotion of one song: the song-level distribution and the per-stanza arc."""
+    """Emotion of one song: the song-level distribution and the per-stanza arc.
+
+    ``segment_probs`` has one row per stanza; a stanza the model does not read (no Korean for a
+    Korean model) is a row of NaN. ``groups`` names the emotion groups of ``group_scores`` (song)
+    and ``segment_group_scores`` (stanzas), when the labels have groups. ``read_share`` is the share
+    of the song's letters the model read; ``evidence`` is False when it found no emotional evidence.
+    """
 
     labels: list[str]
     probs: np.ndarray
     segments: list[str] = field(default_factory=list)
     segment_probs: np.ndarray | None = None
+    groups: list[str] | None = None
+    group_scores: np.ndarray | None = None
+    segment_group_scores: np.ndarray | None = None
+    read_share: float = 1.0
+    evidence: bool = True
+    other_group: str | None = None  # a catch-all group (KOTE's 기타) that is never "the" emotion
+
+    def top_group(self) -> str | None:
+        """The emotion group with the highest score, among the groups that name an emotion."""
+        if self.groups is None:
+            return None
+        ranked = [g for _, g in sorted(zip(-np.asarray(self.group_scores), self.groups), key=lambda t: t[0])]
+        return next(g for g in ranked if g != self.other_group)
 
     def top(self, k: int = 10) -> list[tuple[str, float]]:
         order = np.argsort(-self.probs)[:k]
         return [(self.labels[i], float(self.probs[i])) for i in order]
 
 
+# Per-song statuses of a catalog build: scored songs are "ok" or "no_evidence"; the others are
+# left out of the vectors with their reason.
+SCORED_STATUSES = ("ok", "no_evidence")
+SKIPPED_STATUSES = ("no_lyrics", "unusable_lyrics", "no_korean")
+
+
+@dataclass
+class SongReading:
+    """What a model made of one song: its vector (None when skipped), status, read share and why."""
+
+    probs: np.ndarray | None
+    status: str
+    read_share: float = 0.0
+    message: str = ""
+    group_scores: np.ndarray | None = None  # per group of :meth:`EmotionPredictor.group_names`
+
+    @property
+    def scored(self) -> bool:
+        return self.status in SCORED_STATUSES
+
+
 # --- predictors ------------------------------------------------------------------------------
 
 class EmotionPredictor:
-    """Interface shared by all emotion models: distributions over ``labels`` for texts."""
+    """Interface shared by all emotion models: distributions over ``labels`` for texts.
+
+    Attributes:
+        labels: label names, in output order.
+        multi_label: independent sigmoids (True) or one distribution (False).
+        language: ``"ko"`` for a model that reads Korean only (it is given the Korean lines), or
+            None for one that reads any text.
+        thresholds: per-label decision thresholds of a multi-label model (None: 0.5 each).
+        name: what to call it in messages and reports.
+    """
 
     labels: list[str]
     multi_label: bool = False
+    language: str | None = None
+    thresholds: np.ndarray | None = None
     name: str = ""
 
     def predict_texts(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """One distribution per (already cleaned) text, shape (len(texts), len(labels))."""
         raise NotImplementedError
 
+    def predict_with_groups(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Label probabilities and, when the labels have groups, one score per group (columns in the
+        order of :meth:`group_names`): by default the taxonomy's rule over the labels
+        (:meth:`hub.labels.Taxonomy.group_score_matrix`); a model may estimate them itself."""
+        probs = self.predict_texts(texts, progress=progress)
+        taxonomy = self.taxonomy()
+        return probs, None if taxonomy is None else taxonomy.group_score_matrix(probs)
+
+    def taxonomy(self):
+        from hub.labels import taxonomy_for_labels
+
+        return taxonomy_for_labels(self.labels)
+
+    def group_names(self) -> list[str] | None:
+        taxonomy = self.taxonomy()
+        return None if taxonomy is None else taxonomy.group_order
+
+    def has_evidence(self, probs: np.ndarray) -> np.ndarray:
+        """Per row of ``probs``: did the model find emotional evidence? A single-label model always
+        commits to a label; a multi-label one needs a label other than "no emotion" at or above
+        its threshold."""
+        probs = np.atleast_2d(probs)
+        if not self.multi_label:
+            return np.ones(len(probs), dtype=bool)
+        passed = probs >= (0.5 if self.thresholds is None else np.asarray(self.thresholds))
+        taxonomy = self.taxonomy()
+        if taxonomy is not None and taxonomy.no_emotion is not None:
+            passed[:, taxonomy.index(taxonomy.no_emotion)] = False
+        return passed.any(axis=1)
+
+    def readable(self, lyrics: str) -> tuple[str, float]:
+        """Clean and check ``lyrics``; the part this model reads and its share (see :func:`readable_part`).
+        Raises :class:`LyricsError` when nothing is left to read."""
+        text = check_lyrics(lyrics)
+        part, share = readable_part(text, self.language)
+        if not part:
+            raise LyricsError(f"these lyrics have no Korean line, and {self.name or 'this model'} reads Korean only: "
+                              "use an English model for English lyrics.")
+        return part, share
+
     def predict(self, lyrics: list[str], progress: bool = False) -> np.ndarray:
-        """Song-level distributions for raw lyrics (cleaned and checked here)."""
-        return self.predict_texts([check_lyrics(t) for t in lyrics], progress=progress)
+        """Song-level distributions for raw lyrics (cleaned, checked and cut to what the model reads)."""
+        return self.predict_texts([self.readable(t)[0] for t in lyrics], progress=progress)
+
+    def read_songs(self, lyrics: list[str], progress: bool = False) -> list[SongReading]:
+        """One :class:`SongReading` per song: the songs that can be read are scored in one batch, the
+        others get a status (``unusable_lyrics``, ``no_korean``) and a message; nothing raises."""
+        readings: list[SongReading | None] = []
+        parts, owners = [], []
+        for i, text in enumerate(lyrics):
+            try:
+                cleaned = check_lyrics(text if isinstance(text, str) else "")
+            except LyricsError as e:
+                readings.append(SongReading(None, "unusable_lyrics", 0.0, str(e)))
+                continue
+            part, share = readable_part(cleaned, self.language)
+            if not part:
+                readings.append(SongReading(None, "no_korean", 0.0, "no line with Korean (Hangul) to read"))
+                continue
+            readings.append(None)
+            parts.append(part)
+            owners.append((i, share))
+        if parts:
+            probs, groups = self.predict_with_groups(parts, progress=progress)
+            evidence = self.has_evidence(probs)
+            for k, ((i, share), found) in enumerate(zip(owners, evidence)):
+                readings[i] = SongReading(probs[k], "ok" if found else "no_evidence", share,
+                                          "" if found else "the model found no emotional evidence in the lyrics",
+                                          None if groups is None else groups[k])
+        return readings
 
     def analyze(self, lyrics: str, lines_per_block: int = 4) -> LyricsAnalysis:
-        """Song distribution plus one distribution per stanza (the emotion arc)."""
-        text = check_lyrics(lyrics)
-        segments = split_stanzas(text, lines_per_block)
-        probs = self.predict_texts([text] + segments)
-        return LyricsAnalysis(labels=list(self.labels), probs=probs[0], segments=segments, segment_probs=probs[1:])
+        """Song distribution plus one distribution per stanza (the emotion arc), read as :meth:`readable`
+        says; stanzas the model does not read get NaN rows."""
+        part, share = self.readable(lyrics)
+        segments = split_stanzas(check_lyrics(lyrics), lines_per_block)
+        read = [readable_part(seg, self.language)[0] for seg in segments]
+        probs, groups = self.predict_with_groups([part] + [r for r in read if r])
+        rows = [i for i, r in enumerate(read) if r]
+
+        def per_stanza(scores):  # NaN rows for the stanzas the model does not read
+            out = np.full((len(segments), scores.shape[1]), np.nan, dtype=np.float32)
+            out[rows] = scores[1:]
+            return out
+
+        return LyricsAnalysis(labels=list(self.labels), probs=probs[0], segments=segments,
+                              segment_probs=per_stanza(probs), groups=self.group_names(),
+                              group_scores=None if groups is None else groups[0],
+                              segment_group_scores=None if groups is None else per_stanza(groups),
+                              read_share=share, evidence=bool(self.has_evidence(probs[:1])[0]),
+                              other_group=getattr(self.taxonomy(), "other_group", None))
 
 
 class TransformerEmotionPredictor(EmotionPredictor):
@@ -162,6 +325,10 @@ class TransformerEmotionPredictor(EmotionPredictor):
         self.labels = [config.id2label[i] for i in range(config.num_labels)]
         self.multi_label = config.problem_type == "multi_label_classification"
         self.name = name or getattr(config, "_name_or_path", "") or type(model).__name__
+        taxonomy = self.taxonomy()
+        self.language = "ko" if taxonomy is not None and taxonomy.name in KOREAN_TAXONOMIES else None
+        thresholds = getattr(config, "thresholds", None)  # saved by training.train_classifier (multi-label)
+        self.thresholds = np.asarray(thresholds, dtype=float) if thresholds else None
 
     @classmethod
     def from_pretrained(cls, name_or_path: str, **kwargs) -> "TransformerEmotionPredictor":
@@ -242,6 +409,9 @@ def load_model_and_tokenizer(name_or_path: str):
         if not path.is_dir():
             raise ModelLoadError(f"{path} is a file; pass the folder that holds config.json and the weights.")
         check_model_folder(path)
+    missing = missing_path_message(name_or_path, "model")
+    if missing:
+        raise ModelLoadError(missing)
     try:
         model = AutoModelForSequenceClassification.from_pretrained(str(name_or_path), trust_remote_code=True)
         tokenizer = AutoTokenizer.from_pretrained(str(name_or_path), trust_remote_code=True)
@@ -252,7 +422,8 @@ def load_model_and_tokenizer(name_or_path: str):
 
 
 # Built-in engines by name: "module:function" returning an EmotionPredictor (checked first).
-BUILTIN_PREDICTORS = {"gasa-korean-engine": "hub.korean_engine:load_default_engine"}
+BUILTIN_PREDICTORS = {"gasa-korean-kote": "hub.kote_model:load_default_model",
+                      "gasa-korean-engine": "hub.korean_engine:load_default_engine"}
 ENGINE_CONFIG = "gasa_engine.json"  # a folder saved by a non-transformer engine: {"engine": "module:Class"}
 
 

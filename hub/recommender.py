@@ -7,8 +7,11 @@ Similarity (one place for it):
   *both* vectors before the cosine: ``cos(q * w_j, x * w_j)`` with ``w_j = top1_weight`` at ``j`` and 1
   elsewhere. Songs that share the query's dominant emotion rise.
 
-The query song itself is never recommended. Filters for "digging": ``exclude_same_artist`` and
-``min_year_gap`` (only songs released at least that many years before or after the query).
+The query song itself is never recommended, and neither is a song whose vector holds no emotional
+evidence (``recommendable`` False, from the dataset's ``status`` column): vectors without evidence
+sit close to each other and to the catalog's average, and would otherwise crowd the top of many
+lists. Filters for "digging": ``exclude_same_artist`` and ``min_year_gap`` (only songs released at
+least that many years before or after the query).
 
 Search: exact (NumPy, all songs scored) for small catalogs; for large ones a Faiss HNSW index over
 the unit vectors proposes candidates for ``cosine``, which are then scored exactly, so both paths rank
@@ -92,9 +95,11 @@ class Recommender:
         labels: label names, in vector order.
         index: ``"exact"``, ``"faiss"`` (HNSW) or ``"auto"`` (Faiss from ``INDEX_THRESHOLD`` songs).
         hnsw_m, ef_search: HNSW graph degree and search breadth (higher = closer to exact, slower).
+        recommendable: per song, whether it may appear in other songs' results (default all).
     """
 
-    def __init__(self, vectors, songs, labels, index: str = "auto", hnsw_m: int = 32, ef_search: int = 128):
+    def __init__(self, vectors, songs, labels, index: str = "auto", hnsw_m: int = 32, ef_search: int = 128,
+                 recommendable=None):
         self.labels = list(labels)
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or (vectors.size and vectors.shape[1] != len(self.labels)):
@@ -108,6 +113,10 @@ class Recommender:
         self._sq_norms = np.einsum("ij,ij->i", vectors, vectors)
         self._units = self.vectors / np.maximum(np.sqrt(self._sq_norms), 1e-12)[:, None]
         self._row = {sid: i for i, sid in enumerate(self.songs["song_id"])}
+        self.recommendable = np.ones(len(vectors), dtype=bool) if recommendable is None else \
+            np.asarray(recommendable, dtype=bool).reshape(-1)
+        if self.recommendable.shape != (len(vectors),):
+            raise VectorShapeError(f"recommendable has {self.recommendable.shape[0]} values for {len(vectors)} songs")
         self._artists = self.songs["artist"].astype(str).str.strip().str.casefold().to_numpy()
         self._years = self.songs["year"].to_numpy(dtype=float, na_value=np.nan)
         self._columns = {c: self.songs[c].to_numpy(dtype=object) for c in ("song_id", "title", "artist")}
@@ -123,9 +132,10 @@ class Recommender:
     @classmethod
     def from_dataset(cls, ds, **kwargs) -> "Recommender":
         """A recommender over a song-vector dataset (see :mod:`hub.song_dataset`)."""
-        from hub.song_dataset import song_labels, song_vectors
+        from hub.song_dataset import song_labels, song_statuses, song_vectors
 
         songs = ds.select_columns(SONG_COLUMNS).to_pandas() if len(ds) else pd.DataFrame(columns=SONG_COLUMNS)
+        kwargs.setdefault("recommendable", [s == "ok" for s in song_statuses(ds)])
         return cls(song_vectors(ds), songs, song_labels(ds), **kwargs)
 
     def __len__(self) -> int:
@@ -167,7 +177,7 @@ class Recommender:
         return dot / (norms * np.sqrt(q @ q + extra * q[j] ** 2))
 
     def _allowed(self, rows: np.ndarray, exclude: int | None, artist, year, exclude_same_artist, min_year_gap):
-        ok = np.ones(len(rows), dtype=bool)
+        ok = self.recommendable[rows].copy()
         if exclude is not None:
             ok &= rows != exclude
         if exclude_same_artist:

@@ -15,8 +15,16 @@ column              feature                          meaning
 ``top_labels``      ``List(string)``                 the three most likely labels, best first
 ``model``           ``string``                       model id or folder that made the vector
 ``model_revision``  ``string`` (may be null)         its commit / content hash
+``status``          ``string``                       ``ok``, or ``no_evidence`` when the model found no
+                                                     emotional evidence (never recommended to others)
+``read_share``      ``float32``                      share of the song's letters the model read (a
+                                                     Korean model reads the lines with Hangul)
 ``lyrics``          ``string``                       only when built with ``include_lyrics=True``
 ==================  ===============================  ==============================================
+
+``status`` and ``read_share`` are optional when reading (datasets built before them count as ``ok``
+and fully read). Songs that could not be scored at all are not rows; the build lists them in
+``skipped.jsonl`` next to the data, and the card counts them.
 
 The label names travel inside the features (``top_label``), so ``datasets.load_dataset`` alone gives
 everything needed to read the vectors. Saved as Parquet under ``data/`` plus a dataset card
@@ -30,12 +38,16 @@ from pathlib import Path
 
 import numpy as np
 
+from hub.sources import missing_path_message
+
 VECTOR_COLUMN = "probs"
 LABEL_COLUMN = "top_label"
 REQUIRED_COLUMNS = ("song_id", "title", "artist", "year", VECTOR_COLUMN, LABEL_COLUMN, "top_labels",
                     "model", "model_revision")
+OPTIONAL_COLUMNS = ("status", "read_share")
 TOP_LABELS = 3
 DATA_FILE = "data/train-00000-of-00001.parquet"
+SKIPPED_FILE = "skipped.jsonl"
 
 
 class SongDatasetError(ValueError):
@@ -56,6 +68,8 @@ def song_features(labels: list[str], include_lyrics: bool = False):
         "top_labels": List(Value("string")),
         "model": Value("string"),
         "model_revision": Value("string"),
+        "status": Value("string"),
+        "read_share": Value("float32"),
     }
     if include_lyrics:
         features["lyrics"] = Value("string")
@@ -72,7 +86,8 @@ def _year(value, row: int):
 
 
 def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str], model_name: str,
-                       model_revision: str | None, include_lyrics: bool = False):
+                       model_revision: str | None, include_lyrics: bool = False, statuses: list[str] | None = None,
+                       read_shares: list[float] | None = None):
     """A ``datasets.Dataset`` of songs and their emotion vectors.
 
     Args:
@@ -81,6 +96,7 @@ def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str]
         labels: the label names, in the order of the vector dimensions.
         model_name, model_revision: what made the vectors (recorded on every row and in the card).
         include_lyrics: keep the lyric text (off by default: lyrics are copyrighted).
+        statuses, read_shares: per song, ``ok``/``no_evidence`` and the share read (default ok, 1.0).
     """
     from datasets import Dataset
 
@@ -109,7 +125,12 @@ def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str]
         "top_labels": [[labels[j] for j in row] for row in order],
         "model": [str(model_name)] * len(songs),
         "model_revision": [model_revision] * len(songs),
+        "status": list(statuses) if statuses is not None else ["ok"] * len(songs),
+        "read_share": [float(r) for r in read_shares] if read_shares is not None else [1.0] * len(songs),
     }
+    bad = sorted(set(columns["status"]) - {"ok", "no_evidence"})
+    if bad or len(columns["status"]) != len(songs) or len(columns["read_share"]) != len(songs):
+        raise SongDatasetError(f"one status (ok or no_evidence) and one read share per song are needed; got {bad or 'a count mismatch'}")
     if include_lyrics:
         columns["lyrics"] = [str(s.get("lyrics") or "") for s in songs]
     return Dataset.from_dict(columns, features=song_features(labels, include_lyrics))
@@ -118,6 +139,11 @@ def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str]
 def song_labels(ds) -> list[str]:
     """Label names of a song-vector dataset, in vector order."""
     return list(ds.features[LABEL_COLUMN].names)
+
+
+def song_statuses(ds) -> list[str]:
+    """Each song's status (``ok`` for datasets built before statuses were recorded)."""
+    return list(ds["status"]) if "status" in ds.column_names else ["ok"] * len(ds)
 
 
 def song_vectors(ds) -> np.ndarray:
@@ -197,6 +223,7 @@ from datasets import load_dataset
 ds = load_dataset("{where}", split="train")
 labels = ds.features["top_label"].names          # the label order of `probs`
 vectors = ds.with_format("numpy")["probs"]       # ({len(ds)}, {len(labels)}) float32
+with_evidence = ds.filter(lambda row: row["status"] == "ok")
 ```
 
 After rebuilding a local copy in the same folder, pass `download_mode="force_redownload"`: the
@@ -217,6 +244,8 @@ With gasa: `hub.recommender.Recommender.from_dataset(hub.song_dataset.load_song_
 | top_labels | list of string | the {TOP_LABELS} most likely labels, best first |
 | model | string | model that made the vector |
 | model_revision | string, nullable | its commit or content hash |
+| status | string | `ok`, or `no_evidence`: the model found no emotional evidence (not recommended to others) |
+| read_share | float32 | share of the song's letters the model read (a Korean model reads lines with Hangul) |
 {"| lyrics | string | lyric text |" + chr(10) if "lyrics" in ds.column_names else ""}
 ## Labels
 
@@ -226,15 +255,29 @@ With gasa: `hub.recommender.Recommender.from_dataset(hub.song_dataset.load_song_
 
 
 def save_song_dataset(ds, output_dir, pretty_name: str = "gasa song emotion vectors", repo_id: str | None = None,
-                      license: str = "other", description: str = "") -> Path:
-    """Write ``ds`` as Parquet (``data/``) plus a dataset card; ``load_dataset(output_dir)`` reads it back."""
+                      license: str = "other", description: str = "", skipped: list[dict] | None = None) -> Path:
+    """Write ``ds`` as Parquet (``data/``) plus a dataset card, and the songs that could not be scored
+    (``skipped``: dicts with song_id, status and reason) as ``skipped.jsonl``; ``load_dataset(output_dir)``
+    reads it back. Written to a temporary folder and swapped in when complete, so an interrupted
+    build leaves the previous dataset whole."""
+    import json
+    import shutil
+
     validate_song_dataset(ds)
-    out = Path(output_dir)
-    (out / "data").mkdir(parents=True, exist_ok=True)
-    for old in (out / "data").glob("*.parquet"):  # a rebuild replaces, never mixes, old shards
-        old.unlink()
-    ds.to_parquet(str(out / DATA_FILE))
-    dataset_card(ds, pretty_name, repo_id, license, description).save(out / "README.md")
+    out = Path(output_dir).resolve()
+    staging, old = out.with_name(f".{out.name}.tmp"), out.with_name(f".{out.name}.old")
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "data").mkdir(parents=True)
+    ds.to_parquet(str(staging / DATA_FILE))
+    dataset_card(ds, pretty_name, repo_id, license, description).save(staging / "README.md")
+    if skipped:
+        (staging / SKIPPED_FILE).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in skipped),
+                                            encoding="utf-8")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
     return out
 
 
@@ -246,8 +289,9 @@ def load_song_vectors(path_or_repo, split: str = "train", revision: str | None =
     path = Path(source)
     if path.exists() and not path.is_dir():
         raise SongDatasetError(f"{path} is a file; pass the dataset folder (the one holding README.md and data/).")
-    if not path.exists() and (source.startswith((".", "/", "~")) or source.count("/") != 1):
-        raise SongDatasetError(f"{source!r} is neither an existing folder nor a Hub dataset id like 'org/name'.")
+    missing = missing_path_message(source, "dataset")
+    if missing:
+        raise SongDatasetError(missing)
     # A rebuilt local folder can come back stale from the datasets cache (seen with datasets 5.2 when
     # the same folder was rewritten), so local folders are always read afresh; they are small.
     mode = "force_redownload" if path.is_dir() else None

@@ -62,7 +62,8 @@ def test_tables_accept_names_codes_and_ids(tmp_path):
     data = read_labelled(tmp_path / "set.tsv")
     assert data.labels.tolist() == [50, 10, 0]
     (tmp_path / "en.jsonl").write_text('{"text": "thanks!", "label": "gratitude"}\n{"text": "wow", "label": 26}\n')
-    assert read_labelled(tmp_path / "en.jsonl", GOEMOTIONS).labels.tolist() == [15, 26]
+    english = read_labelled(tmp_path / "en.jsonl", GOEMOTIONS)  # GoEmotions is multi-label: 0/1 rows
+    assert english.multi_label and [row.nonzero()[0].tolist() for row in english.labels] == [[15], [26]]
     (tmp_path / "unknown.csv").write_text("text,label\n좋아,행복함\n")
     with pytest.raises(DataFormatError, match="row 1: unknown aihub label '행복함'"):
         read_labelled(tmp_path / "unknown.csv")

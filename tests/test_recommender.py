@@ -57,6 +57,20 @@ def test_known_neighbours_and_filters(catalog):
     assert len(rec.recommend("s1", k=50)) == 5
 
 
+def test_songs_without_evidence_are_never_recommended(catalog):
+    songs, vectors = catalog
+    # s6 (the "no evidence" song) is close to s1, but it never shows up in another song's list; it can
+    # still be the query itself
+    recommendable = [True] * 5 + [False]
+    for index in ("exact", "faiss"):
+        rec = Recommender(vectors, songs, LABELS, index=index, recommendable=recommendable)
+        assert "s6" not in set(rec.recommend("s1", k=5)["song_id"])
+        assert len(rec.recommend("s1", k=50)) == 4
+        assert len(rec.recommend("s6", k=3)) == 3
+    with pytest.raises(VectorShapeError, match="recommendable has 2 values for 6 songs"):
+        Recommender(vectors, songs, LABELS, recommendable=[True, False])
+
+
 def test_vector_query(catalog):
     songs, vectors = catalog
     rec = Recommender(vectors, pd.DataFrame(songs), LABELS)

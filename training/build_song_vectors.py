@@ -1,22 +1,35 @@
 """Run an emotion model over crawled lyrics and write the song-vector dataset (with its dataset card).
 
-    python -m training.build_song_vectors --model ID_OR_DIR --lyrics lyrics.jsonl --output DIR \
+    python -m training.build_song_vectors --lyrics lyrics.jsonl --output DIR [--model gasa-korean-kote] \
         [--push-to-hub REPO] [--include-lyrics]
 
-Songs recorded without lyrics (status ``no_lyrics``/``error``) or whose lyrics are empty after
-cleaning are left out and counted. ``datasets.load_dataset(DIR)`` (or the pushed repo) gives the
-dataset back; see :mod:`hub.song_dataset` for the schema.
+One song never stops a build. Every record gets a status:
+
+* ``ok`` — scored; ``no_evidence`` — scored, but the model found no emotional evidence (kept, and
+  never recommended to other songs);
+* skipped, with the reason: ``no_lyrics`` / ``error`` (from the crawl), ``unusable_lyrics`` (empty
+  after cleaning, or far too long), ``no_korean`` (a Korean model and no line with Hangul),
+  ``failed`` (the model raised on this song).
+
+Scored songs become the dataset (with ``status`` and ``read_share``, the share of the song the model
+read); skipped songs are listed in ``skipped.jsonl`` beside it; a summary is printed and written into
+the dataset card. ``datasets.load_dataset(DIR)`` (or the pushed repo) gives the dataset back; see
+:mod:`hub.song_dataset` for the schema.
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
 import sys
+from collections import Counter
 from pathlib import Path
 
-from hub.predictor import LyricsError, ModelLoadError, check_lyrics, load_predictor
+from hub.predictor import LyricsError, ModelLoadError, SongReading, check_lyrics, load_predictor
 from hub.song_dataset import SongDatasetError, build_song_dataset, save_song_dataset
 from training.crawl_melon import LyricsFileError, read_lyrics_jsonl
+
+DEFAULT_MODEL = "gasa-korean-kote"
+STATUS_ORDER = ("ok", "no_evidence", "no_lyrics", "error", "unusable_lyrics", "no_korean", "failed")
 
 
 def model_revision(name_or_path: str) -> str | None:
@@ -39,7 +52,8 @@ def model_revision(name_or_path: str) -> str | None:
 
 
 def usable_songs(records: list[dict], source: str = "") -> tuple[list[dict], dict]:
-    """Songs with lyrics the predictor accepts, and counts of what was left out and why."""
+    """Songs with lyrics left after cleaning (for tools that read the text themselves, such as the
+    breakup trainer), and counts of what was left out and why."""
     songs, skipped = [], {"no_lyrics": 0, "error": 0, "unusable_lyrics": 0}
     for record in records:
         status = record.get("status", "ok")
@@ -56,30 +70,85 @@ def usable_songs(records: list[dict], source: str = "") -> tuple[list[dict], dic
     return songs, skipped
 
 
+def read_all(predictor, records: list[dict]) -> list[SongReading]:
+    """A reading per record. The crawl's own failures keep their status; the rest are scored in one
+    batch, and if the model raises on the batch each song is retried alone, so one bad song is
+    marked ``failed`` instead of stopping the build."""
+    readings: list[SongReading | None] = []
+    todo = []
+    for i, record in enumerate(records):
+        status = record.get("status", "ok")
+        if status != "ok" or not record.get("lyrics"):
+            readings.append(SongReading(None, "error" if status == "error" else "no_lyrics", 0.0,
+                                        record.get("note") or "the crawl found no lyrics"))
+        else:
+            readings.append(None)
+            todo.append(i)
+    lyrics = [records[i]["lyrics"] for i in todo]
+    try:
+        batch = predictor.read_songs(lyrics, progress=True)
+    except Exception as e:  # noqa: BLE001 - find the song that broke the batch, keep the others
+        print(f"scoring the batch failed ({type(e).__name__}: {e}); scoring song by song", file=sys.stderr)
+        batch = []
+        for text in lyrics:
+            try:
+                batch += predictor.read_songs([text])
+            except Exception as one:  # noqa: BLE001
+                batch.append(SongReading(None, "failed", 0.0, f"{type(one).__name__}: {one}"))
+    for i, reading in zip(todo, batch):
+        readings[i] = reading
+    return readings
+
+
+def summary_table(counts: Counter) -> str:
+    from training.cards import markdown_table
+
+    return markdown_table([{"status": s, "songs": counts[s]} for s in STATUS_ORDER if counts[s]])
+
+
 def build(model: str, lyrics: str, output: str, push_to_hub: str | None = None, include_lyrics: bool = False,
-          revision: str | None = None):
+          revision: str | None = None, pretty_name: str = "gasa song emotion vectors", license: str = "other",
+          note: str = ""):
+    """Score every record of a crawl file and write the dataset (see the module docstring);
+    ``pretty_name``, ``license`` and ``note`` go into the dataset card. Returns the dataset and the
+    count of songs per status."""
     records = read_lyrics_jsonl(lyrics)
-    songs, skipped = usable_songs(records, source=str(lyrics))
-    if not songs:
-        raise SongDatasetError(f"{lyrics}: none of its {len(records)} records has usable lyrics; nothing to build")
     predictor = load_predictor(model)
-    print(f"{len(songs)} songs ({sum(skipped.values())} left out: {skipped}); model {predictor.name}", file=sys.stderr)
-    vectors = predictor.predict([s["lyrics"] for s in songs], progress=True)
-    ds = build_song_dataset(songs, vectors, list(predictor.labels), model_name=str(model),
-                            model_revision=revision or model_revision(model), include_lyrics=include_lyrics)
-    save_song_dataset(ds, output, repo_id=push_to_hub,
-                      description=f"\nBuilt with `python -m training.build_song_vectors` from {len(records)} crawled "
-                                  f"records ({sum(skipped.values())} without usable lyrics left out).\n")
+    print(f"{len(records)} crawled records; model {predictor.name}", file=sys.stderr)
+    readings = read_all(predictor, records)
+    counts = Counter(r.status for r in readings)
+    scored = [(rec, r) for rec, r in zip(records, readings) if r.scored]
+    skipped = [{"song_id": rec["song_id"], "title": rec.get("title"), "artist": rec.get("artist"),
+                "status": r.status, "reason": r.message} for rec, r in zip(records, readings) if not r.scored]
+    for s in skipped:
+        print(f"  song {s['song_id']}: {s['status']} ({s['reason']})", file=sys.stderr)
+    print(summary_table(counts), file=sys.stderr)
+    if not scored:
+        raise SongDatasetError(f"{lyrics}: none of its {len(records)} records could be scored "
+                               f"({', '.join(f'{s}: {n}' for s, n in counts.items())}); nothing to build")
+    songs = [rec for rec, _ in scored]
+    ds = build_song_dataset(songs, [r.probs for _, r in scored], list(predictor.labels), model_name=str(model),
+                            model_revision=revision or model_revision(getattr(predictor, "source", None) or model),
+                            include_lyrics=include_lyrics,
+                            statuses=[r.status for _, r in scored], read_shares=[r.read_share for _, r in scored])
+    partial = sum(r.read_share < 0.999 for _, r in scored)
+    save_song_dataset(ds, output, pretty_name=pretty_name, repo_id=push_to_hub, license=license, skipped=skipped,
+                      description=f"{note}\nBuilt with `python -m training.build_song_vectors` from {len(records)} crawled "
+                                  f"records: {len(scored)} scored ({partial} of them partly read: lines without "
+                                  f"Hangul are not read by a Korean model), {len(skipped)} skipped (listed with "
+                                  f"their reasons in `skipped.jsonl`).\n\n{summary_table(counts)}\n")
     if push_to_hub:
         from training.cards import push_folder
 
         push_folder(output, push_to_hub, repo_type="dataset", message=f"Song vectors from {model}")
-    return ds
+    return ds, counts
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Build the song emotion-vector dataset from crawled lyrics.")
-    parser.add_argument("--model", required=True, help="model folder, Hub id or built-in engine name")
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help=f"model folder, Hub id or built-in name (default {DEFAULT_MODEL}; gasa-korean-engine is the "
+                             "60-label dictionary engine)")
     parser.add_argument("--lyrics", required=True, help="JSONL from python -m training.crawl_melon")
     parser.add_argument("--output", required=True, help="dataset folder (Parquet under data/ + README.md)")
     parser.add_argument("--push-to-hub", default=None, metavar="REPO", help="also upload to this dataset repo")
@@ -87,11 +156,13 @@ def main(argv=None) -> int:
     parser.add_argument("--revision", default=None, help="model revision to record (default: detected)")
     args = parser.parse_args(argv)
     try:
-        ds = build(args.model, args.lyrics, args.output, args.push_to_hub, args.include_lyrics, args.revision)
+        ds, counts = build(args.model, args.lyrics, args.output, args.push_to_hub, args.include_lyrics, args.revision)
     except (LyricsFileError, SongDatasetError, ModelLoadError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"wrote {len(ds)} songs x {len(ds.features['top_label'].names)} labels to {args.output}"
+    skipped = sum(n for s, n in counts.items() if s not in ("ok", "no_evidence"))
+    print(f"wrote {len(ds)} songs x {len(ds.features['top_label'].names)} labels to {args.output} "
+          f"({counts['no_evidence']} without emotional evidence; {skipped} skipped, see skipped.jsonl)"
           + (f" and pushed to {args.push_to_hub}" if args.push_to_hub else ""))
     return 0
 

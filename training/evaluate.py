@@ -1,10 +1,23 @@
-"""Compare emotion models on a labelled file: accuracy, macro/micro F1, cross-entropy and the
-similarity-weighted score L = mean_i sum_j S[y_i, j] P[i, j].
+"""Compare emotion models on a labelled file.
 
     python -m training.evaluate --model runs/arch2 --model hun3359/klue-bert-base-sentiment \
         --data 감성대화말뭉치(최종데이터)_Validation.json --similarity taxonomy --output report.json
+    python -m training.evaluate --model gasa-korean-kote --data kote.tsv --labels kote --output report.json
 
-Any sequence classifier with the same 60 labels (in E-code order) works as a comparator.
+``--labels`` names the data's label set: ``aihub`` (60 labels, single-label), ``kote`` (44, multi-label;
+KOTE's TSV or Parquet) or ``goemotions`` (28, multi-label). Figures per model:
+
+* single-label sets: accuracy, macro/micro F1, cross-entropy and the similarity-weighted score
+  ``L = mean_i sum_j S[y_i, j] P[i, j]``;
+* multi-label sets: macro/micro F1 at the model's own per-label thresholds (0.5 where it has none)
+  and at 0.5, and the mean binary cross-entropy;
+* both: top-group agreement, how often the model's top emotion group is among the groups of the
+  true labels (groups tied for the top score at chance; see :mod:`hub.metrics`).
+
+A model over another label set whose groups are the data's (the 60-label AI-Hub models on KOTE
+data, which share the six groups) is compared on top-group agreement only. Rows a model cannot
+read (a Korean model given a text without Hangul) count as "no answer": probabilities 0 (multi-label)
+or uniform (single-label); the report says how many there were.
 """
 from __future__ import annotations
 
@@ -13,30 +26,71 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from hub.labelled_data import DataFormatError, read_labelled
-from hub.labels import AIHUB, SIMILARITY_KINDS, Taxonomy, similarity_matrix
-from hub.metrics import classification_scores
-from hub.predictor import EmotionPredictor, ModelLoadError, clean_lyrics, load_predictor
+from hub.labels import AIHUB, SIMILARITY_KINDS, TAXONOMIES, Taxonomy, similarity_matrix
+from hub.metrics import (binary_cross_entropy, classification_scores, gold_groups, multilabel_scores,
+                         top_group_agreement)
+from hub.predictor import EmotionPredictor, ModelLoadError, load_predictor
 
 
 class LabelMismatchError(ValueError):
     pass
 
 
-def check_labels(predictor: EmotionPredictor, taxonomy: Taxonomy, data_source: str) -> None:
-    """A model must score exactly the data's labels, in the same order."""
+def same_labels(predictor: EmotionPredictor, taxonomy: Taxonomy) -> bool:
+    """The model scores exactly the data's labels, in order (``LABEL_i`` / E-code names accepted)."""
+    if len(predictor.labels) != len(taxonomy):
+        return False
+    return all(a == b or str(a).upper() in (f"LABEL_{i}", taxonomy.codes[i] if taxonomy.codes else "")
+               for i, (a, b) in enumerate(zip(predictor.labels, taxonomy.labels)))
+
+
+def check_labels(predictor: EmotionPredictor, taxonomy: Taxonomy, data_source: str) -> bool:
+    """True when the model scores the data's labels; False when it can only be compared by group
+    (its taxonomy's groups are the data's shared groups); otherwise a clear error."""
+    if same_labels(predictor, taxonomy):
+        return True
+    own = predictor.taxonomy()
+    if own is not None and taxonomy.shared_groups and set(own.shared_groups) == set(taxonomy.shared_groups):
+        return False
     if len(predictor.labels) != len(taxonomy):
         raise LabelMismatchError(
             f"model {predictor.name} has {len(predictor.labels)} labels but {data_source} uses the "
-            f"{len(taxonomy)} {taxonomy.name} labels; evaluate it on data with its own label set."
+            f"{len(taxonomy)} {taxonomy.name} labels; evaluate it on data with its own label set (--labels)."
         )
-    renamed = [(i, a, b) for i, (a, b) in enumerate(zip(predictor.labels, taxonomy.labels)) if a != b]
-    if renamed and not all(str(a).upper() in (f"LABEL_{i}", taxonomy.codes[i] if taxonomy.codes else "")
-                           for i, a, _ in renamed):
-        i, a, b = renamed[0]
-        raise LabelMismatchError(
-            f"model {predictor.name} names label {i} {a!r} where {taxonomy.name} has {b!r}: the label order differs."
-        )
+    i, a, b = next((i, a, b) for i, (a, b) in enumerate(zip(predictor.labels, taxonomy.labels)) if a != b)
+    raise LabelMismatchError(
+        f"model {predictor.name} names label {i} {a!r} where {taxonomy.name} has {b!r}: the label order differs.")
+
+
+def score_model(predictor: EmotionPredictor, texts: list[str], labels: np.ndarray, taxonomy: Taxonomy,
+                s: np.ndarray | None, comparable: bool) -> dict:
+    """The figures of one model on the rows (see the module docstring)."""
+    readings = predictor.read_songs(texts, progress=True)
+    unread = [r for r in readings if not r.scored]
+    n_labels = len(predictor.labels)
+    no_answer = np.zeros(n_labels) if predictor.multi_label else np.full(n_labels, 1 / n_labels)
+    probs = np.stack([r.probs if r.scored else no_answer for r in readings])
+    names = predictor.group_names() or []
+    shared = [i for i, g in enumerate(names) if g in taxonomy.shared_groups]
+    row = {"model": predictor.name, "rows": len(texts), "unread_rows": len(unread)}
+    if comparable:
+        if taxonomy.multi_label:
+            at_own = multilabel_scores(probs, labels, predictor.thresholds if predictor.thresholds is not None else 0.5)
+            at_half = multilabel_scores(probs, labels, 0.5)
+            row.update(macro_f1=at_own["macro_f1"], micro_f1=at_own["micro_f1"], **{"macro_f1@0.5": at_half["macro_f1"]},
+                       bce=binary_cross_entropy(probs, labels))
+        else:
+            row.update(classification_scores(probs, labels, s))
+    if shared:
+        flat = np.zeros(len(names))  # an unread row: every group tied, scored at chance
+        groups = np.stack([r.group_scores if r.scored else flat for r in readings])[:, shared]
+        agreement = top_group_agreement(groups, [names[i] for i in shared], gold_groups(labels, taxonomy))
+        row.update(top_group_agreement=agreement["agreement"], top_group_rows=agreement["rows"],
+                   majority_group_baseline=agreement["majority_baseline"])
+    return row
 
 
 def evaluate(model_names, data_path, similarity: str = "taxonomy", similarity_model: str | None = None,
@@ -44,10 +98,11 @@ def evaluate(model_names, data_path, similarity: str = "taxonomy", similarity_mo
     """Scores per model (list of dicts) and the S matrix used."""
     data = read_labelled(data_path, taxonomy)
     predictors = predictors or {}
+    comparable = {}
     for name in model_names:
         if name not in predictors:
             predictors[name] = load_predictor(name)
-        check_labels(predictors[name], taxonomy, data.source)
+        comparable[name] = check_labels(predictors[name], taxonomy, data.source)
     model, tokenizer = None, None
     if similarity == "embedding":
         if similarity_model:
@@ -58,38 +113,42 @@ def evaluate(model_names, data_path, similarity: str = "taxonomy", similarity_mo
             raise ValueError("the embedding similarity needs a transformer model: pass --similarity-model")
         model, tokenizer = source.model, source.tokenizer
     s = similarity_matrix(similarity, taxonomy, model=model, tokenizer=tokenizer)
-    texts = [clean_lyrics(t) for t in data.texts]
-    rows = []
-    for name in model_names:
-        probs = predictors[name].predict_texts(texts, progress=True)
-        rows.append({"model": name, "rows": len(texts), **classification_scores(probs, data.labels, s)})
+    rows = [score_model(predictors[name], data.texts, data.labels, taxonomy, s, comparable[name]) | {"model": name}
+            for name in model_names]
     return rows, s
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__.split("\n")[0])
-    p.add_argument("--model", action="append", required=True, help="model folder or Hub id (repeatable)")
-    p.add_argument("--data", required=True, help="AI-Hub .json/.zip/.xlsx or csv/tsv/jsonl with text,label")
+    p.add_argument("--model", action="append", required=True,
+                   help="model folder, Hub id or built-in name such as gasa-korean-kote (repeatable)")
+    p.add_argument("--data", required=True, help="AI-Hub .json/.zip/.xlsx, KOTE .tsv/.parquet, or csv/tsv/jsonl "
+                                                 "with text,label")
+    p.add_argument("--labels", choices=[t for t in TAXONOMIES if t != "breakup"], default="aihub",
+                   help="the data's label set (default aihub)")
     p.add_argument("--similarity", choices=SIMILARITY_KINDS, default="taxonomy")
     p.add_argument("--similarity-model", help="model whose encoder embeds the label names (embedding S)")
     p.add_argument("--output", help="write the report as JSON here")
     p.add_argument("--heatmap", help="PNG of S (default: next to --output, or similarity_<kind>.png)")
     args = p.parse_args(argv)
+    taxonomy = TAXONOMIES[args.labels]
     try:
-        rows, s = evaluate(args.model, args.data, args.similarity, args.similarity_model)
+        rows, s = evaluate(args.model, args.data, args.similarity, args.similarity_model, taxonomy=taxonomy)
     except (DataFormatError, ModelLoadError, LabelMismatchError, ValueError) as e:
         sys.exit(f"error: {e}")
 
     from hub.plots import plot_similarity_matrix
     from training.cards import markdown_table
 
-    print(markdown_table(rows))
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    print(markdown_table([{k: r.get(k, "-") for k in keys} for r in rows]))
     heatmap = Path(args.heatmap or (Path(args.output).with_suffix("").as_posix() + f"_S_{args.similarity}.png"
                                     if args.output else f"similarity_{args.similarity}.png"))
-    plot_similarity_matrix(s, list(AIHUB.labels), f"S = {args.similarity}").savefig(heatmap, dpi=110)
+    plot_similarity_matrix(s, list(taxonomy.labels), f"S = {args.similarity}").savefig(heatmap, dpi=110)
     print(f"S heatmap: {heatmap}")
     if args.output:
-        report = {"data": args.data, "similarity": args.similarity, "heatmap": str(heatmap), "results": rows}
+        report = {"data": args.data, "labels": args.labels, "similarity": args.similarity, "heatmap": str(heatmap),
+                  "results": rows}
         Path(args.output).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
         print(f"report: {args.output}")
 

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from hub.predictor import BUILTIN_PREDICTORS
+from hub.sources import is_hub_id
 
 ROOT = Path(__file__).resolve().parent.parent
 SPACE_FILES = ["app.py", "README.md", "training/__init__.py", "training/evaluate.py"]
@@ -32,9 +33,9 @@ class SpaceError(ValueError):
     """A Space that cannot be staged or pushed; the message says why."""
 
 
-def is_hub_id(name: str | None) -> bool:
-    """An ``org/name`` Hub id (not a local folder, not a built-in engine)."""
-    return bool(name) and name not in BUILTIN_PREDICTORS and not Path(name).exists() and name.count("/") == 1
+def is_hub_model(name: str | None) -> bool:
+    """An ``org/name`` Hub id (not a local folder, not a built-in model)."""
+    return bool(name) and name not in BUILTIN_PREDICTORS and is_hub_id(name)
 
 
 def space_variables(korean_model=None, english_model=None, songs=None, eval_models=()) -> dict[str, str]:
@@ -72,7 +73,7 @@ def stage_space(output: Path, korean_model=None, english_model=None, songs=None,
     card = RepoCard.load(output / "README.md", repo_type="space")
     if getattr(card.data, "sdk", None) != "gradio" or getattr(card.data, "app_file", None) != "app.py":
         raise SpaceError("README.md's front matter must say sdk: gradio and app_file: app.py")
-    models = [m for m in [korean_model, english_model, *eval_models] if is_hub_id(m)]
+    models = [m for m in [korean_model, english_model, *eval_models] if is_hub_model(m)]
     if korean_model or english_model or eval_models:
         card.data.models = models
     if songs is not None:
