@@ -5,8 +5,9 @@
 
 Every flag has an environment variable (``GASA_KOREAN_MODEL``, ``GASA_ENGLISH_MODEL``, ``GASA_SONGS``,
 ``GASA_EVAL_MODELS`` comma-separated, ``GASA_HOST``, ``GASA_PORT``); flags win. With nothing set the
-app runs offline on its embedded default: the dictionary-based Korean engine (``gasa-korean-engine``)
-and a small demo catalog and labelled set of fictional lines written for gasa (``hub/data/demo``).
+app runs offline on its embedded default: the Korean emotion model learned from people's labels
+(``gasa-korean-kote``, KOTE's 44 emotions; the 60-label dictionary engine ``gasa-korean-engine`` stays
+selectable) and a small demo catalog and labelled sets of fictional lines written for gasa (``hub/data/demo``).
 
 Tabs: 가사 분석 / Lyric analysis, 유사곡 찾기 / Similar songs, 평가 / Evaluation, 카탈로그 / Catalog.
 The app only wires the UI: models, metrics, similarity and plots live in ``hub/``.
@@ -29,8 +30,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from hub import plots  # noqa: E402  (sets the Hangul font for every figure)
-from hub.labels import AIHUB, GOEMOTIONS, SIMILARITY_KINDS, taxonomy_for_labels  # noqa: E402
-from hub.korean_engine import KoreanEmotionEngine  # noqa: E402
+from hub.labels import AIHUB, GOEMOTIONS, KOTE, SIMILARITY_KINDS, taxonomy_for_labels  # noqa: E402
 from hub.korean_text import HANGUL_SYLLABLE  # noqa: E402
 from hub.predictor import EmotionPredictor, LyricsError, ModelLoadError, check_lyrics, load_predictor  # noqa: E402
 
@@ -39,11 +39,11 @@ logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # one line
 HERE = Path(__file__).resolve().parent
 DEMO_DIR = HERE / "hub" / "data" / "demo"
 DEMO_SONGS = DEMO_DIR / "gasa_demo_catalog"
-DEMO_LABELLED = DEMO_DIR / "labelled_demo.csv"
-DEFAULT_KOREAN_MODEL = "gasa-korean-engine"
+DEMO_LABELLED = {"aihub": DEMO_DIR / "labelled_demo.csv", "kote": DEMO_DIR / "labelled_demo_kote.tsv"}
+DEFAULT_KOREAN_MODEL = "gasa-korean-kote"
 TOP_K = 10
 MAX_DROPDOWN_SONGS = 500
-TAXONOMY_CHOICES = {"aihub": AIHUB, "goemotions": GOEMOTIONS}
+TAXONOMY_CHOICES = {"kote": KOTE, "aihub": AIHUB, "goemotions": GOEMOTIONS}
 EVAL_FILE_TYPES = [".csv", ".tsv", ".jsonl", ".json", ".xlsx", ".zip"]
 
 
@@ -135,16 +135,17 @@ class Models:
                 progress(0.05, desc=f"loading {name} (first use; cached afterwards)")
             try:
                 predictor = _load(name, english=role == "english")
-                if isinstance(predictor, KoreanEmotionEngine):  # build Kiwi now, under this role's lock
+                if predictor.language == "ko":  # Korean models tokenize with Kiwi: build it now, under this lock
                     predictor.predict_texts(["처음 불러올 때 형태소 분석기를 준비합니다"])
             except Exception as e:  # noqa: BLE001 - any load failure becomes a message; other tabs keep working
                 message = str(e).splitlines()[0] if str(e) else type(e).__name__
                 if not isinstance(e, ModelLoadError):
                     message = f"could not load the model {name!r} ({type(e).__name__}: {message})"
+                offline = f"; '{DEFAULT_KOREAN_MODEL}' works offline" if role != "english" else ""
                 self._failed[role] = (
                     f"{message.rstrip('.')}. "
                     f"Check the id or folder, the network (HF_HUB_OFFLINE=1 allows only cached models), "
-                    f"or set {self.flag_of(role)} to another model; '{DEFAULT_KOREAN_MODEL}' works offline.")
+                    f"or set {self.flag_of(role)} to another model{offline}.")
                 raise AppError(self._failed[role]) from None
             self._loaded[role] = predictor
             return predictor
@@ -235,22 +236,45 @@ def _label_with_group(taxonomy, label: str) -> str:
     return plots.group_label(taxonomy, taxonomy.group_of(label)) if taxonomy is not None else ""
 
 
+def emotion_name(taxonomy, label: str) -> str:
+    """``슬픔 (sadness)`` where the label set has English names."""
+    en = taxonomy.label_en(label) if taxonomy is not None else label
+    return f"{label} ({en})" if en != label else label
+
+
 def top_table(top, taxonomy) -> pd.DataFrame:
     """The ranked ``(label, probability)`` pairs as the analysis table."""
     return pd.DataFrame(dict(zip(ANALYSIS_COLUMNS, [
-        range(1, len(top) + 1), [label for label, _ in top], [_label_with_group(taxonomy, label) for label, _ in top],
-        [round(p, 4) for _, p in top]])))
+        range(1, len(top) + 1), [emotion_name(taxonomy, label) for label, _ in top],
+        [_label_with_group(taxonomy, label) for label, _ in top], [round(p, 4) for _, p in top]])))
 
 
 def analysis_figures(analysis, top, taxonomy):
-    """Top-10 bars, group mix and emotion arc of an analysis (arc only with stanzas)."""
+    """Top-10 bars, group scores and emotion arc of an analysis (arc only with stanzas)."""
     bars = _fig(plots.plot_top_emotions(top, taxonomy, "Top-10 emotions / 상위 10개 감정"))
-    mix = _fig(plots.plot_group_mix(analysis.probs, taxonomy, "Emotion group mix / 감정 그룹 비율")) if taxonomy else None
-    arc = None
+    mix = arc = None
+    if taxonomy is not None and analysis.groups is not None:
+        title = ("Emotion groups: probability people would name one / 감정 그룹" if taxonomy.multi_label
+                 else "Emotion group mix / 감정 그룹 비율")
+        mix = _fig(plots.plot_group_mix(dict(zip(analysis.groups, analysis.group_scores.tolist())), taxonomy, title))
     if analysis.segment_probs is not None and len(analysis.segment_probs):
         arc = _fig(plots.plot_emotion_arc(analysis.segment_probs, taxonomy, analysis.labels,
-                                          title="Emotion arc, stanza by stanza / 연별 감정 흐름"))
+                                          title="Emotion arc, stanza by stanza / 연별 감정 흐름",
+                                          group_scores=analysis.segment_group_scores, groups=analysis.groups))
     return bars, mix, arc
+
+
+def reading_note(analysis) -> str:
+    """What the model read and found, for the status line."""
+    notes = []
+    if analysis.read_share < 0.999:
+        unread = int(np.isnan(analysis.segment_probs[:, 0]).sum()) if analysis.segment_probs is not None else 0
+        notes.append(f"read {analysis.read_share:.0%} of the song (its lines with Hangul"
+                     + (f"; {unread} stanza(s) without Korean not read)" if unread else ")"))
+    if not analysis.evidence:
+        notes.append("**no emotional evidence found**: none of its emotions reaches the model's threshold, so the "
+                     "ranking below is a weak guess")
+    return "".join(f" · {n}" for n in notes)
 
 
 # --- tab handlers ----------------------------------------------------------------------------------
@@ -259,7 +283,11 @@ MODEL_AUTO, MODEL_KOREAN, MODEL_ENGLISH = "auto", "korean", "english"
 ANALYSIS_COLUMNS = ["순위 / Rank", "감정 / Emotion", "그룹 / Group", "확률 / Probability"]
 SIMILAR_COLUMNS = ["순위 / Rank", "제목 / Title", "가수 / Artist", "연도 / Year", "유사도 / Similarity",
                    "주요 감정 / Top emotions"]
-EVAL_COLUMNS = ["모델 / Model", "rows", "accuracy", "macro-F1", "cross-entropy", "L"]
+EVAL_COLUMNS = ["모델 / Model", "rows", "macro-F1", "top-group agreement"]
+# report key -> table column, in order; a row shows what its model was measured on
+EVAL_FIGURES = {"rows": "rows", "unread_rows": "unread rows", "accuracy": "accuracy", "macro_f1": "macro-F1",
+                "micro_f1": "micro-F1", "macro_f1@0.5": "macro-F1 @0.5", "cross_entropy": "cross-entropy",
+                "bce": "BCE", "similarity_weighted": "L", "top_group_agreement": "top-group agreement"}
 
 
 class App:
@@ -272,13 +300,13 @@ class App:
     def pick_role(self, text: str, choice: str) -> str:
         if choice != MODEL_AUTO:
             return choice
-        if mostly_latin(text):
-            if "english" in self.models.names:
-                return MODEL_ENGLISH
-            raise AppError("these lyrics look English, and no English model is configured: start the app with "
+        if mostly_latin(text) and "english" in self.models.names:
+            return MODEL_ENGLISH
+        if not HANGUL_SYLLABLE.search(text):
+            raise AppError("these lyrics have no Korean, and no English model is configured: start the app with "
                            "--english-model SamLowe/roberta-base-go_emotions (or set GASA_ENGLISH_MODEL), "
                            "or paste Korean lyrics.")
-        return MODEL_KOREAN
+        return MODEL_KOREAN  # mixed lyrics: the Korean model reads the lines with Hangul, and the page says how much
 
     def analyze(self, lyrics: str, choice: str, progress=gr.Progress(track_tqdm=True)):
         """status, top-10 table, top-10 plot, group-mix plot, arc plot."""
@@ -294,8 +322,10 @@ class App:
         bars, mix, arc = analysis_figures(analysis, top, taxonomy)
         best, p = top[0]
         lang = "English" if role == MODEL_ENGLISH else "한국어"
-        status = ok(f"**{best}** ({p:.1%}) · model `{predictor.name}` ({lang}) · "
-                    f"{len(analysis.segments)} stanza(s) / 연")
+        group = analysis.top_group()
+        group = f" · top group {plots.group_label(taxonomy, group)}" if group and taxonomy is not None else ""
+        status = ok(f"**{emotion_name(taxonomy, best)}** ({p:.1%}){group} · model `{predictor.name}` ({lang}) · "
+                    f"{len(analysis.segments)} stanza(s) / 연{reading_note(analysis)}")
         return status, top_table(top, taxonomy), bars, mix, arc
 
     def catalog_song_lyrics(self, song_id: str):
@@ -346,7 +376,7 @@ class App:
             if mode == "lyrics":
                 text = check_lyrics(lyrics or "")
                 predictor = self.predictor_for_catalog(catalog, text, progress)
-                vector = predictor.predict_texts([text])[0]
+                vector = predictor.predict([text])[0]  # the lines it reads (Korean lines for a Korean model)
                 if filters["exclude_same_artist"]:
                     filters["exclude_same_artist"] = False  # pasted lyrics have no artist to exclude
                 year = int(query_year) if query_year not in (None, "") and float(query_year) > 0 else None
@@ -405,14 +435,14 @@ class App:
                 raise AppError("tick at least one model to evaluate.")
             if source == "upload":
                 if not upload:
-                    raise AppError("upload a labelled file (CSV/TSV/JSONL with text and label columns, or AI-Hub "
-                                   "JSON/ZIP/XLSX), or choose the built-in demo set.")
+                    raise AppError("upload a labelled file (CSV/TSV/JSONL with text and label columns, KOTE TSV, or "
+                                   "AI-Hub JSON/ZIP/XLSX), or choose the built-in demo set.")
                 path = Path(upload if isinstance(upload, str) else upload.name)
             else:
-                if taxonomy is not AIHUB:
-                    raise AppError("the built-in demo set is labelled with the 60 AI-Hub labels: choose "
-                                   "'AI-Hub 60 labels', or upload a file labelled with the other label set.")
-                path = DEMO_LABELLED
+                if taxonomy.name not in DEMO_LABELLED:
+                    raise AppError(f"there is no built-in demo set with the {taxonomy.name} labels (there are KOTE and "
+                                   "AI-Hub ones): choose one of those label sets, or upload a file.")
+                path = DEMO_LABELLED[taxonomy.name]
             predictors = {self.models.names[r]: self.models.get(r, progress) for r in roles}
             if similarity == "embedding" and not any(hasattr(p, "tokenizer") for p in predictors.values()):
                 raise AppError("the 'embedding' S embeds label names with a transformer model's encoder, and none of "
@@ -421,15 +451,17 @@ class App:
             progress(0.3, desc="scoring the labelled set")
             rows, s = evaluate(list(predictors), path, similarity=similarity, taxonomy=taxonomy, predictors=predictors)
         except (AppError, DataFormatError, LabelMismatchError, LyricsError, ValueError) as e:
-            message = str(e).replace(str(DEMO_LABELLED), "the built-in demo set")
+            message = str(e)
+            for demo in DEMO_LABELLED.values():
+                message = message.replace(str(demo), "the built-in demo set")
             if source == "upload" and upload:  # show the user's file name, not the server's temp path
                 uploaded = Path(upload if isinstance(upload, str) else upload.name)
                 message = message.replace(str(uploaded), uploaded.name)
             return problem(message), pd.DataFrame(columns=EVAL_COLUMNS), None
-        table = pd.DataFrame([{
-            "모델 / Model": r["model"], "rows": r["rows"], "accuracy": round(r["accuracy"], 4),
-            "macro-F1": round(r["macro_f1"], 4), "cross-entropy": round(r["cross_entropy"], 4),
-            f"L (S={similarity})": round(r["similarity_weighted"], 4)} for r in rows])
+        shown = [k for k in EVAL_FIGURES if any(k in r for r in rows)]
+        name = lambda k: f"L (S={similarity})" if k == "similarity_weighted" else EVAL_FIGURES[k]  # noqa: E731
+        table = pd.DataFrame([{"모델 / Model": r["model"], **{name(k): round(r[k], 4) if isinstance(r.get(k), float)
+                                                             else r.get(k, "–") for k in shown}} for r in rows])
         heatmap = _fig(plots.plot_similarity_matrix(s, list(taxonomy.labels), f"Label similarity S = {similarity}"))
         data = "built-in demo set (fictional sentences)" if source != "upload" else Path(path).name
         return ok(f"{len(rows)} model(s) on {rows[0]['rows']} rows of {data}"), table, heatmap
@@ -496,6 +528,7 @@ def build_app(config: AppConfig) -> gr.Blocks:
     if config.english_model:
         model_choices.append((f"English: {config.english_model}", MODEL_ENGLISH))
     eval_choices = [(name, role) for role, name in app.models.names.items()]
+    default_label_set = "aihub" if config.korean_model == "gasa-korean-engine" else "kote"
 
     with gr.Blocks(title="gasa 가사 — emotion in song lyrics") as demo:
         demo.gasa = app  # for tests and benchmarks
@@ -565,14 +598,17 @@ def build_app(config: AppConfig) -> gr.Blocks:
                     with gr.Column(scale=1):
                         e_models = gr.CheckboxGroup(eval_choices, value=["korean"], label="모델 / Models",
                                                     elem_id="eval-models")
-                        e_source = gr.Radio([("내장 데모 세트 / Built-in demo set (48 fictional sentences)", "demo"),
+                        e_source = gr.Radio([("내장 데모 세트 / Built-in demo set (fictional sentences)", "demo"),
                                              ("업로드 / Uploaded file", "upload")], value="demo",
                                             label="평가 데이터 / Labelled set", elem_id="eval-source")
-                        e_file = gr.File(label="CSV / TSV / JSONL (text, label) or AI-Hub JSON / ZIP / XLSX",
+                        e_file = gr.File(label="CSV / TSV / JSONL (text, label), KOTE TSV (id, text, label ids) or "
+                                               "AI-Hub JSON / ZIP / XLSX",
                                          file_types=EVAL_FILE_TYPES, elem_id="eval-file")
                     with gr.Column(scale=1):
-                        e_tax = gr.Dropdown([("AI-Hub 60 labels", "aihub"), ("GoEmotions 28 labels", "goemotions")],
-                                            value="aihub", label="레이블 체계 / Label set", elem_id="eval-taxonomy")
+                        e_tax = gr.Dropdown([("KOTE 44 labels (multi-label)", "kote"), ("AI-Hub 60 labels", "aihub"),
+                                             ("GoEmotions 28 labels", "goemotions")],
+                                            value=default_label_set, label="레이블 체계 / Label set",
+                                            elem_id="eval-taxonomy")
                         e_sim = gr.Radio(list(SIMILARITY_KINDS), value="taxonomy", elem_id="eval-similarity",
                                          label="유사도 행렬 S / Label similarity S (identity: mean probability of the "
                                                "true label; taxonomy: 0.5 within a group; embedding: label-name embeddings)")

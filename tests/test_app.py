@@ -14,11 +14,13 @@ import pandas as pd
 import pytest
 
 import app
-from hub.labels import AIHUB, GOEMOTIONS
+from hub.labels import AIHUB, GOEMOTIONS, KOTE
 from training.tiny_models import make_classifier
 
 ROOT = Path(__file__).resolve().parent.parent
 SAD = "비가 내리는 밤 혼자 남아 눈물이 흘러\n슬픈 노래만 들려\n\n다시 아침이 오면\n행복하게 웃을 수 있을까"
+# a Korean song with an English stanza (written for these tests)
+MIXED = "비가 내리는 밤 혼자 남아 눈물이 흘러\n슬픈 노래만 들려\n\nI walk alone tonight\nthe rain keeps falling down"
 ENGLISH = "I walk alone tonight\nthe rain keeps falling down\n\nbut tomorrow I will smile again"
 
 
@@ -30,6 +32,12 @@ def table(df) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def demo_app():
     return app.App(app.parse_config([], environ={}))
+
+
+@pytest.fixture(scope="module")
+def engine_app():
+    """The 60-label dictionary engine, still selectable."""
+    return app.App(app.parse_config(["--korean-model", "gasa-korean-engine"], environ={}))
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +56,7 @@ def korean_transformer(tmp_path_factory):
 
 def test_config_flags_win_over_env_and_defaults_are_offline():
     default = app.parse_config([], environ={})
-    assert default.korean_model == "gasa-korean-engine" and default.english_model is None
+    assert default.korean_model == "gasa-korean-kote" and default.english_model is None
     assert default.demo_catalog and default.eval_models == []
     env = {"GASA_KOREAN_MODEL": "org/ko", "GASA_ENGLISH_MODEL": "org/en", "GASA_SONGS": "org/songs",
            "GASA_EVAL_MODELS": "a/b, c/d", "GASA_PORT": "8123", "GASA_HOST": "0.0.0.0"}
@@ -60,7 +68,31 @@ def test_config_flags_win_over_env_and_defaults_are_offline():
     assert flags.korean_model == "x/y" and flags.port == 9000 and flags.eval_models == ["e/1"]
 
 
-def test_analysis_gives_top10_groups_and_arc(demo_app):
+def test_analysis_shows_kote_emotions_with_groups(demo_app):
+    status, top, bars, mix, arc = demo_app.analyze(SAD, "auto")
+    assert status.startswith(app.OK_MARK) and "gasa-korean-kote" in status and "top group" in status
+    top = table(top)
+    names = [e.split(" (")[0] for e in top["감정 / Emotion"]]
+    assert len(top) == 10 and set(names) <= set(KOTE.labels)
+    assert top["감정 / Emotion"][0] == f"{names[0]} ({KOTE.label_en(names[0])})"  # English name alongside
+    assert top["그룹 / Group"][0].split(" (")[0] == KOTE.group_of(names[0])
+    assert np.all(np.diff(top["확률 / Probability"].to_numpy()) <= 0)
+    assert len(mix.axes[0].patches) == 7  # six shared groups and 기타
+    assert len(arc.axes[0].lines) == 7 and len(arc.axes[0].lines[0].get_xdata()) == 2
+    assert "read" not in status  # all of it is Korean
+
+
+def test_a_mixed_song_reports_how_much_was_read(demo_app):
+    status, top, bars, mix, arc = demo_app.analyze(MIXED, "auto")
+    assert status.startswith(app.OK_MARK) and re.search(r"read \d+% of the song", status), status
+    assert "1 stanza(s) without Korean not read" in status
+    assert np.isnan(arc.axes[0].lines[0].get_ydata()[1])  # the English stanza is a gap in the arc
+    status, *_ = demo_app.analyze(ENGLISH, "korean")  # the Korean model asked for English only
+    assert status.startswith(app.PROBLEM_MARK) and "no Korean line" in status
+
+
+def test_engine_analysis_gives_top10_groups_and_arc(engine_app):
+    demo_app = engine_app
     status, top, bars, mix, arc = demo_app.analyze(SAD, "auto")
     assert status.startswith(app.OK_MARK) and "gasa-korean-engine" in status
     top = table(top)
@@ -90,8 +122,8 @@ def test_english_lyrics_go_to_the_english_model(english_model):
     status, top, *_ = a.analyze(ENGLISH, "auto")
     assert status.startswith(app.OK_MARK) and "English" in status, status
     assert set(table(top)["감정 / Emotion"]) <= set(GOEMOTIONS.labels)
-    status, top, *_ = a.analyze(SAD, "auto")  # Korean still goes to the Korean engine
-    assert "gasa-korean-engine" in status and set(top["감정 / Emotion"]) <= set(AIHUB.labels)
+    status, top, *_ = a.analyze(SAD, "auto")  # Korean still goes to the Korean model
+    assert "gasa-korean-kote" in status and {e.split(" (")[0] for e in top["감정 / Emotion"]} <= set(KOTE.labels)
     assert app.mostly_latin(ENGLISH) and not app.mostly_latin(SAD + "\nyeah yeah")
 
 
@@ -127,7 +159,7 @@ def test_similar_songs_respect_filters(demo_app):
     tears = "혼자 남은 밤 눈물이 흘러\n슬픈 노래만 들려"
     status, results, _ = demo_app.similar("lyrics", None, tears, 2000, "cosine", 2, False, 5)
     assert status.startswith(app.OK_MARK) and len(results) == 10
-    assert AIHUB.group_of(results["주요 감정 / Top emotions"][0].split(", ")[0]) == "슬픔"
+    assert "슬픔" in {KOTE.group_of(label) for label in results["주요 감정 / Top emotions"][0].split(", ")}
     status, *_ = demo_app.similar("lyrics", None, SAD, None, "cosine", 2, False, 5)
     assert status.startswith(app.PROBLEM_MARK) and "year" in status
     status, *_ = demo_app.similar("song", None, "", None, "cosine", 2, False, 0)
@@ -150,8 +182,22 @@ def test_search_and_catalog_lyrics(demo_app):
     assert status.startswith(app.PROBLEM_MARK) and "bogus" in status
 
 
+def test_evaluation_of_the_default_model_on_the_kote_demo_set(demo_app):
+    status, results, heatmap = demo_app.evaluate(["korean"], "demo", None, "kote", "taxonomy")
+    assert status.startswith(app.OK_MARK) and "32 rows" in status
+    row = table(results).iloc[0]
+    assert row["모델 / Model"] == "gasa-korean-kote" and 0.3 < row["macro-F1"] <= 1 and 0.5 < row["top-group agreement"] <= 1
+    assert {"micro-F1", "BCE"} <= set(results.columns) and "accuracy" not in results.columns
+    assert heatmap.axes[0].images[0].get_array().shape == (44, 44)
+    # on the AI-Hub-labelled set the 44-label model is compared by group only
+    status, results, _ = demo_app.evaluate(["korean"], "demo", None, "aihub", "taxonomy")
+    assert status.startswith(app.OK_MARK) and "48 rows" in status
+    assert "macro-F1" not in results.columns and 0 < results["top-group agreement"][0] <= 1
+
+
 def test_evaluation_on_demo_set_and_two_models(korean_transformer):
-    a = app.App(app.parse_config(["--eval-model", str(korean_transformer)], environ={}))
+    a = app.App(app.parse_config(["--korean-model", "gasa-korean-engine", "--eval-model", str(korean_transformer)],
+                                 environ={}))
     status, results, heatmap = a.evaluate(["korean", "eval:0"], "demo", None, "aihub", "taxonomy")
     assert status.startswith(app.OK_MARK) and "48 rows" in status
     results = table(results).set_index("모델 / Model")
@@ -174,7 +220,7 @@ def test_model_and_data_label_sets_must_match(demo_app, tmp_path):
     english = tmp_path / "english.csv"
     english.write_text("text,label\nthank you so much,gratitude\nthis is scary,fear\n", encoding="utf-8")
     status, results, _ = demo_app.evaluate(["korean"], "upload", str(english), "goemotions", "identity")
-    assert status.startswith(app.PROBLEM_MARK) and "60 labels" in status and "28" in status and results.empty
+    assert status.startswith(app.PROBLEM_MARK) and "44 labels" in status and "28" in status and results.empty
 
 
 def test_uploaded_evaluation_files(demo_app, tmp_path):

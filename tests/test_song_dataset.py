@@ -20,19 +20,25 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Original made-up lines (never real lyrics).
 SONGS = [
-    {"song_id": "1001", "title": "Paper Boats", "artist": "Harbor Lights", "year": 1994, "status": "ok",
-     "lyrics": "I folded your letters into paper boats\nand watched them sink below the pier\n\n"
-               "now the harbor lights are out\nand I am still waiting here"},
-    {"song_id": "1002", "title": "Neon Bicycle", "artist": "Moonwalk Club", "year": 2003, "status": "ok",
-     "lyrics": "ride with me on a neon bicycle\nthe whole town is dancing and bright\nwe are lucky tonight"},
-    {"song_id": "1003", "title": "Instrumental Tide", "artist": "Harbor Lights", "year": 1995,
-     "status": "no_lyrics", "lyrics": None},
+    {"song_id": "1001", "title": "종이배", "artist": "항구의 불빛", "year": 1994, "status": "ok",
+     "lyrics": "네 편지를 접어 종이배를 띄웠어\n부두 아래로 가라앉는 걸 보았지\n\n"
+               "이제 항구의 불도 꺼졌는데\n나는 아직 여기서 기다려"},
+    {"song_id": "1002", "title": "네온 자전거", "artist": "달빛클럽", "year": 2003, "status": "ok",
+     "lyrics": "네온 자전거를 타고 달려 보자\n온 동네가 춤추고 반짝여\n오늘 밤 우린 운이 좋아"},
+    {"song_id": "1003", "title": "연주곡", "artist": "항구의 불빛", "year": 1995, "status": "no_lyrics", "lyrics": None},
     {"song_id": "1004", "title": "가로등 아래", "artist": "새벽세시", "year": 2011, "status": "ok",
      "lyrics": "가로등 아래 혼자 남은 밤\n네 이름을 작게 불러 봐\n괜히 웃어 보다 눈물이 나"},
     {"song_id": "1005", "title": "Only Stars", "artist": "Glyphs", "year": 2001, "status": "ok", "lyrics": "★ ♪ ♪"},
-    {"song_id": "1006", "title": "Static Rain", "artist": "The Umbrellas", "year": 1998, "status": "ok",
-     "lyrics": "static rain on the radio\nI cannot hear what you said\nthe storm is in my head " * 40},
+    {"song_id": "1006", "title": "빗소리", "artist": "우산들", "year": 1998, "status": "ok",
+     "lyrics": "라디오에 빗소리만 가득해\n네가 한 말이 들리지 않아\n폭풍은 내 머릿속에 있어\n" * 40},
+    # an English stanza: the Korean model reads the Korean lines only, and the dataset says how much
+    {"song_id": "1007", "title": "Half Moon 반달", "artist": "Glyphs", "year": 2019, "status": "ok",
+     "lyrics": "반쯤 남은 달이 창문에 걸려\n너를 닮은 밤이야\n\nhalf a moon is all I have\nhalf a heart is all I gave"},
+    # no Hangul at all: a Korean model cannot read it; the build records why and goes on
+    {"song_id": "1008", "title": "Paper Boats", "artist": "Harbor Lights", "year": 1994, "status": "ok",
+     "lyrics": "I folded your letters into paper boats\nand watched them sink below the pier"},
 ]
+SCORED = ["1001", "1002", "1004", "1006", "1007"]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +71,13 @@ def test_build_and_reload_in_fresh_process(tiny_model, lyrics_file, tmp_path):
     out = tmp_path / "songs"
     result = run_cli("--model", tiny_model, "--lyrics", lyrics_file, "--output", out)
     assert result.returncode == 0, result.stderr
-    assert "wrote 4 songs x 60 labels" in result.stdout
+    assert "wrote 5 songs x 60 labels" in result.stdout and "3 skipped, see skipped.jsonl" in result.stdout
+    # one line per skipped song with its reason, and a summary table of statuses
+    assert "song 1008: no_korean" in result.stderr and "song 1005: unusable_lyrics" in result.stderr
+    assert "song 1003: no_lyrics" in result.stderr and "| ok | 5 |" in result.stderr
+    skipped = [json.loads(line) for line in (out / "skipped.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {s["song_id"]: s["status"] for s in skipped} == {"1003": "no_lyrics", "1005": "unusable_lyrics",
+                                                          "1008": "no_korean"}
 
     # plain `datasets.load_dataset` in a new interpreter, as a researcher would
     probe = ("import json, sys, datasets; ds = datasets.load_dataset(sys.argv[1], split='train'); "
@@ -79,15 +91,20 @@ def test_build_and_reload_in_fresh_process(tiny_model, lyrics_file, tmp_path):
     assert data["labels"] == list(AIHUB.labels)
     assert "lyrics" not in data["columns"]
     rows = data["rows"]
-    # no_lyrics and symbol-only songs are left out; order kept
-    assert [r["song_id"] for r in rows] == ["1001", "1002", "1004", "1006"]
+    # no_lyrics, symbol-only and Hangul-free songs are left out; order kept
+    assert [r["song_id"] for r in rows] == SCORED
     assert [(r["title"], r["artist"], r["year"]) for r in rows][2] == ("가로등 아래", "새벽세시", 2011)
+    assert [r["status"] for r in rows] == ["ok"] * 5  # a single-label model always commits to a label
+    shares = {r["song_id"]: r["read_share"] for r in rows}
+    assert shares["1001"] == 1.0 and 0.3 < shares["1007"] < 0.6  # the English stanza was not read
 
-    # the stored vectors are the predictor's (same model, recomputed here)
+    # the stored vectors are the predictor's (same model, recomputed here, reading the same lines)
     predictor = load_predictor(str(tiny_model))
-    expected = predictor.predict([s["lyrics"] for s in SONGS if s["song_id"] in {"1001", "1002", "1004", "1006"}])
+    expected = predictor.predict([s["lyrics"] for s in SONGS if s["song_id"] in SCORED])
+    korean_only = predictor.predict_texts(["반쯤 남은 달이 창문에 걸려\n너를 닮은 밤이야"])[0]
+    np.testing.assert_allclose(expected[-1], korean_only, atol=1e-6)
     stored = np.array([r["probs"] for r in rows], dtype=np.float32)
-    assert stored.shape == (4, 60)
+    assert stored.shape == (5, 60)
     # songs differ by far more than the float noise between processes (thread counts differ)
     assert np.abs(expected[:, None] - expected[None]).max() > 1e-3
     np.testing.assert_allclose(stored, expected, atol=5e-5)
@@ -106,8 +123,8 @@ def test_build_and_reload_in_fresh_process(tiny_model, lyrics_file, tmp_path):
 
     # new lyrics against the catalog, through the same model
     rec = Recommender.from_dataset(ds)
-    new = "paper letters sink below the pier\nI am waiting"
-    found = rec.recommend_lyrics(new, predictor, k=4)
+    new = "종이 편지가 부두 아래로 가라앉아\n나는 기다려"
+    found = rec.recommend_lyrics(new, predictor, k=5)
     q = predictor.predict([new])[0]
     cosines = stored @ q / np.linalg.norm(stored, axis=1) / np.linalg.norm(q)
     # a random tiny model puts the songs' cosines within float noise of each other, so the order of
@@ -122,7 +139,7 @@ def test_include_lyrics_and_rebuild_replaces(tiny_model, lyrics_file, tmp_path):
     out = tmp_path / "songs"
     assert run_cli("--model", tiny_model, "--lyrics", lyrics_file, "--output", out, "--include-lyrics").returncode == 0
     ds = load_song_vectors(out)
-    assert ds[0]["lyrics"].startswith("I folded your letters") and "lyrics | string" in (out / "README.md").read_text()
+    assert ds[0]["lyrics"].startswith("네 편지를 접어") and "lyrics | string" in (out / "README.md").read_text()
     assert len(list((out / "data").glob("*.parquet"))) == 1
 
 
@@ -139,9 +156,10 @@ def test_bad_lyrics_files_and_models(tiny_model, tmp_path):
     assert result.returncode == 2 and "broken.jsonl:2: not valid JSON" in result.stderr
 
     empty = tmp_path / "none.jsonl"
-    empty.write_text(json.dumps(SONGS[2]) + "\n", encoding="utf-8")
+    empty.write_text(json.dumps(SONGS[2]) + "\n" + json.dumps(SONGS[7]) + "\n", encoding="utf-8")
     result = run_cli("--model", tiny_model, "--lyrics", empty, "--output", tmp_path / "x")
-    assert result.returncode == 2 and "none of its 1 records has usable lyrics" in result.stderr
+    assert result.returncode == 2 and "none of its 2 records could be scored (no_lyrics: 1, no_korean: 1)" in result.stderr
+    assert not (tmp_path / "x").exists()
 
     result = run_cli("--model", tmp_path / "nowhere", "--lyrics", broken.parent / "dupes.jsonl", "--output", tmp_path / "x")
     assert result.returncode == 2

@@ -257,20 +257,15 @@ def train(args) -> dict:
 
 def multilabel_results(trainer, valid_ds, seed: int) -> dict:
     """Scores of the best checkpoint on the validation data at 0.5 and at per-label thresholds tuned
-    there (see training.train_qlora.evaluate); the thresholds go into the model config.
-
-    A label with no positive row in the validation data has no F1 to tune (every threshold scores 0,
-    and the grid's first value, 0.05, would win): it keeps 0.5."""
+    there (see training.train_qlora.evaluate; a label without positive rows keeps 0.5); the
+    thresholds go into the model config."""
     from training.train_qlora import evaluate
 
     pred = trainer.predict(valid_ds)
     probs, targets = sigmoid(pred.predictions), np.asarray(pred.label_ids)
     scores, thresholds = evaluate(probs, targets, seed=seed)
-    thresholds = np.round(np.where(targets.sum(axis=0) > 0, thresholds, 0.5), 4)
-    tuned = multilabel_scores(probs, targets, thresholds)
-    scores.update(macro_f1_tuned=tuned["macro_f1"], micro_f1_tuned=tuned["micro_f1"],
-                  binary_cross_entropy=binary_cross_entropy(probs, targets))
-    trainer.model.config.thresholds = [float(t) for t in thresholds]
+    scores["binary_cross_entropy"] = binary_cross_entropy(probs, targets)
+    trainer.model.config.thresholds = [round(float(t), 4) for t in thresholds]
     return {k: round(float(v), 4) for k, v in scores.items()}
 
 
