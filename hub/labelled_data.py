@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,44 @@ def _fail(path, problems: list[str]):
     shown = "; ".join(problems[:MAX_REPORTED_ROWS])
     more = f" (and {len(problems) - MAX_REPORTED_ROWS} more)" if len(problems) > MAX_REPORTED_ROWS else ""
     raise DataFormatError(f"{path}: {shown}{more}")
+
+
+def _not_utf8(path, e: UnicodeDecodeError, what: str = "a UTF-8 text file") -> str:
+    """One sentence for bytes that do not decode: a file cut short inside a character, or not UTF-8."""
+    if e.reason == "unexpected end of data":  # the bytes stop in the middle of a character
+        return (f"{path}: the file is cut short (it ends inside a character at byte {e.start}); "
+                "download or export it again.")
+    return f"{path}: not {what} (byte {e.start} is not valid UTF-8; is it binary?); save it as UTF-8 text."
+
+
+def _json_reason(e: json.JSONDecodeError) -> str:
+    """``json``'s reason without its dangling "at" ("Unterminated string starting at")."""
+    return re.sub(r"\s+(starting\s+)?at$", "", e.msg).lower()
+
+
+def _not_json(path, e: json.JSONDecodeError) -> str:
+    rest = e.doc[e.pos:]
+    if not rest.strip() or (e.msg.startswith("Unterminated string") and '"' not in rest[1:]):  # it stops early
+        return (f"{path}: the JSON ends early at line {e.lineno} ({_json_reason(e)}), so the file is cut short; "
+                "download or export it again.")
+    return (f"{path}: not valid JSON at line {e.lineno}, column {e.colno} ({_json_reason(e)}); "
+            "fix that spot or export the file again.")
+
+
+def _jsonl_problem(path, text: str) -> str | None:
+    """The first line of a JSONL text that is not one JSON object, as one sentence (None when all are)."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            return (f"{path}: line {n}: not valid JSON ({_json_reason(e)} at column {e.colno}); each line must be "
+                    'one JSON object like {"text": "...", "label": "..."}.')
+        if not isinstance(record, dict):
+            return (f"{path}: line {n}: a JSON {type(record).__name__}, not an object; each line must be one "
+                    'JSON object like {"text": "...", "label": "..."}.')
+    return None
 
 
 def _finish(path, texts, labels, problems, taxonomy) -> LabelledTexts:
@@ -113,8 +152,10 @@ def _read_json_records(path: Path):
         else:
             raw = path.read_bytes()
         return json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DataFormatError(f"{path}: not a UTF-8 JSON file ({e})") from None
+    except UnicodeDecodeError as e:
+        raise DataFormatError(_not_utf8(path, e, "a UTF-8 JSON file")) from None
+    except json.JSONDecodeError as e:
+        raise DataFormatError(_not_json(path, e)) from None
 
 
 def read_aihub_json(path, taxonomy: Taxonomy = AIHUB) -> LabelledTexts:
@@ -170,7 +211,11 @@ def read_aihub_xlsx(path, taxonomy: Taxonomy = AIHUB) -> LabelledTexts:
     try:
         frame = pd.read_excel(path, dtype=str).fillna("")
     except Exception as e:  # openpyxl raises many types for non-xlsx input
-        raise DataFormatError(f"{path}: not a readable .xlsx file ({type(e).__name__}: {e})") from None
+        if isinstance(e, ImportError) or zipfile.is_zipfile(path):  # a workbook it cannot open: say why
+            raise DataFormatError(f"{path}: not a readable .xlsx file ({type(e).__name__}: {e})") from None
+        raise DataFormatError(f"{path}: not a readable .xlsx file, because its content is not an Excel .xlsx file "
+                              "(perhaps another format renamed); save it as .xlsx from a spreadsheet program, or "
+                              "use CSV, TSV or JSONL.") from None
     missing = [c for c in XLSX_PERSON_COLUMNS[:1] + XLSX_LABEL_COLUMNS if c not in frame.columns]
     if missing:
         raise DataFormatError(
@@ -209,16 +254,17 @@ def read_table(path, taxonomy: Taxonomy, data: bytes | None = None) -> LabelledT
     suffix = path.suffix.lower()
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataFormatError(f"{path}: not a UTF-8 text file (is it binary?)") from None
+    except UnicodeDecodeError as e:
+        raise DataFormatError(_not_utf8(path, e)) from None
     try:
         if suffix in (".jsonl", ".json"):
             frame = pd.read_json(io.StringIO(text), lines=suffix == ".jsonl", dtype=False)
         else:
             frame = pd.read_csv(io.StringIO(text), sep="\t" if suffix == ".tsv" else ",", dtype=str,
                                 keep_default_na=False)
-    except ValueError as e:
-        raise DataFormatError(f"{path}: could not parse as {suffix.lstrip('.').upper()} ({e})") from None
+    except (ValueError, TypeError) as e:  # TypeError: pandas given a JSONL line that is not an object
+        problem = _jsonl_problem(path, text) if suffix == ".jsonl" else None  # name the line pandas does not
+        raise DataFormatError(problem or f"{path}: could not parse as {suffix.lstrip('.').upper()} ({e})") from None
     text_col = next((c for c in TEXT_COLUMNS if c in frame.columns), None)
     label_col = next((c for c in LABEL_COLUMNS if c in frame.columns), None)
     if text_col is None or label_col is None:
@@ -262,8 +308,7 @@ def read_kote_tsv(path, data: bytes | None = None) -> LabelledTexts:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise DataFormatError(f"{path}: not UTF-8 text (byte {e.start} cannot be decoded; is it binary, or cut "
-                              "short?)") from None
+        raise DataFormatError(_not_utf8(path, e, "UTF-8 text")) from None
     texts, labels, problems = [], [], []
     for n, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter="\t"), 1):
         if not row or row == [""]:
