@@ -493,7 +493,8 @@ class App:
         counts = dist["counts"]
         most = catalog.recommender.songs.iloc[int(np.argmax(counts))]
         status = ok(f"coverage **{dist['coverage']:.1%}** (songs recommended at least once) · Gini **{dist['gini']:.3f}** "
-                    f"(0 = even) · most recommended: {song_label(most)} ×{int(counts.max())}")
+                    f"(0 = even) · most recommended: {song_label(most)} ×{int(counts.max())} "
+                    f"({counts.max() / max(counts.sum(), 1):.1%} of all recommendations)")
         return (status, _fig(plot_recommendation_histogram(dist)), _fig(plot_emotion_map(catalog.recommender)))
 
     # page load: fill the song pickers
