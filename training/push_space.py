@@ -8,9 +8,12 @@ dictionary and the demo catalog), ``training/evaluate.py`` (the evaluation tab's
 its Space front matter, ``space_requirements.txt`` as the Space's ``requirements.txt`` and a
 ``packages.txt`` asking for a Hangul font — then creates the Space (sdk gradio) if needed, uploads the
 folder, and stores the model / dataset choices as Space variables (``GASA_KOREAN_MODEL`` ...), which
-``app.py`` reads. The front matter's ``models`` and ``datasets`` lists are rewritten from those
-choices so that the Hub links the Space to what it uses. Needs a token (``hf auth login`` or HF_TOKEN);
-``--dry-run`` only stages (into ``--output``) and prints what would be pushed.
+``app.py`` reads. The front matter's ``models`` and ``datasets`` lists are rewritten to exactly what
+the configured Space loads from the Hub (none for the embedded default: the built-in model and the
+demo catalog travel in ``hub/``), so that the Hub links the Space to what it uses, and its
+``preload_from_hub`` lists the Hub models, which the Space then downloads when it is built rather
+than on a visitor's first request. Needs a token (``hf auth login`` or HF_TOKEN); ``--dry-run`` only
+stages (into ``--output``) and prints what would be pushed.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from hub.sources import is_hub_id
 
 ROOT = Path(__file__).resolve().parent.parent
 SPACE_FILES = ["app.py", "README.md", "training/__init__.py", "training/evaluate.py"]
-SPACE_TREES = ["hub"]
+SPACE_TREES = ["hub"]  # hub/space/ holds the page's tabs
 APT_PACKAGES = ["fonts-nanum"]  # Hangul glyphs for the matplotlib figures
 
 
@@ -73,13 +76,22 @@ def stage_space(output: Path, korean_model=None, english_model=None, songs=None,
     card = RepoCard.load(output / "README.md", repo_type="space")
     if getattr(card.data, "sdk", None) != "gradio" or getattr(card.data, "app_file", None) != "app.py":
         raise SpaceError("README.md's front matter must say sdk: gradio and app_file: app.py")
-    models = [m for m in [korean_model, english_model, *eval_models] if is_hub_model(m)]
-    if korean_model or english_model or eval_models:
-        card.data.models = models
-    if songs is not None:
-        card.data.datasets = [songs] if is_hub_id(songs) else []
+    hub = hub_repos(korean_model, english_model, songs, eval_models)
+    card.data.models = hub["models"]
+    card.data.datasets = hub["datasets"]
+    if hub["models"]:
+        card.data.preload_from_hub = list(hub["models"])  # a copy: YAML would write an alias
+    elif hasattr(card.data, "preload_from_hub"):
+        del card.data.preload_from_hub
     card.save(output / "README.md")
     return output
+
+
+def hub_repos(korean_model=None, english_model=None, songs=None, eval_models=()) -> dict[str, list[str]]:
+    """The Hub models and datasets a Space with these settings loads (unset: the app's defaults,
+    ``gasa-korean-kote`` and the demo catalog, which load nothing from the Hub)."""
+    models = list(dict.fromkeys(m for m in [korean_model, english_model, *eval_models] if is_hub_model(m)))
+    return {"models": models, "datasets": [songs] if songs and is_hub_id(songs) else []}
 
 
 def push_space(repo: str, staged: Path, variables: dict[str, str], private: bool = False) -> str:
