@@ -44,12 +44,12 @@ def recommendation_distribution(recommender, k: int = 10, method: str = "cosine"
 def plot_recommendation_histogram(dist: dict):
     """Histogram: number of songs (y) recommended a given number of times (x)."""
     counts = np.asarray(dist["counts"])
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     top = int(counts.max()) if counts.size else 0
     ax.hist(counts, bins=np.arange(top + 2) - 0.5, color="#4C72B0", edgecolor="white")
     ax.set_xlabel(f"times recommended (appearances in other songs' top-{dist.get('k', '')})")
     ax.set_ylabel("songs")
-    ax.set_title(f"How evenly songs get recommended ({dist.get('method', 'cosine')}): "
+    ax.set_title(f"How evenly songs get recommended ({dist.get('method', 'cosine')})\n"
                  f"coverage {dist['coverage']:.1%}, Gini {dist['gini']:.3f}")
     return fig
 
@@ -72,22 +72,24 @@ def plot_similarity_heatmap(recommender, song_ids, method: str = "cosine", top1_
     size = max(4.0, 0.45 * len(names) + 3)
     fig, ax = plt.subplots(figsize=(size + 1.5, size), layout="constrained")
     image = ax.imshow(sims, cmap="viridis", vmin=min(0.0, float(sims.min(initial=0))), vmax=1.0)
-    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=8)
-    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=8.5)
+    ax.set_yticks(range(len(names)), names, fontsize=8.5)
     if annotate if annotate is not None else len(names) <= 15:
         for i in range(len(names)):
             for j in range(len(names)):
-                ax.text(j, i, f"{sims[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                ax.text(j, i, f"{sims[i, j]:.2f}", ha="center", va="center", fontsize=8,
                         color="white" if sims[i, j] < 0.6 else "black")
     fig.colorbar(image, ax=ax, label=f"{method} similarity")
     ax.set_title(f"Song-by-song emotion similarity ({method})")
     return fig
 
 
-def plot_emotion_map(recommender, max_points: int = 5000, annotate: bool | None = None, seed: int = 0):
+def plot_emotion_map(recommender, max_points: int = 5000, max_labels: int = 8, seed: int = 0):
     """The catalog's emotion map: the song vectors projected on their first two principal components
     (PCA), each song coloured by its most likely emotion group (or label, for an unknown label set).
-    Catalogs larger than ``max_points`` are shown as a random sample."""
+    Catalogs larger than ``max_points`` are shown as a random sample. Up to ``max_labels`` of the most
+    outlying songs are named, each label placed where it overlaps no other and stays inside the plot;
+    the legend sits below the plot."""
     from hub.labels import taxonomy_for_labels
     from hub.plots import GROUP_COLORS, group_colors, group_label
 
@@ -113,22 +115,53 @@ def plot_emotion_map(recommender, max_points: int = 5000, annotate: bool | None 
         keys = np.array([recommender.labels[j] for j in top])
         colors = {k: GROUP_COLORS[i % len(GROUP_COLORS)] for i, k in enumerate(dict.fromkeys(keys))}
         names = {k: k for k in colors}
-    fig, ax = plt.subplots(figsize=(8, 6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6, 5.6), layout="constrained")
     for key in colors:
         mask = keys == key
         if mask.any():
             ax.scatter(points[mask, 0], points[mask, 1], s=28 if len(rows) <= 500 else 6, alpha=0.8,
                        color=colors[key], label=f"{names[key]} ({int(mask.sum())})")
-    if annotate if annotate is not None else len(rows) <= 40:
-        titles = recommender.songs["title"].to_numpy()[rows]
-        for (px, py), t in zip(points, titles):
-            ax.annotate(str(t), (px, py), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.margins(0.12)  # room for the names of the outermost songs
     ax.set_xlabel(f"PC1 ({explained[0]:.0%} of variance)")
     ax.set_ylabel(f"PC2 ({explained[1]:.0%} of variance)")
     ax.set_title(f"Emotion map of {len(rows):,} songs" + (f" (sample of {len(vectors):,})" if len(rows) < len(vectors) else "")
-                 + ", coloured by top emotion")
-    ax.legend(fontsize=8, loc="best")
+                 + ",\ncoloured by top emotion group")
+    fig.legend(fontsize=8.5, loc="outside lower center", ncol=2)
+    if max_labels and len(rows) > 1:
+        label_outliers(fig, ax, points, recommender.songs["title"].to_numpy()[rows], max_labels)
     return fig
+
+
+# offsets (points) tried for a label, with the alignment that keeps it clear of its dot
+_LABEL_PLACES = [((5, 5), "left", "bottom"), ((-5, 5), "right", "bottom"), ((5, -5), "left", "top"),
+                 ((-5, -5), "right", "top")]
+
+
+def label_outliers(fig, ax, points, titles, max_labels: int = 8, fontsize: float = 8.5) -> list:
+    """Name up to ``max_labels`` of the points farthest from the centre (in units of each axis' spread);
+    a label goes to the first place beside its point where it stays inside the axes and overlaps no label
+    placed before, and is left out when there is none. Returns the placed annotations."""
+    spread = points.std(axis=0) + 1e-12
+    order = np.argsort(-np.hypot(*((points - points.mean(axis=0)) / spread).T))
+    fig.canvas.draw()  # the layout settles: the axes' box is final
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    taken, placed = [], []
+    for i in order:
+        if len(placed) >= max_labels:
+            break
+        for offset, ha, va in _LABEL_PLACES:
+            note = ax.annotate(str(titles[i]), points[i], xytext=offset, textcoords="offset points", ha=ha, va=va,
+                               fontsize=fontsize)
+            note.set_in_layout(False)
+            box = note.get_window_extent(renderer)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in taken):
+                taken.append(box)
+                placed.append(note)
+                break
+            note.remove()
+    return placed
 
 
 def main(argv=None):
