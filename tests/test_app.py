@@ -15,6 +15,10 @@ import pytest
 
 import app
 from hub.labels import AIHUB, GOEMOTIONS, KOTE
+from hub.space import analysis, catalog, evaluation, similar
+from hub.space.config import parse_config
+from hub.space.state import State
+from hub.space.ui import OK_MARK, PROBLEM_MARK
 from training.tiny_models import make_classifier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,15 +33,20 @@ def table(df) -> pd.DataFrame:
     return df
 
 
+def state_for(*flags) -> State:
+    """The handlers' shared state for these flags (no environment): what a page built with them uses."""
+    return State(parse_config(list(flags), environ={}))
+
+
 @pytest.fixture(scope="module")
 def demo_app():
-    return app.App(app.parse_config([], environ={}))
+    return state_for()
 
 
 @pytest.fixture(scope="module")
 def engine_app():
     """The 60-label dictionary engine, still selectable."""
-    return app.App(app.parse_config(["--korean-model", "gasa-korean-engine"], environ={}))
+    return state_for("--korean-model", "gasa-korean-engine")
 
 
 @pytest.fixture(scope="module")
@@ -55,22 +64,22 @@ def korean_transformer(tmp_path_factory):
 
 
 def test_config_flags_win_over_env_and_defaults_are_offline():
-    default = app.parse_config([], environ={})
+    default = parse_config([], environ={})
     assert default.korean_model == "gasa-korean-kote" and default.english_model is None
     assert default.demo_catalog and default.eval_models == []
     env = {"GASA_KOREAN_MODEL": "org/ko", "GASA_ENGLISH_MODEL": "org/en", "GASA_SONGS": "org/songs",
            "GASA_EVAL_MODELS": "a/b, c/d", "GASA_PORT": "8123", "GASA_HOST": "0.0.0.0"}
-    from_env = app.parse_config([], environ=env)
+    from_env = parse_config([], environ=env)
     assert (from_env.korean_model, from_env.english_model, from_env.songs) == ("org/ko", "org/en", "org/songs")
     assert from_env.eval_models == ["a/b", "c/d"] and from_env.port == 8123 and from_env.host == "0.0.0.0"
     assert not from_env.demo_catalog
-    flags = app.parse_config(["--korean-model", "x/y", "--port", "9000", "--eval-model", "e/1"], environ=env)
+    flags = parse_config(["--korean-model", "x/y", "--port", "9000", "--eval-model", "e/1"], environ=env)
     assert flags.korean_model == "x/y" and flags.port == 9000 and flags.eval_models == ["e/1"]
 
 
 def test_analysis_shows_kote_emotions_with_groups(demo_app):
-    status, top, bars, mix, arc = demo_app.analyze(SAD, "auto")
-    assert status.startswith(app.OK_MARK) and "gasa-korean-kote" in status and "top group" in status
+    status, top, bars, mix, arc = analysis.analyze(demo_app, SAD, "auto")
+    assert status.startswith(OK_MARK) and "gasa-korean-kote" in status and "top group" in status
     top = table(top)
     names = [e.split(" (")[0] for e in top["감정 / Emotion"]]
     assert len(top) == 10 and set(names) <= set(KOTE.labels)
@@ -83,18 +92,18 @@ def test_analysis_shows_kote_emotions_with_groups(demo_app):
 
 
 def test_a_mixed_song_reports_how_much_was_read(demo_app):
-    status, top, bars, mix, arc = demo_app.analyze(MIXED, "auto")
-    assert status.startswith(app.OK_MARK) and re.search(r"read \d+% of the song", status), status
+    status, top, bars, mix, arc = analysis.analyze(demo_app, MIXED, "auto")
+    assert status.startswith(OK_MARK) and re.search(r"read \d+% of the song", status), status
     assert "1 stanza(s) without Korean not read" in status
     assert np.isnan(arc.axes[0].lines[0].get_ydata()[1])  # the English stanza is a gap in the arc
-    status, *_ = demo_app.analyze(ENGLISH, "korean")  # the Korean model asked for English only
-    assert status.startswith(app.PROBLEM_MARK) and "no Korean line" in status
+    status, *_ = analysis.analyze(demo_app, ENGLISH, "korean")  # the Korean model asked for English only
+    assert status.startswith(PROBLEM_MARK) and "no Korean line" in status
 
 
 def test_engine_analysis_gives_top10_groups_and_arc(engine_app):
     demo_app = engine_app
-    status, top, bars, mix, arc = demo_app.analyze(SAD, "auto")
-    assert status.startswith(app.OK_MARK) and "gasa-korean-engine" in status
+    status, top, bars, mix, arc = analysis.analyze(demo_app, SAD, "auto")
+    assert status.startswith(OK_MARK) and "gasa-korean-engine" in status
     top = table(top)
     assert len(top) == 10 and set(top["감정 / Emotion"]) <= set(AIHUB.labels)
     probs = top["확률 / Probability"].to_numpy()
@@ -112,41 +121,41 @@ def test_engine_analysis_gives_top10_groups_and_arc(engine_app):
     (ENGLISH, "--english-model"),
 ], ids=["empty", "blank", "100KB", "english-without-model"])
 def test_bad_lyrics_get_a_message(demo_app, text, expected):
-    status, top, bars, mix, arc = demo_app.analyze(text, "auto")
-    assert status.startswith(app.PROBLEM_MARK) and expected in status
+    status, top, bars, mix, arc = analysis.analyze(demo_app, text, "auto")
+    assert status.startswith(PROBLEM_MARK) and expected in status
     assert top.empty and bars is None and arc is None
 
 
 def test_english_lyrics_go_to_the_english_model(english_model):
-    a = app.App(app.parse_config(["--english-model", str(english_model)], environ={}))
-    status, top, *_ = a.analyze(ENGLISH, "auto")
-    assert status.startswith(app.OK_MARK) and "English" in status, status
+    a = State(parse_config(["--english-model", str(english_model)], environ={}))
+    status, top, *_ = analysis.analyze(a, ENGLISH, "auto")
+    assert status.startswith(OK_MARK) and "English" in status, status
     assert set(table(top)["감정 / Emotion"]) <= set(GOEMOTIONS.labels)
-    status, top, *_ = a.analyze(SAD, "auto")  # Korean still goes to the Korean model
+    status, top, *_ = analysis.analyze(a, SAD, "auto")  # Korean still goes to the Korean model
     assert "gasa-korean-kote" in status and {e.split(" (")[0] for e in top["감정 / Emotion"]} <= set(KOTE.labels)
-    assert app.mostly_latin(ENGLISH) and not app.mostly_latin(SAD + "\nyeah yeah")
+    assert analysis.mostly_latin(ENGLISH) and not analysis.mostly_latin(SAD + "\nyeah yeah")
 
 
 def test_unreachable_model_is_reported_and_other_tabs_keep_working(tmp_path):
-    a = app.App(app.parse_config(["--korean-model", "nobody/not-a-model", "--english-model", str(tmp_path / "nope")],
+    a = State(parse_config(["--korean-model", "nobody/not-a-model", "--english-model", str(tmp_path / "nope")],
                                  environ={}))
-    status, *_ = a.analyze(SAD, "korean")
-    assert status.startswith(app.PROBLEM_MARK) and "nobody/not-a-model" in status and "--korean-model" in status
-    status, *_ = a.analyze(ENGLISH, "auto")
-    assert status.startswith(app.PROBLEM_MARK) and "--english-model" in status
-    status, results, heatmap = a.similar("song", "demo-002", "", None, "cosine", 2, False, 0)
-    assert status.startswith(app.OK_MARK) and len(results) == 10 and heatmap is not None
-    status, hist, emotion_map = a.catalog_views(10, "cosine")
-    assert status.startswith(app.OK_MARK) and hist is not None and emotion_map is not None
-    status, *_ = a.evaluate(["korean"], "demo", None, "aihub", "taxonomy")
-    assert status.startswith(app.PROBLEM_MARK) and "nobody/not-a-model" in status
+    status, *_ = analysis.analyze(a, SAD, "korean")
+    assert status.startswith(PROBLEM_MARK) and "nobody/not-a-model" in status and "--korean-model" in status
+    status, *_ = analysis.analyze(a, ENGLISH, "auto")
+    assert status.startswith(PROBLEM_MARK) and "--english-model" in status
+    status, results, heatmap = similar.similar(a, "song", "demo-002", "", None, "cosine", 2, False, 0)
+    assert status.startswith(OK_MARK) and len(results) == 10 and heatmap is not None
+    status, hist, emotion_map = catalog.views(a, 10, "cosine")
+    assert status.startswith(OK_MARK) and hist is not None and emotion_map is not None
+    status, *_ = evaluation.evaluate(a, ["korean"], "demo", None, "aihub", "taxonomy")
+    assert status.startswith(PROBLEM_MARK) and "nobody/not-a-model" in status
 
 
 def test_similar_songs_respect_filters(demo_app):
     rec = demo_app.catalog.get().recommender
     songs = rec.songs.set_index("title")
-    status, results, heatmap = demo_app.similar("song", "demo-002", "", None, "weighted", 2, True, 10)
-    assert status.startswith(app.OK_MARK) and "빈 의자" in status
+    status, results, heatmap = similar.similar(demo_app, "song", "demo-002", "", None, "weighted", 2, True, 10)
+    assert status.startswith(OK_MARK) and "빈 의자" in status
     results = table(results)
     assert 0 < len(results) <= 10 and "빈 의자" not in set(results["제목 / Title"])
     assert "새벽정류장" not in set(results["가수 / Artist"])  # other artists only
@@ -157,78 +166,78 @@ def test_similar_songs_respect_filters(demo_app):
     assert results["제목 / Title"][0] == "이별 후에" and songs.loc["이별 후에", "year"] == 2012
 
     tears = "혼자 남은 밤 눈물이 흘러\n슬픈 노래만 들려"
-    status, results, _ = demo_app.similar("lyrics", None, tears, 2000, "cosine", 2, False, 5)
-    assert status.startswith(app.OK_MARK) and len(results) == 10
+    status, results, _ = similar.similar(demo_app, "lyrics", None, tears, 2000, "cosine", 2, False, 5)
+    assert status.startswith(OK_MARK) and len(results) == 10
     assert "슬픔" in {KOTE.group_of(label) for label in results["주요 감정 / Top emotions"][0].split(", ")}
-    status, *_ = demo_app.similar("lyrics", None, SAD, None, "cosine", 2, False, 5)
-    assert status.startswith(app.PROBLEM_MARK) and "year" in status
-    status, *_ = demo_app.similar("song", None, "", None, "cosine", 2, False, 0)
-    assert status.startswith(app.PROBLEM_MARK) and "pick a song" in status
-    status, *_ = demo_app.similar("song", "no-such-id", "", None, "cosine", 2, False, 0)
-    assert status.startswith(app.PROBLEM_MARK) and "no-such-id" in status
-    status, *_ = demo_app.similar("song", "demo-002", "", None, "cosine", 2, False, 30)
-    assert status.startswith(app.PROBLEM_MARK) and "filters" in status  # the demo spans 1991-2014
+    status, *_ = similar.similar(demo_app, "lyrics", None, SAD, None, "cosine", 2, False, 5)
+    assert status.startswith(PROBLEM_MARK) and "year" in status
+    status, *_ = similar.similar(demo_app, "song", None, "", None, "cosine", 2, False, 0)
+    assert status.startswith(PROBLEM_MARK) and "pick a song" in status
+    status, *_ = similar.similar(demo_app, "song", "no-such-id", "", None, "cosine", 2, False, 0)
+    assert status.startswith(PROBLEM_MARK) and "no-such-id" in status
+    status, *_ = similar.similar(demo_app, "song", "demo-002", "", None, "cosine", 2, False, 30)
+    assert status.startswith(PROBLEM_MARK) and "filters" in status  # the demo spans 1991-2014
 
 
 def test_search_and_catalog_lyrics(demo_app):
-    update, status = demo_app.search("새벽")
-    assert status.startswith(app.OK_MARK + " 4 song(s)") and [v for _, v in update["choices"]] == \
+    update, status = similar.search(demo_app, "새벽")
+    assert status.startswith(OK_MARK + " 4 song(s)") and [v for _, v in update["choices"]] == \
         ["demo-001", "demo-002", "demo-023", "demo-030"]
-    update, status = demo_app.search("zzz")
-    assert status.startswith(app.PROBLEM_MARK) and update["choices"] == []
-    lyrics, status = demo_app.catalog_song_lyrics("demo-005")
+    update, status = similar.search(demo_app, "zzz")
+    assert status.startswith(PROBLEM_MARK) and update["choices"] == []
+    lyrics, status = analysis.catalog_song_lyrics(demo_app, "demo-005")
     assert "화가 나" in lyrics and "demo data" in status
-    _, status = demo_app.catalog_song_lyrics("bogus")
-    assert status.startswith(app.PROBLEM_MARK) and "bogus" in status
+    _, status = analysis.catalog_song_lyrics(demo_app, "bogus")
+    assert status.startswith(PROBLEM_MARK) and "bogus" in status
 
 
 def test_evaluation_of_the_default_model_on_the_kote_demo_set(demo_app):
-    status, results, heatmap = demo_app.evaluate(["korean"], "demo", None, "kote", "taxonomy")
-    assert status.startswith(app.OK_MARK) and "32 rows" in status
+    status, results, heatmap = evaluation.evaluate(demo_app, ["korean"], "demo", None, "kote", "taxonomy")
+    assert status.startswith(OK_MARK) and "32 rows" in status
     row = table(results).iloc[0]
     assert row["모델 / Model"] == "gasa-korean-kote" and 0.3 < row["macro-F1"] <= 1 and 0.5 < row["top-group agreement"] <= 1
     assert {"micro-F1", "BCE"} <= set(results.columns) and "accuracy" not in results.columns
     assert heatmap.axes[0].images[0].get_array().shape == (44, 44)
     # on the AI-Hub-labelled set the 44-label model is compared by group only
-    status, results, _ = demo_app.evaluate(["korean"], "demo", None, "aihub", "taxonomy")
-    assert status.startswith(app.OK_MARK) and "48 rows" in status
+    status, results, _ = evaluation.evaluate(demo_app, ["korean"], "demo", None, "aihub", "taxonomy")
+    assert status.startswith(OK_MARK) and "48 rows" in status
     assert "macro-F1" not in results.columns and 0 < results["top-group agreement"][0] <= 1
 
 
 def test_evaluation_on_demo_set_and_two_models(korean_transformer):
-    a = app.App(app.parse_config(["--korean-model", "gasa-korean-engine", "--eval-model", str(korean_transformer)],
+    a = State(parse_config(["--korean-model", "gasa-korean-engine", "--eval-model", str(korean_transformer)],
                                  environ={}))
-    status, results, heatmap = a.evaluate(["korean", "eval:0"], "demo", None, "aihub", "taxonomy")
-    assert status.startswith(app.OK_MARK) and "48 rows" in status
+    status, results, heatmap = evaluation.evaluate(a, ["korean", "eval:0"], "demo", None, "aihub", "taxonomy")
+    assert status.startswith(OK_MARK) and "48 rows" in status
     results = table(results).set_index("모델 / Model")
     engine = results.loc["gasa-korean-engine"]
     assert 0.5 < engine["accuracy"] <= 1 and 0 < engine["L (S=taxonomy)"] < 1
     tiny = results.loc[str(korean_transformer)]
     assert tiny["accuracy"] < engine["accuracy"]  # a random tiny model is no match for the dictionary
     assert heatmap.axes[0].images[0].get_array().shape == (60, 60)
-    status, results, _ = a.evaluate(["korean", "eval:0"], "demo", None, "aihub", "embedding")
-    assert status.startswith(app.OK_MARK) and "L (S=embedding)" in results.columns
-    status, *_ = a.evaluate(["korean"], "demo", None, "aihub", "embedding")
-    assert status.startswith(app.PROBLEM_MARK) and "transformer" in status
-    status, *_ = a.evaluate([], "demo", None, "aihub", "identity")
-    assert status.startswith(app.PROBLEM_MARK) and "tick at least one model" in status
-    status, *_ = a.evaluate(["korean"], "demo", None, "goemotions", "identity")
-    assert status.startswith(app.PROBLEM_MARK) and "AI-Hub" in status
+    status, results, _ = evaluation.evaluate(a, ["korean", "eval:0"], "demo", None, "aihub", "embedding")
+    assert status.startswith(OK_MARK) and "L (S=embedding)" in results.columns
+    status, *_ = evaluation.evaluate(a, ["korean"], "demo", None, "aihub", "embedding")
+    assert status.startswith(PROBLEM_MARK) and "transformer" in status
+    status, *_ = evaluation.evaluate(a, [], "demo", None, "aihub", "identity")
+    assert status.startswith(PROBLEM_MARK) and "tick at least one model" in status
+    status, *_ = evaluation.evaluate(a, ["korean"], "demo", None, "goemotions", "identity")
+    assert status.startswith(PROBLEM_MARK) and "AI-Hub" in status
 
 
 def test_model_and_data_label_sets_must_match(demo_app, tmp_path):
     english = tmp_path / "english.csv"
     english.write_text("text,label\nthank you so much,gratitude\nthis is scary,fear\n", encoding="utf-8")
-    status, results, _ = demo_app.evaluate(["korean"], "upload", str(english), "goemotions", "identity")
-    assert status.startswith(app.PROBLEM_MARK) and "44 labels" in status and "28" in status and results.empty
+    status, results, _ = evaluation.evaluate(demo_app, ["korean"], "upload", str(english), "goemotions", "identity")
+    assert status.startswith(PROBLEM_MARK) and "44 labels" in status and "28" in status and results.empty
 
 
 def test_uploaded_evaluation_files(demo_app, tmp_path):
     good = tmp_path / "mine.jsonl"
     good.write_text("\n".join(json.dumps({"text": t, "label": l}, ensure_ascii=False) for t, l in
                               [("너무 슬퍼서 눈물이 나", "슬픔"), ("정말 신나고 즐거워", "E68")]), encoding="utf-8")
-    status, results, _ = demo_app.evaluate(["korean"], "upload", str(good), "aihub", "identity")
-    assert status.startswith(app.OK_MARK) and "mine.jsonl" in status and results["rows"][0] == 2
+    status, results, _ = evaluation.evaluate(demo_app, ["korean"], "upload", str(good), "aihub", "identity")
+    assert status.startswith(OK_MARK) and "mine.jsonl" in status and results["rows"][0] == 2
 
     unknown = tmp_path / "unknown.csv"
     unknown.write_text("text,label\n슬퍼,슬픔\n화나,행복함\n", encoding="utf-8")
@@ -239,19 +248,19 @@ def test_uploaded_evaluation_files(demo_app, tmp_path):
     cases = [(unknown, ["unknown.csv", "row 2", "행복함"]), (missing, ["missing.tsv", "label column", "feeling"]),
              (binary, ["binary.csv", "binary"])]
     for path, expected in cases:
-        status, results, heatmap = demo_app.evaluate(["korean"], "upload", str(path), "aihub", "taxonomy")
-        assert status.startswith(app.PROBLEM_MARK) and results.empty and heatmap is None
+        status, results, heatmap = evaluation.evaluate(demo_app, ["korean"], "upload", str(path), "aihub", "taxonomy")
+        assert status.startswith(PROBLEM_MARK) and results.empty and heatmap is None
         for text in expected:
             assert text in status, (text, status)
         assert str(tmp_path) not in status  # the user's file name, not the server's path
-    status, *_ = demo_app.evaluate(["korean"], "upload", None, "aihub", "taxonomy")
-    assert status.startswith(app.PROBLEM_MARK) and "upload a labelled file" in status
+    status, *_ = evaluation.evaluate(demo_app, ["korean"], "upload", None, "aihub", "taxonomy")
+    assert status.startswith(PROBLEM_MARK) and "upload a labelled file" in status
 
 
 def test_catalog_views_and_summary(demo_app):
-    summary = demo_app.catalog_summary()
+    summary = catalog.summary(demo_app)
     assert "32 songs" in summary and "1991–2014" in summary and "Demo data" in summary
-    status, hist, emotion_map = demo_app.catalog_views(10, "cosine")
+    status, hist, emotion_map = catalog.views(demo_app, 10, "cosine")
     coverage = float(re.search(r"coverage \*\*([\d.]+)%", status).group(1))
     assert 0 < coverage <= 100 and "Gini" in status
     assert sum(p.get_height() for p in hist.axes[0].patches) == 32  # every song counted once
@@ -260,11 +269,11 @@ def test_catalog_views_and_summary(demo_app):
 
 
 def test_bad_catalog_is_reported_and_analysis_keeps_working(tmp_path):
-    a = app.App(app.parse_config(["--songs", str(tmp_path / "no-such-catalog")], environ={}))
-    assert "could not be loaded" in a.catalog_summary()
-    status, *_ = a.similar("song", "demo-002", "", None, "cosine", 2, False, 0)
-    assert status.startswith(app.PROBLEM_MARK) and "--songs" in status
-    assert a.analyze(SAD, "auto")[0].startswith(app.OK_MARK)
+    a = State(parse_config(["--songs", str(tmp_path / "no-such-catalog")], environ={}))
+    assert "could not be loaded" in catalog.summary(a)
+    status, *_ = similar.similar(a, "song", "demo-002", "", None, "cosine", 2, False, 0)
+    assert status.startswith(PROBLEM_MARK) and "--songs" in status
+    assert analysis.analyze(a, SAD, "auto")[0].startswith(OK_MARK)
 
 
 def _pins(path: Path) -> dict[str, str]:
@@ -317,16 +326,19 @@ def test_staged_space_runs_from_its_own_folder(tmp_path):
     assert "fonts-nanum" in (out / "packages.txt").read_text()
     card = RepoCard.load(out / "README.md", repo_type="space").data
     assert card.sdk == "gradio" and card.models == ["SamLowe/roberta-base-go_emotions"] and card.datasets == ["org/songs"]
+    assert card.preload_from_hub == ["SamLowe/roberta-base-go_emotions"]  # downloaded at build time, not on first use
     assert not list(out.rglob("__pycache__")) and not (out / "tests").exists()
     # the staged folder alone (no repo on the path) builds the app and answers an analysis
-    probe = ("import app; a = app.App(app.parse_config([], environ={})); app.build_app(a.config); "
-             f"print(a.analyze({SAD!r}, 'auto')[0]); print(a.evaluate(['korean'], 'demo', None, 'aihub', 'identity')[0])")
+    probe = ("import app; from hub.space import analysis, evaluation; from hub.space.state import State; "
+             "assert app.demo.fns; a = State(app.config); "
+             f"print(analysis.analyze(a, {SAD!r}, 'auto')[0]); "
+             "print(evaluation.evaluate(a, ['korean'], 'demo', None, 'aihub', 'identity')[0])")
     ran = subprocess.run([sys.executable, "-c", probe], cwd=out, capture_output=True, text=True, timeout=120,
                          env={"HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PATH": "/usr/bin:/bin",
                               "HOME": str(Path.home())})
     assert ran.returncode == 0, ran.stderr[-2000:]
     lines = ran.stdout.strip().splitlines()
-    assert lines[-2].startswith(app.OK_MARK) and lines[-1].startswith(app.OK_MARK + " 1 model(s) on 48 rows")
+    assert lines[-2].startswith(OK_MARK) and lines[-1].startswith(OK_MARK + " 1 model(s) on 48 rows")
 
 
 def test_push_space_refuses_local_paths(tmp_path):

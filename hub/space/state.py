@@ -1,0 +1,199 @@
+"""What the tabs share: the configured models and the song catalog, each loaded on first use and cached.
+
+A model that cannot be loaded is remembered as a message naming the flag to fix, so one bad model
+never stops the other tabs. A first load reports progress steps (Kiwi, the weights, a first run),
+and the bar keeps creeping within a step, so a cold start never sits at one figure.
+"""
+from __future__ import annotations
+
+import contextvars
+import math
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from hub.predictor import BUILTIN_PREDICTORS, ENGINE_CONFIG, EmotionPredictor, ModelLoadError, load_predictor
+from hub.space.config import DEFAULT_KOREAN_MODEL, AppConfig
+
+MAX_DROPDOWN_SONGS = 500
+
+
+class AppError(Exception):
+    """Something the user can act on; its message is shown in the page as is."""
+
+
+# --- progress while a model loads -------------------------------------------------------------------
+
+@contextmanager
+def progress_step(progress, start: float, end: float, desc: str, expected_s: float):
+    """Show ``desc`` at ``start`` and let the bar creep towards ``end`` while the block runs (a step of
+    about ``expected_s`` seconds gets about two thirds of the way), so the page shows it is working."""
+    if progress is None:
+        yield
+        return
+    progress(start, desc=desc)
+    done = threading.Event()
+    began = time.perf_counter()
+
+    def creep():
+        while not done.wait(0.25):
+            share = 1 - math.exp(-(time.perf_counter() - began) / expected_s)
+            progress(start + (end - start) * share, desc=desc)
+
+    # the progress callback finds its event through context variables: run the ticker in this context
+    ticker = threading.Thread(target=contextvars.copy_context().run, args=(creep,), daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        ticker.join()
+
+
+def reads_with_kiwi(name: str) -> bool:
+    """Built-in and saved engines tokenize Korean with Kiwi (transformer models bring their own tokenizer)."""
+    return name in BUILTIN_PREDICTORS or (Path(name) / ENGINE_CONFIG).is_file()
+
+
+def load_model(name: str, english: bool = False, progress=None) -> EmotionPredictor:
+    """Load ``name`` in steps the progress bar shows: Kiwi (Korean engines), the model, a first run."""
+    if not english and reads_with_kiwi(name):
+        from hub.korean_text import get_kiwi
+
+        # two steps: Kiwi's C++ code holds the interpreter, so the bar cannot creep within them
+        with progress_step(progress, 0.02, 0.2, "starting Kiwi, the Korean morphological analyzer (first use)", 1.0):
+            kiwi = get_kiwi()
+        with progress_step(progress, 0.2, 0.4, "Kiwi: loading its language model (first use)", 1.5):
+            kiwi.tokenize("처음 불러올 때 형태소 분석기를 준비합니다")
+    with progress_step(progress, 0.4, 0.8, f"loading {name} (first use; cached afterwards)", 2.0):
+        if english:
+            from hub.english import EnglishTagger
+
+            predictor = EnglishTagger.from_pretrained(name)
+        else:
+            predictor = load_predictor(name)
+    if predictor.language == "ko":
+        with progress_step(progress, 0.8, 0.9, f"{name}: first run", 0.5):
+            predictor.predict_texts(["처음 불러올 때 형태소 분석기를 준비합니다"])
+    return predictor
+
+
+# --- the models -------------------------------------------------------------------------------------
+
+class Models:
+    """The configured models by role (``korean``, ``english``, ``eval:N``), loaded lazily and cached."""
+
+    def __init__(self, config: AppConfig):
+        self.names = {"korean": config.korean_model}
+        if config.english_model:
+            self.names["english"] = config.english_model
+        for i, name in enumerate(config.eval_models):
+            if name not in self.names.values():
+                self.names[f"eval:{i}"] = name
+        self._loaded: dict[str, EmotionPredictor] = {}
+        self._failed: dict[str, str] = {}
+        self._locks = {role: threading.Lock() for role in self.names}  # one model loading never blocks another
+
+    @staticmethod
+    def flag_of(role: str) -> str:
+        return {"korean": "--korean-model / GASA_KOREAN_MODEL",
+                "english": "--english-model / GASA_ENGLISH_MODEL"}.get(role, "--eval-model / GASA_EVAL_MODELS")
+
+    def get(self, role: str, progress=None) -> EmotionPredictor:
+        if role not in self.names:
+            raise AppError("no English model is configured: start the app with --english-model "
+                           "SamLowe/roberta-base-go_emotions (or set GASA_ENGLISH_MODEL) to analyze English lyrics."
+                           if role == "english" else f"no model configured for {role}")
+        with self._locks[role]:
+            if role in self._loaded:
+                return self._loaded[role]
+            if role in self._failed:
+                raise AppError(self._failed[role])
+            name = self.names[role]
+            try:
+                predictor = load_model(name, english=role == "english", progress=progress)
+            except Exception as e:  # noqa: BLE001 - any load failure becomes a message; other tabs keep working
+                message = str(e).splitlines()[0] if str(e) else type(e).__name__
+                if not isinstance(e, ModelLoadError):
+                    message = f"could not load the model {name!r} ({type(e).__name__}: {message})"
+                offline = f"; '{DEFAULT_KOREAN_MODEL}' works offline" if role != "english" else ""
+                self._failed[role] = (
+                    f"{message.rstrip('.')}. "
+                    f"Check the id or folder, the network (HF_HUB_OFFLINE=1 allows only cached models), "
+                    f"or set {self.flag_of(role)} to another model{offline}.")
+                raise AppError(self._failed[role]) from None
+            self._loaded[role] = predictor
+            return predictor
+
+
+# --- the song catalog -------------------------------------------------------------------------------
+
+def song_label(row) -> str:
+    year = "" if pd.isna(row.year) else f" ({int(row.year)})"
+    return f"{row.title} — {row.artist}{year}"
+
+
+@dataclass
+class Catalog:
+    recommender: object
+    lyrics: dict[str, str]
+    model: str
+    source: str
+    demo: bool
+
+    @property
+    def labels(self) -> list[str]:
+        return self.recommender.labels
+
+    def choices(self, frame: pd.DataFrame | None = None, limit: int = MAX_DROPDOWN_SONGS):
+        frame = self.recommender.songs if frame is None else frame
+        return [(song_label(row), str(row.song_id)) for row in frame.head(limit).itertuples()]
+
+
+class CatalogStore:
+    def __init__(self, config: AppConfig):
+        self.config = config
+        self._catalog: Catalog | None = None
+        self._error: str | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Catalog:
+        with self._lock:
+            if self._catalog is not None:
+                return self._catalog
+            if self._error is not None:
+                raise AppError(self._error)
+            from hub.recommender import Recommender
+            from hub.song_dataset import load_song_vectors
+
+            try:
+                ds = load_song_vectors(self.config.songs)
+                recommender = Recommender.from_dataset(ds)
+            except Exception as e:  # noqa: BLE001 - SongDatasetError and friends: say what and how to fix
+                self._error = (f"the song catalog {self.config.songs!r} could not be loaded ({e}). Set --songs / "
+                               f"GASA_SONGS to a song-vector dataset folder or Hub id, or leave it unset for the demo catalog.")
+                raise AppError(self._error) from None
+            lyrics = dict(zip(ds["song_id"], ds["lyrics"])) if "lyrics" in ds.column_names else {}
+            models = sorted(set(ds["model"])) if len(ds) else []
+            self._catalog = Catalog(recommender, lyrics, ", ".join(models), self.config.songs, self.config.demo_catalog)
+            return self._catalog
+
+    def choices(self) -> list[tuple[str, str]]:
+        """The song pickers' choices ([] when the catalog cannot be loaded: the catalog tab says why)."""
+        try:
+            return self.get().choices()
+        except AppError:
+            return []
+
+
+class State:
+    """Everything the handlers share: the configuration, the models and the catalog."""
+
+    def __init__(self, config: AppConfig):
+        self.config = config
+        self.models = Models(config)
+        self.catalog = CatalogStore(config)
