@@ -77,7 +77,7 @@ def plot_similarity_heatmap(recommender, song_ids, method: str = "cosine", top1_
     if annotate if annotate is not None else len(names) <= 15:
         for i in range(len(names)):
             for j in range(len(names)):
-                ax.text(j, i, f"{sims[i, j]:.2f}", ha="center", va="center", fontsize=8,
+                ax.text(j, i, f"{sims[i, j]:.2f}", ha="center", va="center", fontsize=8.5,
                         color="white" if sims[i, j] < 0.6 else "black")
     fig.colorbar(image, ax=ax, label=f"{method} similarity")
     ax.set_title(f"Song-by-song emotion similarity ({method})")

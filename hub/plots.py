@@ -37,7 +37,7 @@ def plot_similarity_matrix(similarity, labels, title: str = "Label similarity S"
     s = np.asarray(similarity)
     side = min(12.0, 5.0 + 0.16 * len(labels))
     fig, ax = plt.subplots(figsize=(side, side * 0.92), layout="constrained")
-    image = ax.imshow(s, cmap="viridis", vmin=0, vmax=1)
+    image = ax.imshow(s, cmap="viridis", vmin=0, vmax=1, aspect="auto")  # "equal" upsets constrained layout
     ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=fontsize)
     ax.set_yticks(range(len(labels)), labels, fontsize=fontsize)
     ax.set_xlabel("predicted label j")

@@ -1,5 +1,7 @@
-"""The app's handlers in process: configuration, analysis, similar songs, evaluation, catalog, bad input,
-an unreachable model, the Space requirements and the staged Space (run from its own folder)."""
+"""The app's handlers in process (through an explicit :class:`hub.space.state.State`): configuration,
+analysis, similar songs, evaluation, catalog, bad input, an unreachable model; the page ``app.py`` exposes;
+its rough edges (table headers, the year, blocks, readable figures, one-sentence messages in the page and
+the CLI); the Space requirements and the staged Space (run from its own folder)."""
 from __future__ import annotations
 
 import json
@@ -274,6 +276,191 @@ def test_bad_catalog_is_reported_and_analysis_keeps_working(tmp_path):
     status, *_ = similar.similar(a, "song", "demo-002", "", None, "cosine", 2, False, 0)
     assert status.startswith(PROBLEM_MARK) and "--songs" in status
     assert analysis.analyze(a, SAD, "auto")[0].startswith(OK_MARK)
+
+
+# --- the page itself, and its rough edges ------------------------------------------------------------
+
+def test_app_py_exposes_the_page_built_from_the_environment():
+    """``gradio app.py`` and Spaces look for a module-level ``demo``; it starts with real table headers
+    (not "1 2 3") and an empty year (not 0)."""
+    import os
+
+    import gradio as gr
+
+    assert isinstance(app.demo, gr.Blocks) and app.config == parse_config([], environ=os.environ)
+    config = app.demo.get_config_file()
+    by_id = {c["props"].get("elem_id"): c for c in config["components"]}
+    for elem_id, columns in [("analysis-table", analysis.COLUMNS), ("similar-table", similar.COLUMNS),
+                             ("eval-table", evaluation.COLUMNS)]:
+        assert by_id[elem_id]["props"]["value"]["headers"] == columns, elem_id
+    year = by_id["similar-year"]
+    assert year["type"] == "textbox" and year["props"]["value"] == "" and "1995" in year["props"]["placeholder"]
+    assert [c["props"]["label"] for c in config["components"] if c["type"] == "tabitem"] == [
+        "가사 분석 / Lyric analysis", "유사곡 찾기 / Similar songs", "평가 / Evaluation", "카탈로그 / Catalog"]
+    public = {d["api_name"] for d in config["dependencies"] if d.get("api_visibility") == "public"}
+    assert public == {"analyze", "catalog_lyrics", "search", "similar", "evaluate", "catalog"}
+
+
+def test_a_first_load_reports_progress_steps():
+    from hub.space.state import load_model
+
+    seen = []
+    load_model("gasa-korean-kote", progress=lambda fraction, desc=None: seen.append((fraction, desc)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and len(set(fractions)) >= 4 and max(fractions) >= 0.8
+    descriptions = " | ".join(dict.fromkeys(d for _, d in seen))
+    assert "Kiwi" in descriptions and "loading gasa-korean-kote" in descriptions and "first run" in descriptions
+
+
+BLANK_LINE_FREE = "\n".join(["비가 내리는 밤 혼자 남아 눈물이 흘러", "슬픈 노래만 들려", "너를 보내고 나는 울었다",
+                             "텅 빈 방에 혼자 남아", "햇살 가득한 아침이 오면", "다시 행복하게 웃을 수 있을까",
+                             "설레는 마음으로 달려가", "기쁜 하루가 시작돼", "오늘은 신나는 날"])
+
+
+def test_lyrics_without_blank_lines_are_read_in_blocks_and_called_blocks(demo_app):
+    status, _, _, _, arc = analysis.analyze(demo_app, BLANK_LINE_FREE, "auto")
+    assert status.startswith(OK_MARK) and "3 blocks of 4 lines" in status and "stanza(s)" not in status
+    ax = arc.axes[0]
+    assert ax.get_xlabel() == "block of 4 lines" and "block by block" in ax.get_title()
+    status, _, _, _, arc = analysis.analyze(demo_app, SAD, "auto")  # blank lines: stanzas
+    assert "2 stanza(s)" in status and "block" not in status and arc.axes[0].get_xlabel() == "stanza"
+
+
+def drawn(fig):
+    """Draw ``fig`` (the app closes its figures, which leaves them without a drawing canvas) and return
+    its renderer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    return fig.canvas.get_renderer()
+
+
+def shown_tick_labels(ax, axis="x") -> list[str]:
+    """The tick labels drawn: visible and inside the view limits."""
+    drawn(ax.figure)
+    lo, hi = sorted(ax.get_xlim() if axis == "x" else ax.get_ylim())
+    labels = ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()
+    position = (lambda t: t.get_position()[0]) if axis == "x" else (lambda t: t.get_position()[1])
+    return [t.get_text() for t in labels if t.get_visible() and lo <= position(t) <= hi and t.get_text()]
+
+
+def assert_readable(fig, min_points: float = 8.5) -> None:
+    """Every text at least ``min_points`` (the page shows these figures at about their own size) and
+    nothing reaching past the figure's edge."""
+    from matplotlib.text import Text
+
+    renderer = drawn(fig)
+    small = {t.get_text(): t.get_fontsize() for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and t.get_fontsize() < min_points}
+    assert not small, small
+    box, (w, h) = fig.get_tightbbox(renderer), fig.get_size_inches()
+    assert box.x0 >= -0.01 and box.y0 >= -0.01 and box.x1 <= w + 0.01 and box.y1 <= h + 0.01, (box, w, h)
+
+
+def test_a_long_song_keeps_a_readable_arc(demo_app):
+    lines = [line for line in BLANK_LINE_FREE.split("\n")] * 80  # 720 lines, about 12,000 characters
+    lyrics = "\n".join(f"{line} {'라' * 20}" for line in lines)  # about 29,000 characters
+    assert 25_000 < len(lyrics) < 30_000
+    status, top, bars, mix, arc = analysis.analyze(demo_app, lyrics, "auto")
+    assert "180 blocks of 4 lines" in status
+    ticks = shown_tick_labels(arc.axes[0])
+    assert 3 <= len(ticks) <= 20 and ticks[-1] == "180", ticks
+    for fig in (bars, mix, arc):
+        assert_readable(fig)
+
+
+@pytest.mark.parametrize("taxonomy", [KOTE, AIHUB], ids=["kote-44", "aihub-60"])
+def test_s_heatmap_labels_are_readable(taxonomy):
+    from hub.labels import similarity_matrix
+    from hub.plots import plot_similarity_matrix
+
+    fig = plot_similarity_matrix(similarity_matrix("taxonomy", taxonomy), list(taxonomy.labels), "S")
+    ax = fig.axes[0]
+    assert fig.get_size_inches()[0] <= 12  # the page shows it about this wide: no shrinking
+    for axis in ("x", "y"):
+        shown = [t for t in (ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()) if t.get_visible()]
+        assert len(shown) >= len(taxonomy) // 2 and min(t.get_fontsize() for t in shown) >= 8.5
+        boxes = [t.get_window_extent() for t in shown]
+        assert not any(a.overlaps(b) for a, b in zip(boxes, boxes[1:])), axis
+    assert len(shown_tick_labels(ax, "y")) == len(taxonomy)  # 44 and 60 labels all fit
+    assert_readable(fig)
+
+
+def test_emotion_map_names_songs_without_overlap_or_clipping(demo_app):
+    _, hist, emotion_map = catalog.views(demo_app, 10, "cosine")
+    ax = emotion_map.axes[0]
+    renderer = drawn(emotion_map)
+    frame = ax.get_window_extent(renderer)
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert 3 <= len(boxes) <= 8
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    titles = set(demo_app.catalog.get().recommender.songs["title"])
+    assert {t.get_text() for t in ax.texts} <= titles
+    for fig in (hist, emotion_map):
+        assert_readable(fig)
+    _, _, heatmap = similar.similar(demo_app, "song", "demo-002", "", "", "cosine", 2, False, 0)
+    assert_readable(heatmap)
+
+
+def test_the_year_is_optional_and_checked(demo_app):
+    assert similar.parse_year("") is None and similar.parse_year(None) is None and similar.parse_year(" 1995 ") == 1995
+    assert similar.parse_year(2000) == 2000 and similar.parse_year("0") is None
+    tears = "혼자 남은 밤 눈물이 흘러\n슬픈 노래만 들려"
+    status, results, _ = similar.similar(demo_app, "lyrics", None, tears, "", "cosine", 2, False, 0)
+    assert status.startswith(OK_MARK) and len(results) == 10
+    status, results, _ = similar.similar(demo_app, "lyrics", None, tears, "nineteen", "cosine", 2, False, 0)
+    assert status.startswith(PROBLEM_MARK) and "not a number" in status and list(results.columns) == similar.COLUMNS
+    assert one_sentence(status)
+
+
+def one_sentence(message: str) -> bool:
+    """One sentence that ends in a full stop (file names and the like carry dots without a space after)."""
+    text = message.replace(PROBLEM_MARK, "").replace("**", "").strip()
+    return text.endswith(".") and not re.search(r"[.!?]\s+\S", text) and " at at " not in text
+
+
+BROKEN_JSONL = '{"text": "너무 슬퍼서 눈물이 나", "label": "슬픔"}\n{"text": "정말 좋아", "label": \n'
+CUT_JSON = json.dumps([{"profile": {"emotion": {"type": "E18"}}, "talk": {"content": {"HS01": "너무 슬퍼"}}}],
+                      ensure_ascii=False).encode()
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("random.xlsx", bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8)),
+     ["random.xlsx", "is not an Excel .xlsx file"]),
+    ("broken.jsonl", BROKEN_JSONL.encode(), ["broken.jsonl", "line 2: not valid JSON", "column"]),
+    ("cut.csv", "text,label\n너무 슬퍼,슬픔\n".encode() + "슬".encode()[:2], ["cut.csv", "cut short", "byte 32"]),
+    ("cut.json", CUT_JSON[:CUT_JSON.index("슬".encode()) + 2], ["cut.json", "cut short", "byte"]),
+], ids=["random-bytes-as-xlsx", "broken-jsonl", "truncated-utf8-csv", "truncated-utf8-json"])
+def test_bad_files_get_one_sentence_in_the_page_and_the_cli(demo_app, tmp_path, name, content, expected):
+    from training.evaluate import main as evaluate_cli
+
+    path = tmp_path / name
+    path.write_bytes(content)
+    status, results, heatmap = evaluation.evaluate(demo_app, ["korean"], "upload", str(path), "aihub", "taxonomy")
+    assert status.startswith(PROBLEM_MARK) and heatmap is None and list(results.columns) == evaluation.COLUMNS
+    for text in expected:
+        assert text in status, (text, status)
+    assert one_sentence(status), status
+    assert "engine manually" not in status and "UTF-8 JSON file" not in status and str(tmp_path) not in status
+    with pytest.raises(SystemExit) as stopped:
+        evaluate_cli(["--model", "gasa-korean-engine", "--data", str(path)])
+    cli = str(stopped.value.code)
+    assert cli.startswith(f"error: {path}") and one_sentence(cli.removeprefix("error: ")), cli
+    for text in expected:
+        assert text in cli, (text, cli)
+
+
+def test_staged_default_space_names_no_hub_model(tmp_path):
+    from huggingface_hub import RepoCard
+
+    from training.push_space import stage_space
+
+    card = RepoCard.load(stage_space(tmp_path / "space") / "README.md", repo_type="space").data
+    assert card.models == [] and card.datasets == [] and not hasattr(card, "preload_from_hub")
+    assert (tmp_path / "space" / "hub" / "space" / "analysis.py").is_file()  # the tabs travel with hub/
 
 
 def _pins(path: Path) -> dict[str, str]:
