@@ -4,8 +4,16 @@ This file may import only torch, transformers and the other ``*_gasa`` files: it
 each model repository and loaded there with ``trust_remote_code=True``.
 """
 from transformers import AutoConfig, PreTrainedConfig
+from transformers.configuration_utils import SubConfigSpec
 
 HEADS = ("baseline", "arch1", "arch2")
+# The one list of what the Auto classes load from a saved folder; modeling_gasa registers its
+# classes from it, so save_pretrained copies the code files and writes exactly this into config.json.
+AUTO_MAP = {
+    "AutoConfig": "configuration_gasa.GasaConfig",
+    "AutoModel": "modeling_gasa.GasaModel",
+    "AutoModelForSequenceClassification": "modeling_gasa.GasaForSequenceClassification",
+}
 
 
 class GasaConfig(PreTrainedConfig):
@@ -16,8 +24,10 @@ class GasaConfig(PreTrainedConfig):
             4th-from-last layers -> two Conv1d -> average pool -> MLP) or ``"arch2"`` ([CLS] of the
             last and 4th-from-last layers and the masked mean of the other tokens of the last layer,
             stacked to (3, hidden) -> Conv1d to (1, hidden) -> linear).
-        encoder: the encoder's config as a dict (``model_type`` included), e.g.
-            ``AutoConfig.from_pretrained("klue/bert-base").to_dict()``.
+        encoder: the encoder's config, a sub-config (``model_type`` picks its class through
+            ``AutoConfig``), e.g. ``AutoConfig.from_pretrained("klue/bert-base")`` or its dict.
+            The attention implementation chosen for the model (``attn_implementation="sdpa"``)
+            reaches the encoder through it.
         classifier_dropout: dropout before the classification layers.
         arch1_channels: intermediate width of Architecture 1's first Conv1d (the second reduces to
             ``arch1_features``).
@@ -34,49 +44,28 @@ class GasaConfig(PreTrainedConfig):
     """
 
     model_type = "gasa-emotion"
+    sub_configs_defaults = {"encoder": SubConfigSpec(config_class=AutoConfig, model_type="bert")}
 
-    def __init__(
-        self,
-        head: str = "arch2",
-        encoder: dict | None = None,
-        classifier_dropout: float = 0.1,
-        arch1_channels: int = 256,
-        arch1_features: int = 64,
-        arch2_kernel_size: int = 1,
-        pos_weight: list | None = None,
-        class_weight: list | None = None,
-        thresholds: list | None = None,
-        **kwargs,
-    ):
-        if head not in HEADS:
-            raise ValueError(f"unknown head {head!r}: choose one of {', '.join(HEADS)}")
-        if encoder is not None and not isinstance(encoder, dict):
-            encoder = encoder.to_dict()
-        if encoder is not None and "model_type" not in encoder:
+    head: str = "arch2"
+    encoder: dict | PreTrainedConfig | None = None
+    classifier_dropout: float = 0.1
+    arch1_channels: int = 256
+    arch1_features: int = 64
+    arch2_kernel_size: int = 1
+    pos_weight: list | None = None
+    class_weight: list | None = None
+    thresholds: list | None = None
+
+    def __post_init__(self, **kwargs):
+        if self.head not in HEADS:
+            raise ValueError(f"unknown head {self.head!r}: choose one of {', '.join(HEADS)}")
+        if isinstance(self.encoder, dict) and "model_type" not in self.encoder:
             raise ValueError("the encoder config dict needs a 'model_type' (e.g. 'bert')")
-        self.head = head
-        self.encoder = encoder or {"model_type": "bert"}
-        self.classifier_dropout = classifier_dropout
-        self.arch1_channels = arch1_channels
-        self.arch1_features = arch1_features
-        self.arch2_kernel_size = arch2_kernel_size
-        self.pos_weight = pos_weight
-        self.class_weight = class_weight
-        self.thresholds = [float(t) for t in thresholds] if thresholds is not None else None
-        kwargs.setdefault(
-            "auto_map",
-            {
-                "AutoConfig": "configuration_gasa.GasaConfig",
-                "AutoModel": "modeling_gasa.GasaForSequenceClassification",
-                "AutoModelForSequenceClassification": "modeling_gasa.GasaForSequenceClassification",
-            },
-        )
-        super().__init__(**kwargs)
-
-    def encoder_config(self) -> PreTrainedConfig:
-        encoder = dict(self.encoder)
-        return AutoConfig.for_model(encoder.pop("model_type"), **encoder)
+        if self.thresholds is not None:
+            self.thresholds = [float(t) for t in self.thresholds]
+        kwargs.setdefault("auto_map", dict(AUTO_MAP))
+        super().__post_init__(**kwargs)
 
     @property
     def hidden_size(self) -> int:
-        return self.encoder_config().hidden_size
+        return self.encoder.hidden_size

@@ -18,6 +18,12 @@ Heads (see ``GasaConfig``):
   than [CLS]; the source divided by the padded length, which makes a sentence's vector depend on
   how much padding its batch had.
 
+``GasaModel`` is the encoder alone (what ``AutoModel`` loads from a classifier's folder: hidden
+states for feature extraction); ``GasaForSequenceClassification`` adds the head (what
+``AutoModelForSequenceClassification`` loads). Both pass the attention implementation chosen at
+load time (``attn_implementation="sdpa"``, ...) to the encoder through ``config.encoder``, and extra
+keyword arguments (``position_ids``, ...) to its forward.
+
 Loss (``labels`` given): ``problem_type == "multi_label_classification"`` -> binary cross-entropy
 with logits against 0/1 rows of shape (batch, num_labels), per-label ``config.pos_weight``; read the
 outputs with a sigmoid and ``config.thresholds``. Otherwise -> cross-entropy against one label id
@@ -29,7 +35,7 @@ from transformers import AutoModel, PreTrainedModel
 from transformers import initialization as init
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from .configuration_gasa import GasaConfig
+from .configuration_gasa import AUTO_MAP, GasaConfig
 
 
 def masked_mean_without_cls(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -109,6 +115,12 @@ class GasaPreTrainedModel(PreTrainedModel):
     config: GasaConfig
     base_model_prefix = "encoder"
     supports_gradient_checkpointing = True
+    # attention is the encoder's: these say the wrapper hands every backend on (through
+    # config.encoder); the encoder class itself refuses one it does not implement
+    _supports_sdpa = True
+    _supports_flash_attn = True
+    _supports_flex_attn = True
+    _supports_attention_backend = True
 
     @torch.no_grad()
     def _init_weights(self, module):
@@ -128,12 +140,44 @@ class GasaPreTrainedModel(PreTrainedModel):
             super()._init_weights(module)
 
 
-class GasaForSequenceClassification(GasaPreTrainedModel):
-    """Encoder + emotion head. ``AutoModel`` and ``AutoModelForSequenceClassification`` both load it."""
+def _encoder_inputs(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds, kwargs) -> dict:
+    """The encoder's keyword arguments: the given inputs, and whatever else the caller passed."""
+    given = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids,
+             "position_ids": position_ids, "inputs_embeds": inputs_embeds}
+    return {**{k: v for k, v in given.items() if v is not None}, **kwargs}
+
+
+class GasaModel(GasaPreTrainedModel):
+    """The encoder alone, without an emotion head: ``AutoModel.from_pretrained(folder,
+    trust_remote_code=True)`` on a classifier's folder gives it (the head's weights are left out),
+    and ``pipeline("feature-extraction")`` reads its hidden states."""
+
+    _keys_to_ignore_on_load_unexpected = [r"^head\."]  # a classifier's head: not part of the encoder
 
     def __init__(self, config: GasaConfig):
         super().__init__(config)
-        self.encoder = AutoModel.from_config(config.encoder_config())
+        self.encoder = AutoModel.from_config(config.encoder)
+        self.post_init()
+
+    def get_input_embeddings(self):
+        return self.encoder.get_input_embeddings()
+
+    def set_input_embeddings(self, value):
+        self.encoder.set_input_embeddings(value)
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None, inputs_embeds=None,
+                **kwargs):
+        """The encoder's output (``last_hidden_state``, ``pooler_output``, ...)."""
+        return self.encoder(**_encoder_inputs(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                                              kwargs))
+
+
+class GasaForSequenceClassification(GasaPreTrainedModel):
+    """Encoder + emotion head (``AutoModelForSequenceClassification`` loads it)."""
+
+    def __init__(self, config: GasaConfig):
+        super().__init__(config)
+        self.encoder = AutoModel.from_config(config.encoder)
         hidden = self.encoder.config.hidden_size
         self.head = HEAD_CLASSES[config.head](config, hidden)
         self.post_init()
@@ -150,11 +194,15 @@ class GasaForSequenceClassification(GasaPreTrainedModel):
     def get_input_embeddings(self):
         return self.encoder.get_input_embeddings()
 
+    def set_input_embeddings(self, value):
+        self.encoder.set_input_embeddings(value)
+
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
         token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         output_hidden_states: bool | None = None,
@@ -165,16 +213,11 @@ class GasaForSequenceClassification(GasaPreTrainedModel):
         if attention_mask is None:
             reference = input_ids if input_ids is not None else inputs_embeds[..., 0]
             attention_mask = torch.ones(reference.shape[:2], dtype=torch.long, device=reference.device)
-        encoder_inputs = {"attention_mask": attention_mask, "output_hidden_states": True}
-        if input_ids is not None:
-            encoder_inputs["input_ids"] = input_ids
-        if inputs_embeds is not None:
-            encoder_inputs["inputs_embeds"] = inputs_embeds
-        if token_type_ids is not None:
-            encoder_inputs["token_type_ids"] = token_type_ids
         if output_attentions:
-            encoder_inputs["output_attentions"] = True
-        outputs = self.encoder(**encoder_inputs)
+            kwargs["output_attentions"] = True
+        # the heads read several layers, so the encoder always returns its hidden states
+        outputs = self.encoder(**_encoder_inputs(input_ids, attention_mask, token_type_ids, position_ids, inputs_embeds,
+                                                 {**kwargs, "output_hidden_states": True}))
         logits = self.head(outputs.hidden_states, attention_mask, getattr(outputs, "pooler_output", None))
 
         loss = None
@@ -218,5 +261,8 @@ class GasaForSequenceClassification(GasaPreTrainedModel):
         return nn.functional.cross_entropy(logits, labels.long().view(-1), weight=weight)
 
 
+# save_pretrained copies the code files of registered classes; AUTO_MAP is the one list of them
 GasaConfig.register_for_auto_class()
-GasaForSequenceClassification.register_for_auto_class("AutoModelForSequenceClassification")
+for _auto_class, _target in AUTO_MAP.items():
+    if _target.startswith("modeling_gasa."):
+        globals()[_target.split(".", 1)[1]].register_for_auto_class(_auto_class)

@@ -222,12 +222,13 @@ Songs whose vectors are close by cosine similarity feel alike, whatever their er
 from datasets import load_dataset
 ds = load_dataset("{where}", split="train")
 labels = ds.features["top_label"].names          # the label order of `probs`
-vectors = ds.with_format("numpy")["probs"]       # ({len(ds)}, {len(labels)}) float32
+vectors = ds.select_columns("probs").with_format("numpy")[:]["probs"]  # ({len(ds)}, {len(labels)}) float32, one call
 with_evidence = ds.filter(lambda row: row["status"] == "ok")
 ```
 
-After rebuilding a local copy in the same folder, pass `download_mode="force_redownload"`: the
-`datasets` cache otherwise returns the previous build.
+A local copy: `load_dataset("parquet", data_files="path/to/this/folder/data/*.parquet", split="train")`
+reads the files as they are now (`load_dataset` on the folder itself keys its cache on the folder's
+name, so a rebuilt folder, or another folder with the same name, can come back stale).
 
 With gasa: `hub.recommender.Recommender.from_dataset(hub.song_dataset.load_song_vectors("{where}"))`.
 
@@ -261,24 +262,18 @@ def save_song_dataset(ds, output_dir, pretty_name: str = "gasa song emotion vect
     reads it back. Written to a temporary folder and swapped in when complete, so an interrupted
     build leaves the previous dataset whole."""
     import json
-    import shutil
+
+    from hub.sources import staged_folder
 
     validate_song_dataset(ds)
-    out = Path(output_dir).resolve()
-    staging, old = out.with_name(f".{out.name}.tmp"), out.with_name(f".{out.name}.old")
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "data").mkdir(parents=True)
-    ds.to_parquet(str(staging / DATA_FILE))
-    dataset_card(ds, pretty_name, repo_id, license, description).save(staging / "README.md")
-    if skipped:
-        (staging / SKIPPED_FILE).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in skipped),
-                                            encoding="utf-8")
-    shutil.rmtree(old, ignore_errors=True)
-    if out.exists():
-        out.rename(old)
-    staging.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
-    return out
+    with staged_folder(output_dir) as staging:
+        (staging / "data").mkdir()
+        ds.to_parquet(str(staging / DATA_FILE))
+        dataset_card(ds, pretty_name, repo_id, license, description).save(staging / "README.md")
+        if skipped:
+            (staging / SKIPPED_FILE).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in skipped),
+                                                encoding="utf-8")
+    return Path(output_dir).resolve()
 
 
 def load_song_vectors(path_or_repo, split: str = "train", revision: str | None = None):
@@ -292,11 +287,16 @@ def load_song_vectors(path_or_repo, split: str = "train", revision: str | None =
     missing = missing_path_message(source, "dataset")
     if missing:
         raise SongDatasetError(missing)
-    # A rebuilt local folder can come back stale from the datasets cache (seen with datasets 5.2 when
-    # the same folder was rewritten), so local folders are always read afresh; they are small.
-    mode = "force_redownload" if path.is_dir() else None
+    # A local folder is read as its Parquet files: the parquet builder keys its cache on the files'
+    # paths and modification times, so a rebuilt folder comes back current. load_dataset(folder)
+    # keys it on the folder's name: a rebuild, or another folder with the same name, came back stale
+    # (NonMatchingSplitsSizesError, or the old rows) with datasets 5.2.
+    shards = sorted(str(f) for f in (path / "data").glob("*.parquet")) if path.is_dir() else []
     try:
-        ds = load_dataset(source, split=split, revision=revision, download_mode=mode)
+        if shards:
+            ds = load_dataset("parquet", data_files={split: shards}, split=split)
+        else:  # a Hub repo, or a folder in another layout
+            ds = load_dataset(source, split=split, revision=revision)
     except Exception as e:  # datasets raises many types; the user needs the source and the reason
         where = "folder" if path.exists() else "Hub dataset (offline, private or misspelled?)"
         raise SongDatasetError(f"could not load song vectors from the {where} {source!r}: "

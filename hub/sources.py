@@ -1,6 +1,9 @@
 """Where a model or a data set comes from: a local folder or file, or a Hugging Face Hub repository."""
 from __future__ import annotations
 
+import os
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -16,3 +19,25 @@ def missing_path_message(source, what: str) -> str | None:
     if Path(str(source)).exists() or is_hub_id(source):
         return None
     return f"{str(source)!r} is neither an existing folder nor a Hub {what} id like 'org/name'."
+
+
+@contextmanager
+def staged_folder(target):
+    """Write a folder atomically: yields a fresh temporary sibling folder to write into, and swaps it in
+    for ``target`` only when the block completes. An interrupted or failed write leaves the previous
+    ``target`` whole (and removes the partial one)."""
+    target = Path(target).resolve()
+    staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

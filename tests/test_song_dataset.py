@@ -190,3 +190,26 @@ def test_schema_checks(tmp_path):
     (other / "rows.jsonl").write_text('{"text": "hello", "label": 1}\n')
     with pytest.raises(SongDatasetError, match="missing column"):
         load_song_vectors(other)
+
+
+def test_load_returns_the_folders_current_content(tmp_path):
+    """Two folders with the same name, and a folder rebuilt in place: each load gives what is there now."""
+    labels = ["joy", "sadness", "anger"]
+    rng = np.random.default_rng(0)
+
+    def build(folder, n, tag):
+        songs = [{"song_id": f"{tag}{i}", "title": "T", "artist": "A", "year": 2000} for i in range(n)]
+        save_song_dataset(build_song_dataset(songs, rng.dirichlet(np.ones(3), n), labels, "m", None), folder)
+
+    build(tmp_path / "a" / "songs", 4, "a")
+    build(tmp_path / "b" / "songs", 7, "b")
+    assert load_song_vectors(tmp_path / "a" / "songs")["song_id"][0] == "a0"
+    assert len(load_song_vectors(tmp_path / "b" / "songs")) == 7
+    build(tmp_path / "a" / "songs", 5, "c")
+    assert load_song_vectors(tmp_path / "a" / "songs")["song_id"] == [f"c{i}" for i in range(5)]
+    # the card's numpy snippet gives the (n, d) array in one call
+    ds = load_song_vectors(tmp_path / "a" / "songs")
+    card = (tmp_path / "a" / "songs" / "README.md").read_text(encoding="utf-8")
+    snippet = 'ds.select_columns("probs").with_format("numpy")[:]["probs"]'
+    assert snippet in card
+    np.testing.assert_array_equal(eval(snippet), song_vectors(ds))

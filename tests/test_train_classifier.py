@@ -20,10 +20,11 @@ assert "hub" not in sys.modules
 tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=True)
 batch = tokenizer([text, text[:12]], padding=True, return_tensors="pt")
 out = {}
-for cls in (AutoModelForSequenceClassification, AutoModel):
-    model = cls.from_pretrained(folder, trust_remote_code=True).eval()
-    with torch.inference_mode():
-        out[cls.__name__] = model(**batch).logits.tolist()
+with torch.inference_mode():
+    classifier = AutoModelForSequenceClassification.from_pretrained(folder, trust_remote_code=True).eval()
+    out["logits"] = classifier(**batch).logits.tolist()
+    encoder = AutoModel.from_pretrained(folder, trust_remote_code=True).eval()  # the headless encoder
+    out["hidden_shape"] = list(encoder(**batch).last_hidden_state.shape)
 config = AutoConfig.from_pretrained(folder, trust_remote_code=True)
 out["head"], out["num_labels"] = config.head, config.num_labels
 print(json.dumps(out))
@@ -52,10 +53,12 @@ def test_head_trains_saves_and_reloads_in_fresh_process(data, arch, train_shape,
     assert {"config.json", "configuration_gasa.py", "modeling_gasa.py", "model.safetensors",
             "tokenizer.json", "README.md", "eval_results.json"} <= files
     assert not any(name.startswith("checkpoints-") for name in os.listdir(tmp_path))
+    assert not [f for f in files if f.endswith((".bin", ".pkl", ".pt"))]  # safetensors and JSON only
     card = (out / "README.md").read_text()
     assert f"Head: **{arch}**" in card and f"{scores['macro_f1']:.4f}" in card
+    assert "model-index:" in card and f"value: {scores['macro_f1']}" in card
     config = json.loads((out / "config.json").read_text())
-    assert config["auto_map"]["AutoModel"] == "modeling_gasa.GasaForSequenceClassification"
+    assert config["auto_map"]["AutoModel"] == "modeling_gasa.GasaModel"  # AutoModel: the encoder alone
     assert config["id2label"]["8"] == "노여워하는"
 
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -71,8 +74,8 @@ def test_head_trains_saves_and_reloads_in_fresh_process(data, arch, train_shape,
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["head"] == arch and result["num_labels"] == 60
-    for name in ("AutoModelForSequenceClassification", "AutoModel"):
-        assert torch.allclose(torch.tensor(result[name]), expected, atol=1e-5)
+    assert torch.allclose(torch.tensor(result["logits"]), expected, atol=1e-5)
+    assert result["hidden_shape"][0] == 2 and result["hidden_shape"][2] == 32
 
 
 def test_loss_and_hidden_states_follow_transformers_conventions(data):

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ import numpy as np
 from hub.labelled_data import DataFormatError, LabelledTexts, load_kote, read_labelled
 from hub.labels import KOTE, TAXONOMIES, taxonomy_similarity
 from hub.metrics import binary_cross_entropy, classification_scores, multilabel_scores
+from hub.sources import staged_folder
 
 MULTI_LABEL = "multi_label_classification"
 # local files of these types go to hub.labelled_data.read_labelled; for KOTE, anything else
@@ -243,12 +243,14 @@ def train(args) -> dict:
             scores = {k: round(float(metrics[k]), 4) for k in
                       ("accuracy", "macro_f1", "micro_f1", "cross_entropy", "similarity_weighted") if k in metrics}
 
-    if output.exists():
-        shutil.rmtree(output)
-    trainer.save_model(str(output))
-    tokenizer.save_pretrained(str(output))
-    (output / "eval_results.json").write_text(json.dumps(scores, indent=2), encoding="utf-8")
-    write_card(output, args, train_data, valid_data, scores, write_model_card, markdown_table)
+    # written next to the output and swapped in when complete: a run that dies here keeps the previous
+    # model; save_pretrained writes safetensors + JSON only (Trainer.save_model adds training_args.bin,
+    # a pickle)
+    with staged_folder(output) as staging:
+        trainer.model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        (staging / "eval_results.json").write_text(json.dumps(scores, indent=2), encoding="utf-8")
+        write_card(staging, args, train_data, valid_data, scores, write_model_card, markdown_table)
     print(markdown_table([scores]))
     if args.push_to_hub:
         print(push_folder(output, args.push_to_hub, message=f"gasa {args.arch} on {args.base_model}"))
@@ -272,10 +274,22 @@ def multilabel_results(trainer, valid_ds, seed: int) -> dict:
 def write_card(output, args, train_data, valid_data, scores, write_model_card, markdown_table):
     from huggingface_hub import ModelCardData
 
+    from huggingface_hub import EvalResult
+
     name = args.push_to_hub or Path(args.output).name
     taxonomy = TAXONOMIES[args.labels]
     multi_label = taxonomy.multi_label
     label_set = LABEL_SETS[args.labels]
+    if multi_label:
+        shown = (("macro_f1_tuned_heldout", "f1", "macro-F1 (tuned thresholds, held-out half)"),
+                 ("macro_f1@0.5", "f1", "macro-F1 at 0.5"), ("micro_f1_tuned", "f1", "micro-F1 (tuned thresholds)"))
+    else:
+        shown = (("macro_f1", "f1", "macro-F1"), ("accuracy", "accuracy", "accuracy"),
+                 ("similarity_weighted", "similarity_weighted", "similarity-weighted score (taxonomy S)"))
+    eval_results = [EvalResult(task_type="text-classification", dataset_type=(label_set.datasets or (args.labels,))[0],
+                               dataset_name=source_name(args.valid, args.valid_split, taxonomy), metric_type=metric,
+                               metric_name=title, metric_value=float(scores[key]))
+                    for key, metric, title in shown if key in scores]
     card_data = ModelCardData(
         language=label_set.language, license="apache-2.0", library_name="transformers",
         pipeline_tag="text-classification",
@@ -283,6 +297,7 @@ def write_card(output, args, train_data, valid_data, scores, write_model_card, m
         datasets=list(label_set.datasets) or None,
         tags=["emotion", "lyrics", "gasa", "custom_code", args.arch] + (["multi-label"] if multi_label else []),
         metrics=["f1"] if multi_label else ["accuracy", "f1"], model_name=name,
+        eval_results=eval_results or None,
     )
     usage = (
         "from transformers import AutoModelForSequenceClassification, AutoTokenizer\n"

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -36,7 +35,7 @@ from hub.kote_model import DATA_DIR, WEIGHT_DTYPE, KoteEmotionModel, KoteFeature
 from hub.labelled_data import KOTE_HUB_ID, DataFormatError, LabelledTexts, load_kote
 from hub.labels import KOTE
 from hub.metrics import gold_groups, multilabel_scores, top_group_agreement, tune_thresholds
-from hub.sources import is_hub_id
+from hub.sources import is_hub_id, staged_folder
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "kote"
 THRESHOLD_GRID = np.linspace(0.02, 0.9, 45)
@@ -292,18 +291,10 @@ def run_ablation(config, fit_set, held, readings, args) -> list[dict]:
 
 def write_model(model: KoteEmotionModel, output: Path, ablation: list[dict]) -> None:
     """Save next to ``output`` and swap it in only when complete (the previous model survives a crash)."""
-    output = output.resolve()
-    staging = output.with_name(f".{output.name}.tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    model.save_pretrained(staging, card=model_card(model, ablation))
-    (staging / "LICENSE").write_text(KOTE_LICENSE, encoding="utf-8")
-    (staging / "ablation.json").write_text(json.dumps(ablation, indent=1, ensure_ascii=False), encoding="utf-8")
-    old = output.with_name(f".{output.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if output.exists():
-        output.rename(old)
-    staging.rename(output)
-    shutil.rmtree(old, ignore_errors=True)
+    with staged_folder(output) as staging:
+        model.save_pretrained(staging, card=model_card(model, ablation))
+        (staging / "LICENSE").write_text(KOTE_LICENSE, encoding="utf-8")
+        (staging / "ablation.json").write_text(json.dumps(ablation, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 def model_card(model: KoteEmotionModel, ablation: list[dict]) -> str:
