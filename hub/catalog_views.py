@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from hub.plots import plt  # Agg backend and the Hangul font are set up in one place
 
@@ -47,6 +48,7 @@ def plot_recommendation_histogram(dist: dict):
     fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
     top = int(counts.max()) if counts.size else 0
     ax.hist(counts, bins=np.arange(top + 2) - 0.5, color="#4C72B0", edgecolor="white")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole numbers
     ax.set_xlabel(f"times recommended (appearances in other songs' top-{dist.get('k', '')})")
     ax.set_ylabel("songs")
     ax.set_title(f"How evenly songs get recommended ({dist.get('method', 'cosine')})\n"
@@ -139,13 +141,17 @@ _LABEL_PLACES = [((5, 5), "left", "bottom"), ((-5, 5), "right", "bottom"), ((5, 
 
 def label_outliers(fig, ax, points, titles, max_labels: int = 8, fontsize: float = 8.5) -> list:
     """Name up to ``max_labels`` of the points farthest from the centre (in units of each axis' spread);
-    a label goes to the first place beside its point where it stays inside the axes and overlaps no label
-    placed before, and is left out when there is none. Returns the placed annotations."""
+    a label goes to the first place beside its point where it stays inside the axes and covers no other
+    point and no label placed before, and is left out when there is none. Returns the placed annotations."""
+    from matplotlib.transforms import Bbox
+
     spread = points.std(axis=0) + 1e-12
     order = np.argsort(-np.hypot(*((points - points.mean(axis=0)) / spread).T))
     fig.canvas.draw()  # the layout settles: the axes' box is final
     renderer = fig.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
+    dots = ax.transData.transform(points)
+    r = 3 * fig.dpi / 72  # about a dot's radius
     taken, placed = [], []
     for i in order:
         if len(placed) >= max_labels:
@@ -156,7 +162,8 @@ def label_outliers(fig, ax, points, titles, max_labels: int = 8, fontsize: float
             note.set_in_layout(False)
             box = note.get_window_extent(renderer)
             inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
-            if inside and not any(box.overlaps(other) for other in taken):
+            others = [Bbox([[x - r, y - r], [x + r, y + r]]) for j, (x, y) in enumerate(dots) if j != i]
+            if inside and not any(box.overlaps(other) for other in taken + others):
                 taken.append(box)
                 placed.append(note)
                 break

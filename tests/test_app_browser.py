@@ -1,4 +1,5 @@
-"""The app in a real browser (Playwright driving the machine's Chromium) and from a fresh clone.
+"""The app in a real browser (Playwright driving the machine's Chromium), from a fresh clone, and in
+Gradio's reload mode (``gradio app.py``).
 
 Screenshots of every tab go to ``test-artifacts/app/`` at the repository root (gitignored).
 """
@@ -9,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -21,7 +23,15 @@ ARTIFACTS = ROOT / "test-artifacts" / "app"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 LYRICS = "너를 보내고 나는 울었다\n텅 빈 방에 혼자 남아 눈물이 흘러\n\n햇살 가득한 아침이 오면\n다시 행복하게 웃을 수 있을까"
+# a long song without blank lines: 720 lines, 180 blocks of 4 (written for these tests)
+LONG_SONG = "\n".join(f"{line} {'라' * 20}" for line in [
+    "비가 내리는 밤 혼자 남아 눈물이 흘러", "슬픈 노래만 들려", "너를 보내고 나는 울었다", "텅 빈 방에 혼자 남아",
+    "햇살 가득한 아침이 오면", "다시 행복하게 웃을 수 있을까", "설레는 마음으로 달려가", "기쁜 하루가 시작돼",
+    "오늘은 신나는 날"] * 80)
 OK, PROBLEM = "✓", "⚠"
+HEADERS = {"analysis-table": ["순위 / Rank", "감정 / Emotion", "그룹 / Group", "확률 / Probability"],
+           "similar-table": ["순위 / Rank", "제목 / Title", "가수 / Artist", "연도 / Year", "유사도 / Similarity"],
+           "eval-table": ["모델 / Model", "rows", "macro-F1", "top-group agreement"]}
 
 pytestmark = pytest.mark.slow
 
@@ -61,20 +71,43 @@ def status_text(page, elem_id: str, contains: str) -> str:
 
 
 def plot_shown(page, elem_id: str) -> bool:
+    """The plot is there as a PNG shown at (nearly) its own size: the figures' text is 8.5 pt or more, so it
+    stays at least 8 pt on screen."""
     img = page.locator(f"#{elem_id} img")
     img.first.wait_for()
+    natural, shown = page.evaluate("id => { const i = document.querySelector(`#${id} img`); "
+                                   "return [i.naturalWidth, i.clientWidth]; }", elem_id)
+    assert shown / natural >= 8 / 8.5, (elem_id, natural, shown)
     return img.count() == 1 and img.first.get_attribute("src").startswith("data:image/png")
+
+
+def table_headers(page, elem_id: str) -> str:
+    return page.locator(f"#{elem_id} [role=row]").first.inner_text()
+
+
+def one_sentence(text: str) -> bool:
+    text = text.replace(PROBLEM, "").strip()
+    return text.endswith(".") and not re.search(r"[.!?]\s+\S", text) and " at at " not in text
 
 
 def test_tabs_are_there(page):
     tabs = [t.inner_text() for t in page.get_by_role("tab").all()]
     assert tabs == ["가사 분석 / Lyric analysis", "유사곡 찾기 / Similar songs", "평가 / Evaluation", "카탈로그 / Catalog"]
     assert "Demo data" in page.inner_text("#config-note")
+    headers = table_headers(page, "analysis-table")  # before any analysis: the real headers, not "1 2 3"
+    assert all(h in headers for h in HEADERS["analysis-table"]) and not re.match(r"\s*1\s+2\s+3", headers)
 
 
 def test_analysis_tab(page):
     page.fill("#lyrics textarea", LYRICS)
     page.click("#analyze-btn")
+    progress, start = [], time.perf_counter()  # the first analysis loads the model: the bar must move
+    while not page.locator("#analysis-status").filter(has_text=OK).count() and time.perf_counter() - start < 60:
+        shown = page.evaluate("Array.from(document.querySelectorAll('.progress-level-inner'))"
+                              ".map(e => e.innerText).join(' | ')")
+        progress += re.findall(r"([\d.]+)%", shown)
+        time.sleep(0.1)
+    assert len(set(progress)) >= 3, progress
     status = status_text(page, "analysis-status", OK)
     assert "gasa-korean-kote" in status and "2 stanza" in status and "top group" in status
     table = page.inner_text("#analysis-table")
@@ -93,6 +126,14 @@ def test_analysis_tab(page):
     status = status_text(page, "analysis-status", "분노")
     assert status.startswith(OK)
 
+    # a long song without blank lines: blocks of 4 lines, and an arc whose axis stays readable
+    page.fill("#lyrics textarea", LONG_SONG)
+    page.click("#analyze-btn")
+    status = status_text(page, "analysis-status", "180 blocks of 4 lines")
+    assert status.startswith(OK) and "stanza(s)" not in status
+    assert plot_shown(page, "arc-plot")
+    page.screenshot(path=str(ARTIFACTS / "1b-analysis-long-song.png"), full_page=True)
+
 
 def test_bad_lyrics_through_the_page(page):
     page.fill("#lyrics textarea", "")
@@ -109,6 +150,10 @@ def test_bad_lyrics_through_the_page(page):
 
 def test_similar_songs_tab(page):
     page.get_by_role("tab", name="유사곡 찾기 / Similar songs").click()
+    headers = table_headers(page, "similar-table")
+    assert all(h in headers for h in HEADERS["similar-table"]), headers
+    year = page.locator("#similar-year input, #similar-year textarea").first
+    assert year.input_value() == "" and "1995" in year.get_attribute("placeholder")  # empty, not 0
     page.fill("#similar-search textarea", "새벽")
     page.click("#search-btn")
     assert "4 song(s)" in status_text(page, "similar-status", "found")
@@ -131,6 +176,8 @@ def test_similar_songs_tab(page):
 
 def test_evaluation_tab(page, tmp_path):
     page.get_by_role("tab", name="평가 / Evaluation").click()
+    headers = table_headers(page, "eval-table")
+    assert all(h in headers for h in HEADERS["eval-table"]), headers
     page.click("#eval-btn")
     status = status_text(page, "eval-status", "32 rows")  # the KOTE-labelled demo set, for the default model
     assert status.startswith(OK)
@@ -149,6 +196,23 @@ def test_evaluation_tab(page, tmp_path):
     status = status_text(page, "eval-status", "my_labels.csv")
     assert status.startswith(PROBLEM) and "row 2" in status and "최고야" in status and "44 names" in status
     page.screenshot(path=str(ARTIFACTS / "5-evaluation-bad-file.png"), full_page=True)
+
+    # files people get wrong: one sentence each, naming the file and what to do
+    random_bytes = tmp_path / "table.xlsx"
+    random_bytes.write_bytes(bytes(range(7, 256)) * 16)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"text": "너무 슬퍼", "label": "슬픔"}\n{"text": "정말 좋아", "label": \n', encoding="utf-8")
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes("text,label\n너무 슬퍼,슬픔\n".encode() + "슬".encode()[:2])
+    for path, expected in [(random_bytes, "is not an Excel .xlsx file"), (broken, "line 2: not valid JSON"),
+                           (cut, "cut short")]:
+        page.click("#eval-file button[aria-label=Clear]")  # the previous file makes way for the next
+        page.set_input_files("#eval-file input[type=file]", str(path))
+        page.wait_for_function("document.querySelector('#eval-source input[value=upload]').checked")
+        page.click("#eval-btn")
+        status = status_text(page, "eval-status", path.name)
+        assert status.startswith(PROBLEM) and expected in status and one_sentence(status), status
+        page.screenshot(path=str(ARTIFACTS / f"5-evaluation-bad-file-{path.suffix.lstrip('.')}.png"), full_page=True)
 
 
 def test_catalog_tab(page):
@@ -191,3 +255,34 @@ def test_fresh_clone_serves_every_tab_offline(tmp_path):
         proc.terminate()
         proc.wait(timeout=30)
     assert "Traceback" not in (tmp_path / "app.log").read_text()
+
+
+def test_gradio_reload_mode_finds_the_page(tmp_path):
+    """``gradio app.py`` (reload mode while editing) runs app.py and looks for the launched page in its
+    module: the module-level ``demo``."""
+    import signal
+
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "GASA_HOST": "127.0.0.1",
+           "GASA_PORT": str(port)}
+    gradio = Path(sys.executable).parent / "gradio"
+    command = [str(gradio)] if gradio.is_file() else [sys.executable, "-c", "from gradio.cli import cli; cli()"]
+    log = tmp_path / "reload.log"
+    with open(log, "w") as out:  # its own process group: the app it starts stops with it
+        proc = subprocess.Popen(command + ["app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        deadline = time.perf_counter() + 120
+        while "Running on" not in log.read_text() and time.perf_counter() < deadline:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=10) as r:
+            config = json.loads(r.read())
+        text = log.read_text()
+        assert "Watching demo: demo" in text and "not found" not in text, text
+        assert [c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"][0] == \
+            "가사 분석 / Lyric analysis"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert "Traceback" not in log.read_text()

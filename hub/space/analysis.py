@@ -160,7 +160,7 @@ def tab(page: gr.Blocks, state: State) -> None:
             with gr.Column(scale=1):
                 status = gr.Markdown(elem_id="analysis-status")
                 table = gr.Dataframe(empty_table(COLUMNS), label="상위 10개 감정 / Top-10 emotions",
-                                     interactive=False, elem_id="analysis-table")
+                                     interactive=False, elem_id="analysis-table", wrap=True)
         with gr.Row():
             bars = gr.Plot(show_label=False, label="상위 10개 감정 / Top-10 emotions", elem_id="top10-plot",
                            format="png")
