@@ -73,7 +73,7 @@ def _not_utf8(path, e: UnicodeDecodeError, what: str = "a UTF-8 text file") -> s
     return f"{path}: not {what} (byte {e.start} is not valid UTF-8; is it binary?); save it as UTF-8 text."
 
 
-def _json_reason(e: json.JSONDecodeError) -> str:
+def json_reason(e: json.JSONDecodeError) -> str:
     """``json``'s reason without its dangling "at" ("Unterminated string starting at")."""
     return re.sub(r"\s+(starting\s+)?at$", "", e.msg).lower()
 
@@ -81,9 +81,9 @@ def _json_reason(e: json.JSONDecodeError) -> str:
 def _not_json(path, e: json.JSONDecodeError) -> str:
     rest = e.doc[e.pos:]
     if not rest.strip() or (e.msg.startswith("Unterminated string") and '"' not in rest[1:]):  # it stops early
-        return (f"{path}: the JSON ends early at line {e.lineno} ({_json_reason(e)}), so the file is cut short; "
+        return (f"{path}: the JSON ends early at line {e.lineno} ({json_reason(e)}), so the file is cut short; "
                 "download or export it again.")
-    return (f"{path}: not valid JSON at line {e.lineno}, column {e.colno} ({_json_reason(e)}); "
+    return (f"{path}: not valid JSON at line {e.lineno}, column {e.colno} ({json_reason(e)}); "
             "fix that spot or export the file again.")
 
 
@@ -95,7 +95,7 @@ def _jsonl_problem(path, text: str) -> str | None:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as e:
-            return (f"{path}: line {n}: not valid JSON ({_json_reason(e)} at column {e.colno}); each line must be "
+            return (f"{path}: line {n}: not valid JSON ({json_reason(e)} at column {e.colno}); each line must be "
                     'one JSON object like {"text": "...", "label": "..."}.')
         if not isinstance(record, dict):
             return (f"{path}: line {n}: a JSON {type(record).__name__}, not an object; each line must be one "

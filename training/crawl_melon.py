@@ -44,6 +44,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
+from hub.labelled_data import json_reason
+
 DEFAULT_BASE_URL = "https://www.melon.com"
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
@@ -104,7 +106,7 @@ def read_lyrics_jsonl(path) -> list[dict]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as e:
-                raise LyricsFileError(f"{path}:{lineno}: not valid JSON ({e.msg} at column {e.colno}); "
+                raise LyricsFileError(f"{path}:{lineno}: not valid JSON ({json_reason(e)} at column {e.colno}); "
                                       "fix or delete the line") from None
             if not isinstance(record, dict) or not str(record.get("song_id", "")).strip():
                 raise LyricsFileError(f"{path}:{lineno}: each line must be a JSON object with a 'song_id'")
