@@ -152,9 +152,8 @@ class LyricsAnalysis:
 
 
 # Per-song statuses of a catalog build: scored songs are "ok" or "no_evidence"; the others are
-# left out of the vectors with their reason.
+# left out of the vectors with their reason (see training.build_song_vectors).
 SCORED_STATUSES = ("ok", "no_evidence")
-SKIPPED_STATUSES = ("no_lyrics", "unusable_lyrics", "no_korean")
 
 
 @dataclass
@@ -229,7 +228,9 @@ class EmotionPredictor:
     def readable(self, lyrics: str) -> tuple[str, float]:
         """Clean and check ``lyrics``; the part this model reads and its share (see :func:`readable_part`).
         Raises :class:`LyricsError` when nothing is left to read."""
-        text = check_lyrics(lyrics)
+        return self._readable_part(check_lyrics(lyrics))
+
+    def _readable_part(self, text: str) -> tuple[str, float]:
         part, share = readable_part(text, self.language)
         if not part:
             raise LyricsError(f"these lyrics have no Korean line, and {self.name or 'this model'} reads Korean only: "
@@ -270,8 +271,9 @@ class EmotionPredictor:
     def analyze(self, lyrics: str, lines_per_block: int = 4) -> LyricsAnalysis:
         """Song distribution plus one distribution per stanza (the emotion arc), read as :meth:`readable`
         says; stanzas the model does not read get NaN rows."""
-        part, share = self.readable(lyrics)
-        segments = split_stanzas(check_lyrics(lyrics), lines_per_block)
+        text = check_lyrics(lyrics)
+        part, share = self._readable_part(text)
+        segments = split_stanzas(text, lines_per_block)
         read = [readable_part(seg, self.language)[0] for seg in segments]
         probs, groups = self.predict_with_groups([part] + [r for r in read if r])
         rows = [i for i, r in enumerate(read) if r]
