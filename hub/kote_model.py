@@ -306,6 +306,12 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def label_and_group_probs(x, weight: np.ndarray, bias: np.ndarray, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sigmoid of ``x @ weight + bias``, split into the label columns and the group-head columns."""
+    p = _sigmoid(np.asarray(x @ weight) + bias).astype(np.float32)
+    return p[:, :n_labels], p[:, n_labels:]
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-6, 1 - 1e-6)
     return np.log(p / (1 - p))
@@ -347,8 +353,7 @@ class KoteEmotionModel(EmotionPredictor):
     # scoring
     def score_features(self, x) -> tuple[np.ndarray, np.ndarray]:
         """Label and group probabilities of feature rows (from :meth:`KoteFeatures.transform`)."""
-        p = _sigmoid(np.asarray(x @ self.weight) + self.bias).astype(np.float32)
-        return p[:, :len(self.labels)], p[:, len(self.labels):]
+        return label_and_group_probs(x, self.weight, self.bias, len(self.labels))
 
     def predict_with_groups(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Per text, the length-weighted mean over its stanzas of the label and group probabilities."""

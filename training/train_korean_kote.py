@@ -31,7 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hub.kote_model import DATA_DIR, WEIGHT_DTYPE, KoteEmotionModel, KoteFeatures, KoteModelConfig, kiwi_readings
+from hub.kote_model import (DATA_DIR, WEIGHT_DTYPE, KoteEmotionModel, KoteFeatures, KoteModelConfig, kiwi_readings,
+                             label_and_group_probs)
 from hub.labelled_data import KOTE_HUB_ID, DataFormatError, LabelledTexts, load_kote
 from hub.labels import KOTE
 from hub.metrics import gold_groups, multilabel_scores, top_group_agreement, tune_thresholds
@@ -98,11 +99,9 @@ class Fitted:
     thresholds: np.ndarray | None = None
 
     def probs(self, texts, readings, extra=None) -> tuple[np.ndarray, np.ndarray]:
-        """Label and group probabilities of whole rows (comments), from precomputed morphemes."""
-        from scipy.special import expit
-
-        p = expit(np.asarray(_with_extra(self.features.transform(texts, readings), extra) @ self.weight) + self.bias)
-        return p[:, :len(KOTE)], p[:, len(KOTE):]
+        """Label and group probabilities of whole rows (comments), from precomputed Kiwi readings."""
+        x = _with_extra(self.features.transform(texts, readings), extra)
+        return label_and_group_probs(x, self.weight, self.bias, len(KOTE))
 
     label_frequencies: np.ndarray | None = None
 
