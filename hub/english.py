@@ -2,13 +2,14 @@
 
 Works with any multi-label ``AutoModelForSequenceClassification`` whose labels are the GoEmotions
 names (in any order; vectors are always returned in :data:`hub.labels.GOEMOTIONS` order), e.g.
-``SamLowe/roberta-base-go_emotions``, a model saved by ``training.train_qlora --mode full``, or a
-PEFT adapter saved by ``--mode qlora/lora`` (folder or Hub id).
+``SamLowe/roberta-base-go_emotions``, a model saved by ``training.train_qlora --mode full``, a merged
+model (``--merged-output``), or a PEFT adapter saved by ``--mode qlora/lora`` (folder or Hub id).
 
 * cleaning, windowing of long lyrics and the per-song mean come from
   :class:`hub.predictor.TransformerEmotionPredictor`;
 * ``thresholds.json`` next to the weights (written by the trainer) gives one decision threshold
-  per label; without it every label uses 0.5;
+  per label; without it, ``config.thresholds`` (a plain model from the trainer has both); without
+  either, every label uses 0.5;
 * :func:`top_tags` gives at most three tags per song: labels whose probability reaches their
   threshold, most probable first; a song where no label passes gets the one closest to its
   threshold (``passed=False``), so every song has a tag;
@@ -174,7 +175,7 @@ class EnglishTagger(EmotionPredictor):
         if model.config.problem_type is None and sorted(model.config.id2label.values()) == sorted(GOEMOTIONS.labels):
             model.config.problem_type = "multi_label_classification"  # GoEmotions is multi-label by definition
         predictor = TransformerEmotionPredictor(model, tokenizer, name=str(name_or_path), **predictor_kwargs)
-        thresholds = None
+        thresholds = predictor.thresholds  # config.thresholds, in the model's label order (or None)
         if payload:
             by_label = dict(zip(payload["labels"], payload["thresholds"]))
             thresholds = [by_label.get(label, 0.5) for label in predictor.labels]

@@ -1,4 +1,5 @@
-"""English lyric tagging: drop-in GoEmotions classifiers, adapters, thresholds, top-3 tags, similar songs."""
+"""English lyric tagging: drop-in GoEmotions classifiers, adapters, merged models, thresholds, top-3 tags,
+similar songs."""
 from __future__ import annotations
 
 import json
@@ -45,7 +46,8 @@ def models(tmp_path_factory):
     # a LoRA adapter from the trainer
     train = write_tsv(root / "train.tsv", LINES * 2)
     adapter = run(TrainConfig(base_model=str(base), mode="lora", train=str(train), valid=str(train), samples=None,
-                              epochs=1, output=str(root / "adapter"), threads=1), progress=False)
+                              epochs=1, output=str(root / "adapter"), merged_output=str(root / "merged"), threads=1),
+                  progress=False)
     return root, adapter
 
 
@@ -99,6 +101,26 @@ def test_adapter_folder_brings_its_thresholds(models):
     assert tagger.predictor.labels == list(GOEMOTIONS.labels)
     tags = tagger.tag([SONG])[0]
     assert all((t.probability >= t.threshold) == t.passed for t in tags)
+
+
+def test_merged_model_tags_like_its_adapter_with_the_same_thresholds(models, tmp_path):
+    import shutil
+
+    root, adapter = models
+    from_adapter = EnglishTagger.from_pretrained(adapter["output"])
+    merged = EnglishTagger.from_pretrained(adapter["merged_output"])
+    np.testing.assert_allclose(merged.vectors([SONG, LONG_SONG]), from_adapter.vectors([SONG, LONG_SONG]), atol=1e-5)
+    np.testing.assert_allclose(merged.thresholds, from_adapter.thresholds)
+    assert [t.label for t in merged.tag([SONG])[0]] == [t.label for t in from_adapter.tag([SONG])[0]]
+    # the plain predictor reads the thresholds from config.thresholds
+    plain = TransformerEmotionPredictor.from_pretrained(adapter["merged_output"])
+    assert plain.multi_label and plain.labels == list(GOEMOTIONS.labels)
+    np.testing.assert_allclose(plain.thresholds, adapter["thresholds"], atol=1e-4)
+    # without thresholds.json, the tagger takes config.thresholds (in the model's label order)
+    bare = tmp_path / "bare"
+    shutil.copytree(adapter["merged_output"], bare)
+    (bare / "thresholds.json").unlink()
+    np.testing.assert_allclose(EnglishTagger.from_pretrained(str(bare)).thresholds, from_adapter.thresholds, atol=1e-4)
 
 
 def test_non_goemotions_or_single_label_models_are_refused(models, tmp_path):
