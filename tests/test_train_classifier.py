@@ -57,6 +57,7 @@ def test_head_trains_saves_and_reloads_in_fresh_process(data, arch, train_shape,
     card = (out / "README.md").read_text()
     assert f"Head: **{arch}**" in card and f"{scores['macro_f1']:.4f}" in card
     assert "model-index:" in card and f"value: {scores['macro_f1']}" in card
+    assert "Trained on cpu" in card and "fp32" in card  # the device it ran on, in the card
     config = json.loads((out / "config.json").read_text())
     assert config["auto_map"]["AutoModel"] == "modeling_gasa.GasaModel"  # AutoModel: the encoder alone
     assert config["id2label"]["8"] == "노여워하는"
@@ -106,3 +107,14 @@ def test_bad_training_file_exits_with_message(data, tmp_path, capsys):
     assert code == 2 and len(err.splitlines()) == 1
     assert err.startswith("error: ") and "bad.json" in err and "E77" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_device_choice_is_checked_before_training(data, tmp_path, capsys):
+    args = ["--arch", "baseline", "--base-model", str(data["encoder"]), "--train", str(data["json"]),
+            "--valid", str(data["json"]), "--output", str(tmp_path / "m"), "--max-steps", "1"]
+    if not torch.cuda.is_available():
+        assert train_classifier.main(args + ["--device", "cuda"]) == 2
+        assert "no CUDA GPU is visible here" in capsys.readouterr().err
+        assert train_classifier.main(args + ["--fp16"]) == 2
+        assert "--fp16 needs a CUDA GPU" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()  # refused before anything was written

@@ -34,6 +34,7 @@ from hub.labelled_data import DataFormatError, LabelledTexts, load_kote, read_la
 from hub.labels import KOTE, TAXONOMIES, taxonomy_similarity
 from hub.metrics import binary_cross_entropy, classification_scores, multilabel_scores
 from hub.sources import staged_folder
+from training.devices import DEVICES, DeviceError, describe_device, pick_device, precision_args, precision_name
 
 MULTI_LABEL = "multi_label_classification"
 # local files of these types go to hub.labelled_data.read_labelled; for KOTE, anything else
@@ -124,6 +125,11 @@ def parse_args(argv=None):
     p.add_argument("--pos-weight-power", type=float, default=0.5, help="multi-label: pos_weight exponent")
     p.add_argument("--max-pos-weight", type=float, default=30.0, help="multi-label: pos_weight cap")
     p.add_argument("--max-steps", type=int, default=-1, help="stop after this many steps (smoke runs)")
+    p.add_argument("--device", choices=DEVICES, default="auto",
+                   help="auto (default): a CUDA GPU when one is visible, else the CPU; cpu or cuda force one")
+    p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=None,
+                   help="bf16 mixed precision (default: on where the device has native bf16, i.e. recent GPUs)")
+    p.add_argument("--fp16", action="store_true", help="fp16 mixed precision (CUDA only)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--push-to-hub", metavar="REPO", help="push model, tokenizer and card to this Hub repo")
     return p.parse_args(argv)
@@ -188,7 +194,11 @@ def train(args) -> dict:
     multi_label = taxonomy.multi_label
     train_data = read_data(args.train, taxonomy, args.train_split)
     valid_data = read_data(args.valid, taxonomy, args.valid_split)
-    print(f"train: {len(train_data)} rows from {args.train}; valid: {len(valid_data)} rows from {args.valid}")
+    device = pick_device(args.device)
+    precision = precision_args(device, args.bf16, args.fp16)
+    args.device_used = f"{describe_device(device)}, {precision_name(precision)}"
+    print(f"train: {len(train_data)} rows from {args.train}; valid: {len(valid_data)} rows from {args.valid}; "
+          f"device: {args.device_used}")
 
     tokenizer = AutoTokenizer.from_pretrained(args.base_model)
     balanced = args.class_weights == "balanced"
@@ -223,7 +233,7 @@ def train(args) -> dict:
             per_device_train_batch_size=args.batch_size, per_device_eval_batch_size=args.batch_size * 2,
             eval_strategy="epoch", save_strategy="epoch", save_total_limit=1, load_best_model_at_end=True,
             metric_for_best_model="macro_f1", greater_is_better=True, logging_strategy="steps",
-            logging_steps=50, report_to="none", seed=args.seed, use_cpu=True, save_only_model=True,
+            logging_steps=50, report_to="none", seed=args.seed, save_only_model=True, **precision,
         )
         train_ds = encode(train_data, tokenizer, args.max_length)
         valid_ds = encode(valid_data, tokenizer, args.max_length)
@@ -272,9 +282,7 @@ def multilabel_results(trainer, valid_ds, seed: int) -> dict:
 
 
 def write_card(output, args, train_data, valid_data, scores, write_model_card, markdown_table):
-    from huggingface_hub import ModelCardData
-
-    from huggingface_hub import EvalResult
+    from huggingface_hub import EvalResult, ModelCardData
 
     name = args.push_to_hub or Path(args.output).name
     taxonomy = TAXONOMIES[args.labels]
@@ -341,7 +349,7 @@ def write_card(output, args, train_data, valid_data, scores, write_model_card, m
         training_description=(
             f"transformers Trainer, {args.epochs:g} epoch(s), max length {args.max_length}, batch {args.batch_size}, "
             f"AdamW (encoder lr {args.learning_rate:g}, head lr {args.head_learning_rate:g}), linear schedule with "
-            f"6% warm-up, {training_loss}, evaluation every epoch, {selection}"
+            f"6% warm-up, {training_loss}, evaluation every epoch, {selection} Trained on {args.device_used}."
         ),
         metrics_table=markdown_table([scores]) + "\n\n" + note,
         extra_sections="", usage=usage, limitations=label_set.limitations,
@@ -352,7 +360,7 @@ def main(argv=None):
     args = parse_args(argv)
     try:
         train(args)
-    except (DataFormatError, FileNotFoundError) as e:
+    except (DataFormatError, FileNotFoundError, DeviceError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0
