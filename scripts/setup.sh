@@ -15,3 +15,6 @@ fi
 # torch first and pinned: the CPU wheel; an unpinned torch pulls several GB of CUDA packages.
 python -m pip install -q --disable-pip-version-check torch==2.13.0
 python -m pip install -q --disable-pip-version-check -r requirements.txt
+# Ray for build_song_vectors --engine ray (an optional extra of the training tools; the Space and
+# every other tool run without it).
+python -m pip install -q --disable-pip-version-check -r requirements-ray.txt

@@ -1,7 +1,13 @@
 """Run an emotion model over crawled lyrics and write the song-vector dataset (with its dataset card).
 
     python -m training.build_song_vectors --lyrics lyrics.jsonl --output DIR [--model gasa-korean-kote] \
-        [--push-to-hub REPO] [--include-lyrics]
+        [--push-to-hub REPO] [--include-lyrics] \
+        [--engine local|ray] [--address ADDR] [--num-workers N] [--gpus-per-worker G] [--block-size B]
+
+``--lyrics`` is the crawl's JSONL file, or Parquet (a ``.parquet`` file or a folder of them) with the
+same fields as columns (``song_id``, ``title``, ``artist``, ``year``, ``lyrics``, ``status``, ``note``).
+``--engine local`` (the default) scores in this process; ``--engine ray`` computes the same dataset
+with Ray Data on a local or an existing Ray cluster, resumably (:mod:`training.ray_build`).
 
 One song never stops a build. Every record gets a status:
 
@@ -70,7 +76,68 @@ def usable_songs(records: list[dict], source: str = "") -> tuple[list[dict], dic
     return songs, skipped
 
 
-def read_all(predictor, records: list[dict]) -> list[SongReading]:
+def parquet_files(path) -> list[Path] | None:
+    """The Parquet files of a lyrics input (a ``.parquet`` file, or a folder holding them, searched
+    recursively, in name order), or None when the input is not Parquet (a JSONL file)."""
+    path = Path(path)
+    if path.is_dir():
+        return sorted(f for f in path.rglob("*.parquet") if f.is_file())
+    return [path] if path.suffix == ".parquet" and path.is_file() else None
+
+
+def record_from_row(row: dict) -> dict:
+    """A lyrics record from a Parquet row: missing values (null) are left out, as absent JSON fields
+    are, and the id is a stripped string."""
+    record = {k: v for k, v in row.items() if v is not None}
+    record["song_id"] = str(record.get("song_id", "")).strip()
+    return record
+
+
+def parquet_song_ids(files: list[Path], source) -> list[tuple[Path, list[str]]]:
+    """Per Parquet file, its song ids, checked like a JSONL file's (an id on every row, no id twice
+    across the files). Raises :class:`LyricsFileError` naming file and row."""
+    import pyarrow.parquet as pq
+
+    if not files:
+        raise LyricsFileError(f"{source}: no .parquet files in this folder (give a lyrics JSONL file or Parquet files)")
+    out, seen = [], {}
+    for file in files:
+        try:
+            pf = pq.ParquetFile(file)
+            if "song_id" not in pf.schema_arrow.names:
+                raise LyricsFileError(f"{file}: no 'song_id' column (it has {', '.join(pf.schema_arrow.names)})")
+            ids = pf.read(columns=["song_id"]).column("song_id").to_pylist()
+        except LyricsFileError:
+            raise
+        except Exception as e:  # noqa: BLE001 - pyarrow raises several types for a broken file
+            raise LyricsFileError(f"{file}: not a readable Parquet file ({type(e).__name__}: {e})") from None
+        clean = []
+        for i, value in enumerate(ids):
+            sid = "" if value is None else str(value).strip()
+            if not sid:
+                raise LyricsFileError(f"{file}: row {i}: each row needs a 'song_id'")
+            if sid in seen:
+                raise LyricsFileError(f"{file}: row {i}: song_id {sid!r} already appears in {seen[sid]}; "
+                                      "keep one record per song")
+            seen[sid] = f"{file.name} row {i}"
+            clean.append(sid)
+        out.append((file, clean))
+    return out
+
+
+def read_records(path) -> list[dict]:
+    """All records of a lyrics input: the crawl's JSONL file (:func:`training.crawl_melon.read_lyrics_jsonl`)
+    or Parquet with the same fields as columns. Raises :class:`LyricsFileError` naming file and line/row."""
+    files = parquet_files(path)
+    if files is None:
+        return read_lyrics_jsonl(path)
+    import pyarrow.parquet as pq
+
+    parquet_song_ids(files, path)  # the checks, with row-named errors
+    return [record_from_row(row) for file in files for row in pq.read_table(file).to_pylist()]
+
+
+def read_all(predictor, records: list[dict], progress: bool = True) -> list[SongReading]:
     """A reading per record. The crawl's own failures keep their status; the rest are scored in one
     batch, and if the model raises on the batch each song is retried alone, so one bad song is
     marked ``failed`` instead of stopping the build."""
@@ -86,7 +153,7 @@ def read_all(predictor, records: list[dict]) -> list[SongReading]:
             todo.append(i)
     lyrics = [records[i]["lyrics"] for i in todo]
     try:
-        batch = predictor.read_songs(lyrics, progress=True)
+        batch = predictor.read_songs(lyrics, progress=progress)
     except Exception as e:  # noqa: BLE001 - find the song that broke the batch, keep the others
         print(f"scoring the batch failed ({type(e).__name__}: {e}); scoring song by song", file=sys.stderr)
         batch = []
@@ -106,16 +173,13 @@ def summary_table(counts: Counter) -> str:
     return markdown_table([{"status": s, "songs": counts[s]} for s in STATUS_ORDER if counts[s]])
 
 
-def build(model: str, lyrics: str, output: str, push_to_hub: str | None = None, include_lyrics: bool = False,
-          revision: str | None = None, pretty_name: str = "gasa song emotion vectors", license: str = "other",
-          note: str = ""):
-    """Score every record of a crawl file and write the dataset (see the module docstring);
-    ``pretty_name``, ``license`` and ``note`` go into the dataset card. Returns the dataset and the
-    count of songs per status."""
-    records = read_lyrics_jsonl(lyrics)
-    predictor = load_predictor(model)
-    print(f"{len(records)} crawled records; model {predictor.name}", file=sys.stderr)
-    readings = read_all(predictor, records)
+def write_dataset(records: list[dict], readings: list[SongReading], labels: list[str] | None, model: str,
+                  revision: str | None, lyrics: str, output: str, push_to_hub: str | None = None,
+                  include_lyrics: bool = False, pretty_name: str = "gasa song emotion vectors",
+                  license: str = "other", note: str = ""):
+    """The build's last step, the same for every engine: list the skipped songs, print the summary,
+    write the dataset, ``skipped.jsonl`` and the card (atomically), push if asked. ``labels`` and
+    ``revision`` are the model's. Returns the dataset and the count of songs per status."""
     counts = Counter(r.status for r in readings)
     scored = [(rec, r) for rec, r in zip(records, readings) if r.scored]
     skipped = [{"song_id": rec["song_id"], "title": rec.get("title"), "artist": rec.get("artist"),
@@ -127,9 +191,8 @@ def build(model: str, lyrics: str, output: str, push_to_hub: str | None = None, 
         raise SongDatasetError(f"{lyrics}: none of its {len(records)} records could be scored "
                                f"({', '.join(f'{s}: {n}' for s, n in counts.items())}); nothing to build")
     songs = [rec for rec, _ in scored]
-    ds = build_song_dataset(songs, [r.probs for _, r in scored], list(predictor.labels), model_name=str(model),
-                            model_revision=revision or model_revision(getattr(predictor, "source", None) or model),
-                            include_lyrics=include_lyrics,
+    ds = build_song_dataset(songs, [r.probs for _, r in scored], list(labels), model_name=str(model),
+                            model_revision=revision, include_lyrics=include_lyrics,
                             statuses=[r.status for _, r in scored], read_shares=[r.read_share for _, r in scored])
     partial = sum(r.read_share < 0.999 for _, r in scored)
     save_song_dataset(ds, output, pretty_name=pretty_name, repo_id=push_to_hub, license=license, skipped=skipped,
@@ -144,19 +207,76 @@ def build(model: str, lyrics: str, output: str, push_to_hub: str | None = None, 
     return ds, counts
 
 
+def predictor_revision(predictor, model: str, revision: str | None = None) -> str | None:
+    """The revision a build records: the one given, else the loaded model's content hash or commit."""
+    return revision or model_revision(getattr(predictor, "source", None) or model)
+
+
+def build(model: str, lyrics: str, output: str, push_to_hub: str | None = None, include_lyrics: bool = False,
+          revision: str | None = None, pretty_name: str = "gasa song emotion vectors", license: str = "other",
+          note: str = ""):
+    """Score every record of a crawl file and write the dataset (see the module docstring);
+    ``pretty_name``, ``license`` and ``note`` go into the dataset card. Returns the dataset and the
+    count of songs per status."""
+    records = read_records(lyrics)
+    predictor = load_predictor(model)
+    print(f"{len(records)} crawled records; model {predictor.name}", file=sys.stderr)
+    readings = read_all(predictor, records)
+    return write_dataset(records, readings, list(predictor.labels), model, predictor_revision(predictor, model, revision),
+                         lyrics, output, push_to_hub, include_lyrics, pretty_name, license, note)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Build the song emotion-vector dataset from crawled lyrics.")
     parser.add_argument("--model", default=DEFAULT_MODEL,
                         help=f"model folder, Hub id or built-in name (default {DEFAULT_MODEL}; gasa-korean-engine is the "
                              "60-label dictionary engine)")
-    parser.add_argument("--lyrics", required=True, help="JSONL from python -m training.crawl_melon")
+    parser.add_argument("--lyrics", required=True,
+                        help="JSONL from python -m training.crawl_melon, or Parquet (a file or a folder) with its fields")
     parser.add_argument("--output", required=True, help="dataset folder (Parquet under data/ + README.md)")
     parser.add_argument("--push-to-hub", default=None, metavar="REPO", help="also upload to this dataset repo")
     parser.add_argument("--include-lyrics", action="store_true", help="keep the lyric text (copyrighted!)")
     parser.add_argument("--revision", default=None, help="model revision to record (default: detected)")
+    ray_options = parser.add_argument_group("Ray (--engine ray; pip install -r requirements-ray.txt)")
+    ray_options.add_argument("--engine", choices=("local", "ray"), default="local",
+                             help="local: this process (default); ray: Ray Data workers on a local or existing "
+                                  "Ray cluster, resumable (rerun the same command after an interruption)")
+    ray_options.add_argument("--address", default=None,
+                             help="join this Ray cluster (host:port of its head, ray://host:10001 or 'auto'); "
+                                  "default: start a local one")
+    ray_options.add_argument("--num-workers", type=int, default=None, metavar="N",
+                             help="model workers (default: one per CPU, or per --gpus-per-worker GPUs, of the cluster)")
+    ray_options.add_argument("--gpus-per-worker", type=float, default=0.0, metavar="G",
+                             help="GPUs reserved by each worker (a transformer model then runs on its GPU)")
+    ray_options.add_argument("--block-size", type=int, default=None, metavar="B",
+                             help="songs per work unit and per resumable shard (default 1000)")
     args = parser.parse_args(argv)
+    ray_args = {"--address": args.address, "--num-workers": args.num_workers,
+                "--gpus-per-worker": args.gpus_per_worker or None, "--block-size": args.block_size}
+    if args.engine == "local" and any(v is not None for v in ray_args.values()):
+        parser.error(f"{', '.join(k for k, v in ray_args.items() if v is not None)} only apply with --engine ray")
+    for flag, value in (("--num-workers", args.num_workers), ("--block-size", args.block_size)):
+        if value is not None and value < 1:
+            parser.error(f"{flag} must be at least 1")
+    if args.gpus_per_worker < 0:
+        parser.error("--gpus-per-worker cannot be negative")
     try:
-        ds, counts = build(args.model, args.lyrics, args.output, args.push_to_hub, args.include_lyrics, args.revision)
+        if args.engine == "ray":
+            from training.ray_build import RayBuildError, RayInterrupted, build_ray
+
+            try:
+                ds, counts = build_ray(args.model, args.lyrics, args.output, args.push_to_hub, args.include_lyrics,
+                                       args.revision, address=args.address, num_workers=args.num_workers,
+                                       gpus_per_worker=args.gpus_per_worker, block_size=args.block_size)
+            except RayInterrupted as e:
+                print(f"interrupted: {e}", file=sys.stderr)
+                return 130
+            except RayBuildError as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 2
+        else:
+            ds, counts = build(args.model, args.lyrics, args.output, args.push_to_hub, args.include_lyrics,
+                               args.revision)
     except (LyricsFileError, SongDatasetError, ModelLoadError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
