@@ -186,8 +186,8 @@ def start_head(env, log: Path, temp_dir: Path):
     """``ray start --head --block`` with 2 CPUs, on free ports, its files (and its address file, which
     a plain ``ray.init()`` would look for) in ``temp_dir``; returns (process, address)."""
     port = free_port()
-    head = subprocess.Popen(["ray", "start", "--head", "--block", "--port", str(port), "--num-cpus", "2",
-                             "--temp-dir", str(temp_dir),
+    head = subprocess.Popen([sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block",  # `ray start`
+                             "--port", str(port), "--num-cpus", "2", "--temp-dir", str(temp_dir),
                              "--object-store-memory", str(200 * 1024 ** 2), "--include-dashboard", "false",
                              "--disable-usage-stats", "--ray-client-server-port", str(free_port()),
                              "--dashboard-agent-listen-port", str(free_port())],
@@ -316,7 +316,8 @@ def test_ray_errors_are_one_sentence(ray_env, tmp_path):
     env = ray_env["env"]
     port = free_port()  # nothing listens there
     for address, expected in ((f"127.0.0.1:{port}", f"error: no Ray cluster answers at 127.0.0.1:{port}"),
-                              ("no-port-here", "is not host:port")):
+                              ("no-port-here", "is not host:port"),
+                              ("ray://127.0.0.1:10001", "Ray Data does not run through a Ray Client address")):
         result = subprocess.run([sys.executable, "-m", "training.build_song_vectors", "--lyrics", lyrics, "--output",
                                  tmp_path / "out", "--engine", "ray", "--address", address], cwd=ROOT, env=env,
                                 capture_output=True, text=True, timeout=120)

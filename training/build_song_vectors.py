@@ -242,8 +242,8 @@ def main(argv=None) -> int:
                              help="local: this process (default); ray: Ray Data workers on a local or existing "
                                   "Ray cluster, resumable (rerun the same command after an interruption)")
     ray_options.add_argument("--address", default=None,
-                             help="join this Ray cluster (host:port of its head, ray://host:10001 or 'auto'); "
-                                  "default: start a local one")
+                             help="join this Ray cluster (HEAD:6379, or 'auto' for the one on this machine or "
+                                  "in a Ray job); default: start a local one")
     ray_options.add_argument("--num-workers", type=int, default=None, metavar="N",
                              help="model workers (default: one per CPU, or per --gpus-per-worker GPUs, of the cluster)")
     ray_options.add_argument("--gpus-per-worker", type=float, default=0.0, metavar="G",

@@ -55,7 +55,7 @@ from training.build_song_vectors import (parquet_files, parquet_song_ids, predic
                                          record_from_row, write_dataset)
 from training.crawl_melon import LyricsFileError, read_lyrics_jsonl
 
-RAY_REQUIREMENT = "ray[data,client]==2.60.0"  # as pinned in requirements-ray.txt
+RAY_REQUIREMENT = "ray[data]==2.60.0"  # as pinned in requirements-ray.txt
 MAX_BLOCK_SIZE = 1000
 MANIFEST = "manifest.json"
 SHARD_FORMAT = 1
@@ -387,10 +387,15 @@ def check_address(address: str, timeout: float = 5.0) -> None:
     for minutes)."""
     if address in ("auto", "local"):
         return
-    hostport = address.split("://", 1)[-1].rstrip("/")
+    if address.startswith("ray://"):
+        raise RayBuildError(f"Ray Data does not run through a Ray Client address ({address}): run the command on a "
+                            "node of the cluster with --address HEAD:6379, or submit it as a Ray job (ray job submit "
+                            "--address http://HEAD:8265 --working-dir . -- python -m training.build_song_vectors ... "
+                            "--engine ray --address auto)")
+    hostport = address.rstrip("/")
     host, _, port = hostport.rpartition(":")
     if not host or not port.isdigit():
-        raise RayBuildError(f"--address {address!r} is not host:port (such as 10.0.0.5:6379), ray://host:10001 or auto")
+        raise RayBuildError(f"--address {address!r} is not host:port (such as 10.0.0.5:6379) or auto")
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
     except OSError as e:
@@ -404,16 +409,17 @@ def connect(ray, address: str | None, num_workers: int | None) -> bool:
     if ray.is_initialized():
         return False
     quiet = {"include_dashboard": False, "logging_level": "WARNING", "log_to_driver": True}
-    if address is None:
+    if address in (None, "local"):
         cpus = max(os.cpu_count() or 1, num_workers or 1)
         ray.init(address="local", num_cpus=cpus, object_store_memory=LOCAL_OBJECT_STORE, **quiet)
         return True
-    check_address(address)
     code = [str(Path(__file__).resolve().parent.parent / package) for package in ("hub", "training")]
     try:
         ray.init(address=address, runtime_env={"py_modules": code}, **quiet)
     except (ConnectionError, ValueError, RuntimeError) as e:
-        raise RayBuildError(f"could not join the Ray cluster at {address}: {str(e).splitlines()[0]}") from None
+        auth = ("" if os.environ.get("RAY_AUTH_MODE") else "; a cluster with token authentication (Ray's default) "
+                "also needs RAY_AUTH_MODE=token and its token in RAY_AUTH_TOKEN or ~/.ray/auth_token")
+        raise RayBuildError(f"could not join the Ray cluster at {address}: {str(e).splitlines()[0]}{auth}") from None
     return True
 
 
@@ -524,6 +530,8 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
     errors (input, model, nothing to build). ``stats`` is filled with what the workers did."""
     stats = stats if stats is not None else RunStats()
     ray = import_ray()
+    if address is not None:
+        check_address(address)
     check_model(model)
     plan, size = plan_blocks(lyrics, block_size)
     parts = parts_folder(output)
