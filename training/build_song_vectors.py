@@ -249,7 +249,8 @@ def main(argv=None) -> int:
     ray_options.add_argument("--gpus-per-worker", type=float, default=0.0, metavar="G",
                              help="GPUs reserved by each worker (a transformer model then runs on its GPU)")
     ray_options.add_argument("--block-size", type=int, default=None, metavar="B",
-                             help="songs per work unit and per resumable shard (default 1000)")
+                             help="songs per work unit and resumable shard (default: a 64th of the songs, "
+                                  "at most 1000; a rerun with another size starts over)")
     args = parser.parse_args(argv)
     ray_args = {"--address": args.address, "--num-workers": args.num_workers,
                 "--gpus-per-worker": args.gpus_per_worker or None, "--block-size": args.block_size}

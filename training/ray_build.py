@@ -389,9 +389,7 @@ def check_address(address: str, timeout: float = 5.0) -> None:
         return
     if address.startswith("ray://"):
         raise RayBuildError(f"Ray Data does not run through a Ray Client address ({address}): run the command on a "
-                            "node of the cluster with --address HEAD:6379, or submit it as a Ray job (ray job submit "
-                            "--address http://HEAD:8265 --working-dir . -- python -m training.build_song_vectors ... "
-                            "--engine ray --address auto)")
+                            "node of the cluster with --address HEAD:6379 (or as a Ray job, with --address auto)")
     hostport = address.rstrip("/")
     host, _, port = hostport.rpartition(":")
     if not host or not port.isdigit():
