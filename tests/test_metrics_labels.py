@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from hub.labels import AIHUB, BREAKUP, GOEMOTIONS, taxonomy_similarity, similarity_matrix
-from hub.metrics import classification_scores, cross_entropy, similarity_weighted_score, tune_thresholds
+from hub.metrics import classification_scores, cross_entropy, multilabel_scores, similarity_weighted_score, tune_thresholds
 
 
 def test_aihub_table_follows_e_code_order():
@@ -60,3 +60,15 @@ def test_tuned_thresholds_separate_labels():
     targets = np.array([[1, 1], [1, 1], [0, 0], [0, 1]])
     t = tune_thresholds(probs, targets)
     assert 0.1 < t[0] <= 0.25 and 0.2 < t[1] <= 0.7
+
+
+def test_macro_average_precision_tells_epochs_apart_when_f1_at_half_cannot():
+    from hub.metrics import macro_average_precision
+
+    targets = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 0, 0]])
+    ranked = np.array([[0.3, 0.1, 0.2], [0.1, 0.4, 0.2], [0.2, 0.1, 0.3], [0.1, 0.1, 0.1]])
+    shuffled = ranked[::-1]
+    # no probability reaches 0.5: F1 at 0.5 is 0 for both, average precision is not
+    assert multilabel_scores(ranked, targets)["macro_f1"] == multilabel_scores(shuffled, targets)["macro_f1"] == 0
+    assert macro_average_precision(ranked, targets) == pytest.approx(1.0)  # label 2 has no positives: left out
+    assert macro_average_precision(shuffled, targets) < 0.7

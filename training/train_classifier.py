@@ -32,7 +32,7 @@ import numpy as np
 
 from hub.labelled_data import DataFormatError, LabelledTexts, load_kote, read_labelled
 from hub.labels import KOTE, TAXONOMIES, taxonomy_similarity
-from hub.metrics import binary_cross_entropy, classification_scores, multilabel_scores
+from hub.metrics import binary_cross_entropy, classification_scores, macro_average_precision, multilabel_scores
 from hub.sources import staged_folder
 from training.devices import DEVICES, DeviceError, describe_device, pick_device, precision_args, precision_name
 
@@ -218,9 +218,10 @@ def train(args) -> dict:
 
     def compute_metrics(pred):
         logits, labels = pred
-        if multi_label:  # macro-F1 at 0.5 picks the best epoch; thresholds are tuned after training
+        if multi_label:  # thresholds are tuned after training, so a threshold-free score picks the best epoch
             probs = sigmoid(logits)
-            return {**multilabel_scores(probs, labels, 0.5), "binary_cross_entropy": binary_cross_entropy(probs, labels)}
+            return {**multilabel_scores(probs, labels, 0.5), "macro_average_precision": macro_average_precision(probs, labels),
+                    "binary_cross_entropy": binary_cross_entropy(probs, labels)}
         probs = np.exp(logits - logits.max(axis=1, keepdims=True))
         probs /= probs.sum(axis=1, keepdims=True)
         return classification_scores(probs, labels, similarity)
@@ -232,7 +233,7 @@ def train(args) -> dict:
             output_dir=checkpoints, num_train_epochs=args.epochs, max_steps=args.max_steps,
             per_device_train_batch_size=args.batch_size, per_device_eval_batch_size=args.batch_size * 2,
             eval_strategy="epoch", save_strategy="epoch", save_total_limit=1, load_best_model_at_end=True,
-            metric_for_best_model="macro_f1", greater_is_better=True, logging_strategy="steps",
+            metric_for_best_model="macro_average_precision" if multi_label else "macro_f1", greater_is_better=True, logging_strategy="steps",
             logging_steps=50, report_to="none", seed=args.seed, save_only_model=True, **precision,
         )
         train_ds = encode(train_data, tokenizer, args.max_length)
