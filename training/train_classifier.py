@@ -185,7 +185,7 @@ def make_optimizer(model, lr: float, head_lr: float, weight_decay: float = 0.01)
 
 def train(args) -> dict:
     from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments, \
-        get_linear_schedule_with_warmup
+        get_linear_schedule_with_warmup, set_seed
 
     from hub.modeling_gasa import GasaForSequenceClassification
     from training.cards import markdown_table, push_folder, write_model_card
@@ -210,6 +210,7 @@ def train(args) -> dict:
                    if balanced else None}
     else:
         weights = {"class_weight": balanced_class_weights(train_data.labels, len(taxonomy)) if balanced else None}
+    set_seed(args.seed)  # the new head's weights are drawn here, before the Trainer seeds anything
     model = GasaForSequenceClassification.from_encoder(
         args.base_model, head=args.arch, id2label=taxonomy.id2label, label2id=taxonomy.label2id,
         problem_type=MULTI_LABEL if multi_label else "single_label_classification", **weights,
