@@ -1,19 +1,32 @@
-"""Songs per second of gasa's predictor against transformers.pipeline, measured in one run.
+"""Songs/s, tokens/s and GFLOP/s of gasa's predictor (fp32, int8) against transformers.pipeline, one run.
 
-A bert-base-sized encoder (12 layers, hidden 768, random weights: speed does not depend on them)
-with the Architecture 2 head classifies lyrics of realistic length (``benchmarks/lyrics_corpus.py``,
-original lines). Both sides run the same model on the same songs and threads:
+A bert-base-sized encoder (12 layers, hidden 768, intermediate 3072; random weights: speed does not
+depend on them) with the Architecture 2 head classifies lyrics of realistic length
+(``benchmarks/lyrics_corpus.py``, original lines). The WordPiece vocabulary (400 pieces) is sized so
+that the default 60 songs have the token lengths of real Korean chart lyrics (median about 371
+tokens, longest about 1,045, a fifth of them over 512); the run prints the histogram it used.
+All sides run the same model on the same songs and threads:
 
 * pipeline: ``transformers.pipeline("text-classification", truncation=True, top_k=None)``, one song
-  at a time; it reads only the first 512 tokens of each song.
-* predictor fp32: gasa's windowed predictor, length-bucketed batches, whole songs (all windows).
+  at a time, no padding; it reads only the first 512 tokens of each song.
+* predictor fp32: gasa's predictor, whole songs (every token: long songs in overlapping windows),
+  ``batch_size="auto"`` (windows sorted by length, batched only where that wastes little padding).
 * predictor int8: the same with dynamic int8 quantization of the linear layers.
+* each predictor twice: ``backend="torch"`` (PyTorch, SDPA attention) and ``backend="onnx"`` (the
+  model exported to ONNX and run by ONNX Runtime; int8 by ``onnxruntime.quantization``).
 
-    python benchmarks/predict_speed.py [--songs 24] [--batch-size 8]
+GFLOP/s counts the encoder's matmul work on the tokens each side reads (padding excluded) and is
+set against a large fp32 matmul (2048 x 2048 x 2048) timed in the same run, as the CPU's reachable
+peak. ``--ablation`` also times what each choice of the predictor adds (fixed batches of 16 padded
+to the longest, eager attention instead of SDPA, one thread instead of all). Run it alone on the
+machine: the load averages printed at the start and end say how quiet it was.
+
+    python benchmarks/predict_speed.py [--songs 60] [--ablation]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -24,13 +37,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from lyrics_corpus import make_songs  # noqa: E402  (songs of realistic length, original lines)
 
+HIDDEN, LAYERS, HEADS, INTERMEDIATE = 768, 12, 12, 3072
+VOCAB = 400  # gives real chart lyrics' token lengths on make_songs (see the module docstring)
+HISTOGRAM_EDGES = [0, 128, 256, 384, 512, 768, 1024, 1536, 4096]
+
+
 def build_model(folder: Path):
     from hub.labels import AIHUB
     from training.tiny_models import make_classifier
 
     texts = make_songs(200, seed=1)
-    make_classifier(folder, texts, AIHUB.labels, head="arch2", vocab_size=320,
-                    hidden=768, layers=12, heads=12, intermediate=3072)
+    make_classifier(folder, texts, AIHUB.labels, head="arch2", vocab_size=VOCAB,
+                    hidden=HIDDEN, layers=LAYERS, heads=HEADS, intermediate=INTERMEDIATE)
+
+
+def encoder_flops(n: int) -> float:
+    """Multiply-adds x 2 of one forward pass over ``n`` tokens: projections, feed-forward, attention."""
+    per_layer = 2 * n * (4 * HIDDEN * HIDDEN + 2 * HIDDEN * INTERMEDIATE) + 4 * n * n * HIDDEN
+    return LAYERS * per_layer
+
+
+def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
+    """Best GFLOP/s of a size^3 fp32 matmul: what this CPU reaches on large, dense work."""
+    import torch
+
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    best = min(timed(lambda: a @ b)[1] for _ in range(repeats))
+    return 2 * size ** 3 / best / 1e9
 
 
 def timed(fn):
@@ -39,10 +73,15 @@ def timed(fn):
     return out, time.perf_counter() - start
 
 
+def load_line() -> str:
+    return "load average %.2f, %.2f, %.2f (1, 5, 15 min)" % os.getloadavg()
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--songs", type=int, default=24)
-    p.add_argument("--batch-size", type=int, default=4)
+    p.add_argument("--songs", type=int, default=60)
+    p.add_argument("--ablation", action="store_true",
+                   help="also time batch_size=16, eager attention and one thread (about twice as long)")
     args = p.parse_args(argv)
 
     import numpy as np
@@ -51,39 +90,95 @@ def main(argv=None):
 
     from hub.predictor import TransformerEmotionPredictor, check_lyrics, load_model_and_tokenizer
 
+    print(f"start: {load_line()}; torch {torch.__version__}, threads {torch.get_num_threads()}, "
+          f"{os.cpu_count()} CPUs")
     songs = make_songs(args.songs)
     with tempfile.TemporaryDirectory() as tmp:
         build_model(Path(tmp) / "model")
         model, tokenizer = load_model_and_tokenizer(str(Path(tmp) / "model"))
     model.eval()
     cleaned = [check_lyrics(s) for s in songs]
-    lengths = [len(tokenizer(c)["input_ids"]) for c in cleaned]
-    print(f"{len(songs)} songs, tokens per song: median {int(np.median(lengths))}, "
-          f"min {min(lengths)}, max {max(lengths)}; torch threads: {torch.get_num_threads()}")
+    lengths = np.array([len(tokenizer(c)["input_ids"]) for c in cleaned])
+    counts, _ = np.histogram(lengths, bins=HISTOGRAM_EDGES)
+    print(f"{len(songs)} songs, tokens per song: median {int(np.median(lengths))}, min {lengths.min()}, "
+          f"max {lengths.max()}, {np.mean(lengths > 512):.0%} over 512")
+    print("token-length histogram: " + ", ".join(
+        f"{lo}-{hi}: {c}" for lo, hi, c in zip(HISTOGRAM_EDGES, HISTOGRAM_EDGES[1:], counts) if c))
+
+    peak = matmul_gflops()
+    print(f"large fp32 matmul (2048^3): {peak:.0f} GFLOP/s")
 
     pipe = pipeline("text-classification", model=model, tokenizer=tokenizer, truncation=True, top_k=None,
                     device="cpu")
-    fp32 = TransformerEmotionPredictor(model, tokenizer, batch_size=args.batch_size)
+    fp32 = TransformerEmotionPredictor(model, tokenizer)
+    int8 = TransformerEmotionPredictor(model, tokenizer, quantize="int8")
+    runners = [("predictor fp32 (torch)", fp32), ("predictor int8 (torch)", int8)]
+    try:
+        runners += [("predictor fp32 (onnx)", TransformerEmotionPredictor(model, tokenizer, backend="onnx")),
+                    ("predictor int8 (onnx)", TransformerEmotionPredictor(model, tokenizer, backend="onnx",
+                                                                          quantize="int8"))]
+    except Exception as e:  # noqa: BLE001 - onnxruntime missing: the torch rows still say something
+        print(f"no ONNX Runtime rows: {e}")
+    rows, owners = fp32.windows(cleaned)
+    window_lengths = [len(r["input_ids"]) for r in rows]
+    flops_pipe = sum(encoder_flops(min(n, 512)) for n in lengths)
+    flops_pred = sum(encoder_flops(n) for n in window_lengths)
+
     # warm-up, so that no side pays one-off costs in the timed runs
-    pipe(cleaned[:1]); fp32.predict(songs[:1])
-    int8 = TransformerEmotionPredictor(model, tokenizer, batch_size=args.batch_size, quantize="int8")
-    int8.predict(songs[:1])
+    pipe(cleaned[:2])
+    for _, runner in runners:
+        runner.predict(songs[:2])
 
     # The pipeline gets already-cleaned text: it is timed on the model work alone.
-    _, t_pipe = timed(lambda: pipe(cleaned, batch_size=1))
-    p32, t_fp32 = timed(lambda: fp32.predict(songs))
-    p8, t_int8 = timed(lambda: int8.predict(songs))
+    out_pipe, t_pipe = timed(lambda: pipe(cleaned, batch_size=1))
+    results = [("pipeline (truncation=True)", t_pipe, int(np.minimum(lengths, 512).sum()), flops_pipe)]
+    outputs = {}
+    for name, runner in runners:
+        outputs[name], seconds = timed(lambda: runner.predict(songs))
+        results.append((name, seconds, int(lengths.sum()), flops_pred))
+    p32 = outputs["predictor fp32 (torch)"]
 
-    windows = len(fp32.windows(cleaned)[0])
-    rows = [("pipeline (truncation=True)", t_pipe, sum(min(n, 512) for n in lengths)),
-            ("predictor fp32", t_fp32, sum(lengths)), ("predictor int8", t_int8, sum(lengths))]
-    print(f"\n{'runner':28s} {'seconds':>8s} {'songs/s':>8s} {'tokens read':>12s} {'vs pipeline':>12s}")
-    for name, seconds, tokens in rows:
-        print(f"{name:28s} {seconds:8.2f} {len(songs) / seconds:8.2f} {tokens:12d} {t_pipe / seconds:11.2f}x")
-    print(f"\npredictor windows: {windows} for {len(songs)} songs (max 512 tokens, stride 64)")
-    # With random weights the distributions are near uniform, so this only shows int8 runs the same model.
-    print(f"int8 vs fp32 predictor: max |dp| = {np.abs(p8 - p32).max():.2e}, "
-          f"same top-1 on {np.mean(p8.argmax(1) == p32.argmax(1)):.0%} of songs")
+    if args.ablation:
+        padded16 = TransformerEmotionPredictor(model, tokenizer, batch_size=16)
+        one = TransformerEmotionPredictor(model, tokenizer, batch_size=1)
+        padded16.predict(songs[:2])
+        results.append(("  fp32 batch_size=16 padded", timed(lambda: padded16.predict(songs))[1],
+                        int(lengths.sum()), flops_pred))
+        results.append(("  fp32 batch_size=1", timed(lambda: one.predict(songs))[1], int(lengths.sum()), flops_pred))
+        model.set_attn_implementation("eager")
+        results.append(("  fp32 auto, eager attention", timed(lambda: fp32.predict(songs))[1],
+                        int(lengths.sum()), flops_pred))
+        model.set_attn_implementation("sdpa")
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        results.append(("  fp32 auto, 1 thread", timed(lambda: fp32.predict(songs))[1], int(lengths.sum()), flops_pred))
+        if len(runners) > 2:
+            one_thread = TransformerEmotionPredictor(model, tokenizer, backend="onnx")
+            one_thread.predict(songs[:2])
+            results.append(("  fp32 (onnx), 1 thread", timed(lambda: one_thread.predict(songs))[1],
+                            int(lengths.sum()), flops_pred))
+        torch.set_num_threads(threads)
+
+    print(f"\n{'runner':30s} {'seconds':>8s} {'songs/s':>8s} {'tokens/s':>9s} {'tokens read':>12s} "
+          f"{'GFLOP/s':>8s} {'of peak':>8s} {'vs pipeline':>12s}")
+    for name, seconds, tokens, flops in results:
+        gflops = flops / seconds / 1e9
+        print(f"{name:30s} {seconds:8.2f} {len(songs) / seconds:8.2f} {tokens / seconds:9.0f} {tokens:12d} "
+              f"{gflops:8.1f} {gflops / peak:8.0%} {t_pipe / seconds:11.2f}x")
+    print(f"\npredictor windows: {len(rows)} for {len(songs)} songs ({sum(window_lengths)} window tokens, "
+          f"max 512, stride 64), {len(fp32.batches(window_lengths))} forward passes (batch_size='auto')")
+
+    # Both read the songs of at most 512 tokens whole: there the outputs must agree.
+    labels = fp32.labels
+    whole = [i for i, n in enumerate(lengths) if n <= 512]
+    pipe_probs = np.array([[{d["label"]: d["score"] for d in out_pipe[i]}[label] for label in labels] for i in whole])
+    for name, probs in outputs.items():
+        if "fp32" in name:
+            print(f"{name} vs pipeline on the {len(whole)} songs both read whole: "
+                  f"max |dp| = {np.abs(pipe_probs - probs[whole]).max():.1e}")
+    print("int8 vs fp32 here has random weights (near-uniform outputs, so agreement means nothing): see "
+          "benchmarks/int8_agreement.py for a trained model")
+    print(f"end: {load_line()}")
 
 
 if __name__ == "__main__":

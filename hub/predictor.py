@@ -9,8 +9,8 @@ Every emotion model of the product sits behind :class:`EmotionPredictor`:
 
 How a song becomes one distribution: the cleaned lyrics are tokenized once; texts longer than
 the encoder's window are cut into overlapping windows (``stride`` tokens shared between
-neighbours); windows of all songs in a call are sorted by length and batched with only as much
-padding as each batch needs; each window gets a softmax (single-label) or sigmoid (multi-label)
+neighbours); windows of all songs in a call are sorted by length and grouped into batches that
+waste almost nothing on padding (see :func:`plan_batches`); each window gets a softmax (single-label) or sigmoid (multi-label)
 distribution; a song's distribution is the mean of its windows' distributions weighted by each
 window's token count, so a short tail window counts less than a full one.
 
@@ -299,13 +299,21 @@ class TransformerEmotionPredictor(EmotionPredictor):
         max_length: tokens per window (special tokens included); defaults to the tokenizer's
             limit, at most 512.
         stride: tokens shared by neighbouring windows.
-        batch_size: windows per forward pass.
-        quantize: ``"int8"`` applies PyTorch dynamic int8 quantization to the linear layers (CPU
-            inference; about 2x faster, probabilities differ by around 1e-2); ``None`` keeps fp32.
+        batch_size: ``"auto"`` (default): batches of windows sorted by length, at most
+            :data:`AUTO_BATCH_TOKENS` padded tokens and :data:`AUTO_MAX_PADDING` padding each (see
+            :func:`plan_batches`); an int: that many windows per forward pass, padded to the longest.
+        quantize: ``"int8"``: dynamic int8 quantization of the linear layers (weights int8, activations
+            quantized per call; VNNI where the CPU has it); ``None`` keeps fp32. See README
+            "Benchmarks" for its speed and its agreement with fp32 on a trained model.
+        backend: ``"torch"`` (default) runs the PyTorch model; ``"onnx"`` exports it once to ONNX
+            (a temporary file) and runs it with ONNX Runtime on the CPU (fused attention, GELU and
+            layer norm; int8 through ``onnxruntime.quantization``), the fast path for bulk scoring.
+            ``self.model`` stays the PyTorch model either way.
     """
 
     def __init__(self, model, tokenizer, max_length: int | None = None, stride: int = 64,
-                 batch_size: int = 16, quantize: str | None = None, name: str = ""):
+                 batch_size: int | str = "auto", quantize: str | None = None, name: str = "",
+                 backend: str = "torch"):
         import torch
 
         self.tokenizer = tokenizer
@@ -314,14 +322,21 @@ class TransformerEmotionPredictor(EmotionPredictor):
         if stride >= self.max_length // 2:
             raise ValueError(f"stride ({stride}) must be less than half of max_length ({self.max_length})")
         self.stride = stride
+        if batch_size != "auto" and not (isinstance(batch_size, int) and batch_size >= 1):
+            raise ValueError(f"batch_size must be 'auto' or a positive int, got {batch_size!r}")
         self.batch_size = batch_size
         model.eval()
-        if quantize == "int8":
+        if quantize not in ("int8", None):
+            raise ValueError(f"unknown quantize {quantize!r}: use 'int8' or None")
+        if backend not in ("torch", "onnx"):
+            raise ValueError(f"unknown backend {backend!r}: use 'torch' or 'onnx'")
+        self.session = None
+        if backend == "onnx":
+            self.session = onnx_session(model, tokenizer, quantize)
+        elif quantize == "int8":
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        elif quantize is not None:
-            raise ValueError(f"unknown quantize {quantize!r}: use 'int8' or None")
         self.model = model
         config = model.config
         self.labels = [config.id2label[i] for i in range(config.num_labels)]
@@ -350,6 +365,13 @@ class TransformerEmotionPredictor(EmotionPredictor):
         rows = [{k: enc[k][i] for k in keys} for i in range(len(enc["input_ids"]))]
         return rows, list(owners)
 
+    def batches(self, lengths) -> list[np.ndarray]:
+        """Window indices per forward pass for windows of these token counts (see :func:`plan_batches`)."""
+        if self.batch_size == "auto":
+            return plan_batches(lengths)
+        order = np.argsort([-n for n in lengths], kind="stable")
+        return [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+
     def predict_texts(self, texts: list[str], progress: bool = False) -> np.ndarray:
         import torch
         from tqdm.auto import tqdm
@@ -357,14 +379,17 @@ class TransformerEmotionPredictor(EmotionPredictor):
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         rows, owners = self.windows(texts)
-        order = np.argsort([-len(r["input_ids"]) for r in rows], kind="stable")  # length bucketing
+        lengths = [len(r["input_ids"]) for r in rows]
         window_probs = np.zeros((len(rows), len(self.labels)), dtype=np.float32)
-        starts = range(0, len(order), self.batch_size)
         with torch.inference_mode():
-            for start in tqdm(starts, desc="windows", unit="batch", disable=not progress):
-                idx = order[start:start + self.batch_size]
-                batch = self.tokenizer.pad([rows[i] for i in idx], return_tensors="pt")
-                logits = self.model(**batch).logits.float()
+            for idx in tqdm(self.batches(lengths), desc="windows", unit="batch", disable=not progress):
+                if self.session is not None:
+                    batch = self.tokenizer.pad([rows[i] for i in idx], return_tensors="np")
+                    feed = {x.name: batch[x.name].astype(np.int64) for x in self.session.get_inputs()}
+                    logits = torch.from_numpy(self.session.run(["logits"], feed)[0]).float()
+                else:
+                    batch = self.tokenizer.pad([rows[i] for i in idx], return_tensors="pt")
+                    logits = self.model(**batch).logits.float()
                 probs = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
                 window_probs[idx] = probs.numpy()
         weights = np.array([sum(r["attention_mask"]) for r in rows], dtype=np.float64)
@@ -374,6 +399,77 @@ class TransformerEmotionPredictor(EmotionPredictor):
             mine = owners == t
             out[t] = np.average(window_probs[mine], axis=0, weights=weights[mine])
         return out
+
+
+# Batching of windows (``batch_size="auto"``), chosen by benchmarks/predict_speed.py --ablation on a
+# 2-core AVX-512 CPU with a bert-base-sized encoder (README "Benchmarks"). A window of a few
+# hundred tokens already gives the CPU matmuls large enough to run near its peak, so batching buys
+# little there, while padding is pure waste and a big padded batch spills the caches (activations of
+# 16 x 512 tokens are hundreds of MB). Short windows (stanzas, short songs) still gain from being
+# stacked: a batch holds windows whose lengths are within AUTO_MAX_PADDING of its longest, up to
+# AUTO_BATCH_TOKENS padded tokens.
+AUTO_BATCH_TOKENS = 512
+AUTO_MAX_PADDING = 0.05
+
+
+def plan_batches(lengths, max_tokens: int = AUTO_BATCH_TOKENS, max_padding: float = AUTO_MAX_PADDING) -> list[np.ndarray]:
+    """Group windows (token counts ``lengths``) into batches: longest first, each batch at most
+    ``max_tokens`` padded tokens (a single longer window gets a batch of its own) and at most a
+    ``max_padding`` share of padding."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    order = np.argsort(-lengths, kind="stable")
+    batches, current, real = [], [], 0
+    for i in order:
+        if current:
+            longest = lengths[current[0]]
+            padded = longest * (len(current) + 1)
+            if padded > max_tokens or real + lengths[i] < (1 - max_padding) * padded:
+                batches.append(np.array(current))
+                current, real = [], 0
+        current.append(i)
+        real += lengths[i]
+    if current:
+        batches.append(np.array(current))
+    return batches
+
+
+def onnx_session(model, tokenizer, quantize: str | None = None):
+    """An ONNX Runtime CPU session computing ``model``'s logits (int8 weights when ``quantize == "int8"``),
+    with as many threads as torch uses. The model is exported with dynamic batch and sequence axes."""
+    import copy
+    import tempfile
+
+    import torch
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise ModelLoadError("backend='onnx' needs onnxruntime and onnx: pip install -r requirements.txt") from None
+
+    class Logits(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *inputs):
+            return self.inner(**dict(zip(names, inputs))).logits
+
+    sample = tokenizer(["a"], return_tensors="pt")
+    names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in sample]
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = Path(tmp) / "model.onnx"
+        torch.onnx.export(Logits(copy.deepcopy(model).eval()), tuple(sample[k] for k in names), str(path),
+                          input_names=names, output_names=["logits"], opset_version=17, dynamo=False,
+                          dynamic_axes={k: {0: "batch", 1: "tokens"} for k in names})
+        if quantize == "int8":
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            quantized = Path(tmp) / "model.int8.onnx"
+            quantize_dynamic(str(path), str(quantized), weight_type=QuantType.QInt8)
+            path = quantized
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -415,7 +511,11 @@ def load_model_and_tokenizer(name_or_path: str):
     if missing:
         raise ModelLoadError(missing)
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(str(name_or_path), trust_remote_code=True)
+        try:  # the encoder's fused attention (torch's scaled_dot_product_attention) where it has one
+            model = AutoModelForSequenceClassification.from_pretrained(str(name_or_path), trust_remote_code=True,
+                                                                       attn_implementation="sdpa")
+        except ValueError:  # an architecture without SDPA support: its default attention
+            model = AutoModelForSequenceClassification.from_pretrained(str(name_or_path), trust_remote_code=True)
         tokenizer = AutoTokenizer.from_pretrained(str(name_or_path), trust_remote_code=True)
     except OSError as e:
         where = "folder" if path.exists() else "Hub id (offline or unknown?)"

@@ -3,7 +3,7 @@ import pytest
 
 from hub.labels import AIHUB
 from hub.predictor import (LyricsError, ModelLoadError, TransformerEmotionPredictor, check_lyrics, clean_lyrics,
-                           load_predictor, split_stanzas)
+                           load_predictor, plan_batches, split_stanzas)
 from training.tiny_models import make_classifier
 
 VERSE = "비가 오는 밤이면 너의 목소리가 들려\n창문을 두드리는 빗소리처럼 조용히"
@@ -53,6 +53,40 @@ def test_long_lyrics_are_windowed_and_combined(tiny_model):
     assert np.allclose(probs[0], np.average(window_probs, axis=0, weights=weights), atol=1e-5)
 
 
+def test_auto_batches_cover_every_window_with_little_padding():
+    lengths = [512, 512, 153, 40, 41, 39, 300, 290, 120, 120, 120, 120, 120, 7]
+    batches = plan_batches(lengths, max_tokens=512, max_padding=0.05)
+    assert sorted(int(i) for b in batches for i in b) == list(range(len(lengths)))
+    for b in batches:
+        longest = max(lengths[i] for i in b)
+        assert len(b) == 1 or (longest * len(b) <= 512 and sum(lengths[i] for i in b) >= 0.95 * longest * len(b))
+    assert [0] in [list(b) for b in batches] and any(len(b) == 4 for b in batches)  # four of the 120s
+
+
+def test_predictor_equals_pipeline_on_texts_it_reads_whole(tiny_model):
+    """Any batch size: within 1e-5 of transformers.pipeline (one text at a time, unpadded) on texts
+    that fit in one window."""
+    from transformers import pipeline
+
+    texts = [VERSE, VERSE.split("\n")[0], "\n".join([VERSE] * 3), "가" + VERSE, check_lyrics(LONG_LYRICS)[:300]]
+    runs = [("auto", "torch"), (1, "torch"), (16, "torch")]
+    try:
+        import onnxruntime  # noqa: F401  (in requirements.txt)
+        runs.append(("auto", "onnx"))
+    except ImportError:
+        pass
+    for batch_size, backend in runs:
+        predictor = TransformerEmotionPredictor.from_pretrained(str(tiny_model), batch_size=batch_size,
+                                                                backend=backend)
+        assert max(len(r["input_ids"]) for r in predictor.windows(texts)[0]) <= predictor.max_length
+        assert len(predictor.windows(texts)[0]) == len(texts)
+        pipe = pipeline("text-classification", model=predictor.model, tokenizer=predictor.tokenizer, top_k=None,
+                        truncation=True, device="cpu")
+        expected = np.array([[{d["label"]: d["score"] for d in out}[label] for label in predictor.labels]
+                             for out in pipe(texts, batch_size=1)])
+        assert np.abs(predictor.predict_texts(texts) - expected).max() < 1e-5, (batch_size, backend)
+
+
 def test_analyze_gives_song_and_stanza_arc(tiny_model):
     predictor = load_predictor(str(tiny_model))
     analysis = predictor.analyze(LONG_LYRICS)
@@ -61,11 +95,15 @@ def test_analyze_gives_song_and_stanza_arc(tiny_model):
     assert len(top) == 10 and top[0][1] >= top[-1][1] and top[0][0] in AIHUB.labels
 
 
-def test_int8_predictor_stays_close(tiny_model):
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_int8_predictor_stays_close(tiny_model, backend):
+    if backend == "onnx":
+        pytest.importorskip("onnxruntime")
     fp32 = TransformerEmotionPredictor.from_pretrained(str(tiny_model))
-    int8 = TransformerEmotionPredictor.from_pretrained(str(tiny_model), quantize="int8")
-    a, b = fp32.predict([VERSE]), int8.predict([VERSE])
-    assert np.argmax(a) == np.argmax(b) or np.abs(a - b).max() < 0.05
+    int8 = TransformerEmotionPredictor.from_pretrained(str(tiny_model), quantize="int8", backend=backend)
+    a, b = fp32.predict([VERSE, LONG_LYRICS]), int8.predict([VERSE, LONG_LYRICS])
+    assert b.shape == (2, 60) and np.allclose(b.sum(1), 1, atol=1e-5)
+    assert (np.argmax(a, 1) == np.argmax(b, 1)).all() or np.abs(a - b).max() < 0.05
 
 
 def test_model_folder_without_code_files(tiny_model, tmp_path):
