@@ -169,6 +169,128 @@ def test_exact_and_faiss_agree():
     assert list(exact.recommend(vector=query)["song_id"]) == list(indexed.recommend(vector=query)["song_id"])
 
 
+def naive_top(vectors, q, k, method="cosine", top1_weight=2.0, allowed=None):
+    """cos(q * w_j, x * w_j) in float64 over every song, reweighting the vectors themselves (w_j = 1 for
+    cosine), and the top k (ties by catalog order) among the allowed songs: rows and all scores."""
+    q = np.asarray(q, dtype=np.float64)
+    w = np.ones_like(q)
+    if method == "weighted":
+        w[np.argmax(q)] = top1_weight
+    x = vectors.astype(np.float64) * w
+    sims = x @ (q * w) / np.maximum(np.linalg.norm(x, axis=1), 1e-12) / np.linalg.norm(q * w)
+    if allowed is not None:
+        sims[~allowed] = -np.inf
+    order = np.lexsort((np.arange(len(sims)), -sims))[:k]
+    return order[np.isfinite(sims[order])], sims
+
+
+def assert_exact_top(out, rec, sims, k):
+    """``out`` is a top k under the naive scores: its songs' naive scores are the k best (float32 cannot
+    order songs closer than ~1e-7, so near-ties may swap), and its similarities are the naive ones."""
+    rows = np.array([rec.row_of(s) for s in out["song_id"]], dtype=int)
+    best = np.sort(sims[np.isfinite(sims)])[::-1][:k]
+    assert len(rows) == len(best)
+    np.testing.assert_allclose(np.sort(sims[rows])[::-1], best, atol=2e-6)
+    np.testing.assert_allclose(out["similarity"].to_numpy(), sims[rows], atol=2e-6)
+    assert out["similarity"].is_monotonic_decreasing
+
+
+def test_weighted_cosine_equals_the_naive_formula():
+    vectors, songs = random_catalog(2000, seed=3)
+    vectors[::7] = np.random.default_rng(4).random((len(vectors[::7]), 60))  # some flat songs too
+    rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="exact")
+    years = np.array([s["year"] for s in songs])
+    for row in range(0, 2000, 97):
+        q = vectors[row]
+        for method, weight in (("weighted", 2.0), ("weighted", 3.0), ("weighted", 0.5), ("weighted", 1.0), ("cosine", 2.0)):
+            _, sims = naive_top(vectors, q, 1, method, weight)
+            np.testing.assert_allclose(rec.scores(q, None, method, weight), sims, atol=2e-6)
+            np.testing.assert_allclose(rec.scores(q, np.arange(5, 40), method, weight), sims[5:40], atol=2e-6)
+            for k, filters in ((1, {}), (10, {}), (25, {"min_year_gap": 12}), (10, {"exclude_same_artist": True})):
+                allowed = np.arange(2000) != row
+                if "min_year_gap" in filters:
+                    allowed &= np.abs(years - years[row]) >= filters["min_year_gap"]
+                if "exclude_same_artist" in filters:
+                    allowed &= np.arange(2000) % 50 != row % 50
+                _, sims = naive_top(vectors, q, k, method, weight, allowed)
+                out = rec.recommend(f"id{row}", k=k, method=method, top1_weight=weight, **filters)
+                assert_exact_top(out, rec, sims, k)
+
+
+def test_bounded_exact_search_equals_brute_force(monkeypatch):
+    """The pruned exact search (catalogs from PRUNE_MIN songs) returns what scoring every song returns,
+    for both methods, any weight, filters, flat and peaked songs, and vectors with negative values."""
+    import hub.recommender as module
+
+    monkeypatch.setattr(module, "PRUNE_MIN", 1000)
+    monkeypatch.setattr(module, "GATHER_MAX", 50)  # so filters that pass more than 50 songs take the bound
+    monkeypatch.setattr(module, "PRUNE_MAX_SHARE", 1.0)  # and it answers even where it prunes little
+    vectors, songs = random_catalog(4000, seed=5)
+    vectors[::11] = np.random.default_rng(6).random((len(vectors[::11]), 60))
+    rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="exact")
+    assert rec._order is not None
+    used = []
+    bounded = rec._bounded
+    monkeypatch.setattr(rec, "_bounded", lambda *a: used.append(bounded(*a)) or used[-1])
+    years = np.array([s["year"] for s in songs])
+    for row in range(0, 4000, 131):
+        for method, weight in (("cosine", 2.0), ("weighted", 2.0), ("weighted", 0.6)):
+            for k, gap in ((10, 0), (3, 8), (40, 25)):
+                allowed = (np.arange(4000) != row) & (np.abs(years - years[row]) >= gap)
+                _, sims = naive_top(vectors, vectors[row], k, method, weight, allowed)
+                out = rec.recommend(f"id{row}", k=k, method=method, top1_weight=weight, min_year_gap=gap)
+                assert_exact_top(out, rec, sims, k)
+    assert len(used) > 200 and all(u is not None for u in used)  # the rest passed 50 songs or fewer
+    rng = np.random.default_rng(7)
+    signed = Recommender(vectors - 0.01, songs, [f"l{i}" for i in range(60)], index="exact")
+    for _ in range(20):  # vectors that are not distributions: any sign
+        q = rng.standard_normal(60).astype(np.float32)
+        for method in ("cosine", "weighted"):
+            _, sims = naive_top(vectors - 0.01, q, 10, method)
+            assert_exact_top(signed.recommend(vector=q, k=10, method=method), signed, sims, 10)
+
+
+def test_digging_filters_with_the_index(monkeypatch):
+    """Filters on an indexed catalog: selective ones exactly, others through the graph with an ID
+    selector (every song returned passes; recall stays high); none passing: empty, without a search."""
+    import hub.recommender as module
+
+    vectors, songs = random_catalog(3000, seed=8)  # years 1985-2024, 50 artists
+    rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="faiss")
+    years = np.array([s["year"] for s in songs])
+    artists = np.array([s["artist"] for s in songs])
+    cases = [{"exclude_same_artist": True}, {"min_year_gap": 10}, {"min_year_gap": 30, "exclude_same_artist": True},
+             {"min_year_gap": 38}]
+    recalls = []
+    for gather_max in (50_000, 100):  # every filter exactly; then those passing over 100 songs by the graph
+        monkeypatch.setattr(module, "GATHER_MAX", gather_max)
+        for row in range(0, 3000, 113):
+            for filters in cases:
+                allowed = np.arange(3000) != row
+                if filters.get("exclude_same_artist"):
+                    allowed &= artists != artists[row]
+                allowed &= np.abs(years - years[row]) >= filters.get("min_year_gap", 0)
+                top, sims = naive_top(vectors, vectors[row], 10, allowed=allowed)
+                out = rec.recommend(f"id{row}", k=10, **filters)
+                assert all(allowed[rec.row_of(s)] for s in out["song_id"])
+                if gather_max >= 3000 or allowed.sum() <= gather_max:
+                    assert_exact_top(out, rec, sims, 10)
+                else:
+                    recalls.append(len(set(out["song_id"]) & {f"id{r}" for r in top}) / len(top))
+    assert len(recalls) > 50 and np.mean(recalls) >= 0.95
+
+    class NoSearch:
+        def search(self, *args, **kwargs):
+            raise AssertionError("searched although no song passes the filters")
+
+    rec._index = NoSearch()
+    for method in ("cosine", "weighted"):
+        # 1985-2024: no song is 45 years from any other
+        out = rec.recommend("id7", k=10, method=method, min_year_gap=45, exclude_same_artist=True)
+        assert out.empty and list(out.columns) == ["song_id", "title", "artist", "year", "similarity", "top_labels"]
+        assert rec.recommend(vector=vectors[7], k=5, method=method, query_year=1800, min_year_gap=300).empty
+
+
 def test_recommendation_distribution_and_plots(catalog, tmp_path):
     assert gini([3, 3, 3, 3]) == pytest.approx(0.0)
     assert gini([0, 0, 0, 4]) == pytest.approx(0.75)
@@ -212,6 +334,13 @@ def test_search_speed_benchmark_runs(tmp_path):
     assert figures["n"] == 3000 and figures["index_build_s"] > 0
     assert figures["exact"]["p50_ms"] > 0 and figures["faiss_hnsw"]["p99_ms"] >= figures["faiss_hnsw"]["p50_ms"]
     assert figures["recall_at_10"] >= 0.95
+    shares = {name: case["pass_share"] for name, case in figures["cases"].items()}
+    assert shares == pytest.approx({"none": 1.0, "pass 95%": 0.95, "pass 10%": 0.1, "pass 1%": 0.01,
+                                    "pass 0.1%": 0.001, "pass 0%": 0.0}, abs=1e-3)
+    for case in figures["cases"].values():
+        assert case["weighted"]["p99_ms"] >= case["weighted"]["p50_ms"] > 0 and case["recall_at_10"] >= 0.9
+    check = figures["weighted_vs_naive"]
+    assert check["queries"] > 0 and check["max_abs_diff"] < 1e-5 and check["max_top_k_score_diff"] < 1e-5
 
 
 def test_catalog_views_cli(catalog, tmp_path):
