@@ -88,7 +88,7 @@ def main(argv=None):
     import torch
     from transformers import pipeline
 
-    from hub.predictor import TransformerEmotionPredictor, check_lyrics, load_model_and_tokenizer
+    from hub.predictor import TransformerEmotionPredictor, load_model_and_tokenizer
 
     print(f"start: {load_line()}; torch {torch.__version__}, threads {torch.get_num_threads()}, "
           f"{os.cpu_count()} CPUs")
@@ -97,7 +97,9 @@ def main(argv=None):
         build_model(Path(tmp) / "model")
         model, tokenizer = load_model_and_tokenizer(str(Path(tmp) / "model"))
     model.eval()
-    cleaned = [check_lyrics(s) for s in songs]
+    # What the model reads: the cleaned lyrics, Korean lines only (an AI-Hub model reads Korean; see
+    # hub.predictor.readable_part). The pipeline gets exactly this text, already cleaned.
+    cleaned = [TransformerEmotionPredictor(model, tokenizer).readable(s)[0] for s in songs]
     lengths = np.array([len(tokenizer(c)["input_ids"]) for c in cleaned])
     counts, _ = np.histogram(lengths, bins=HISTOGRAM_EDGES)
     print(f"{len(songs)} songs, tokens per song: median {int(np.median(lengths))}, min {lengths.min()}, "
