@@ -498,18 +498,25 @@ def check_model_folder(path: Path) -> dict:
     return config
 
 
+def check_model_source(name_or_path) -> None:
+    """The checks of a model folder or Hub id that need no loading: a file given for the folder, a path
+    that is neither an existing folder nor a Hub id, custom code missing from a saved folder."""
+    path = Path(name_or_path)
+    if path.exists() and not path.is_dir():
+        raise ModelLoadError(f"{path} is a file; pass the folder that holds config.json and the weights.")
+    missing = missing_path_message(name_or_path, "model")
+    if missing:
+        raise ModelLoadError(missing)
+    if path.is_dir():
+        check_model_folder(path)
+
+
 def load_model_and_tokenizer(name_or_path: str):
     """Load a sequence classifier and its tokenizer from a folder or Hub id, with clear errors."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    check_model_source(name_or_path)
     path = Path(name_or_path)
-    if path.exists():
-        if not path.is_dir():
-            raise ModelLoadError(f"{path} is a file; pass the folder that holds config.json and the weights.")
-        check_model_folder(path)
-    missing = missing_path_message(name_or_path, "model")
-    if missing:
-        raise ModelLoadError(missing)
     try:
         try:  # the encoder's fused attention (torch's scaled_dot_product_attention) where it has one
             model = AutoModelForSequenceClassification.from_pretrained(str(name_or_path), trust_remote_code=True,

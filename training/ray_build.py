@@ -49,8 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hub.predictor import BUILTIN_PREDICTORS, ENGINE_CONFIG, ModelLoadError, SongReading, check_model_folder
-from hub.sources import missing_path_message
+from hub.predictor import BUILTIN_PREDICTORS, ENGINE_CONFIG, ModelLoadError, SongReading, check_model_source
 from training.build_song_vectors import (parquet_files, parquet_song_ids, predictor_revision, read_all,
                                          record_from_row, write_dataset)
 from training.crawl_melon import LyricsFileError, read_lyrics_jsonl
@@ -424,16 +423,9 @@ def connect(ray, address: str | None, num_workers: int | None) -> bool:
 def check_model(model: str) -> None:
     """The model checks that need no loading (a missing folder, a file, custom code missing), done
     before any worker starts."""
-    if str(model) in BUILTIN_PREDICTORS:
-        return
-    path = Path(model)
-    if path.exists() and not path.is_dir():
-        raise ModelLoadError(f"{path} is a file; pass the folder that holds config.json and the weights.")
-    missing = missing_path_message(model, "model")
-    if missing:
-        raise ModelLoadError(missing)
-    if path.is_dir() and not (path / ENGINE_CONFIG).is_file():
-        check_model_folder(path)
+    if str(model) in BUILTIN_PREDICTORS or (Path(model) / ENGINE_CONFIG).is_file():
+        return  # a built-in engine, or a saved engine's folder: nothing to check before loading it
+    check_model_source(model)
 
 
 def user_error(error: BaseException) -> BaseException | None:
