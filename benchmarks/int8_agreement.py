@@ -27,6 +27,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from lyrics_corpus import make_song  # noqa: E402  (the shape of songs, original lines)
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "goemotions" / "dev.tsv"
 REQUIRED_AGREEMENT = 0.99
@@ -40,17 +43,7 @@ def dev_texts(path: Path) -> list[str]:
 def make_english_songs(lines: list[str], n: int, seed: int = 0) -> list[str]:
     """Songs with the shape of lyrics_corpus.make_song, from the given English lines."""
     rng = random.Random(seed)
-    songs = []
-    for _ in range(n):
-        n_lines = max(12, min(200, int(rng.lognormvariate(3.56, 0.5))))
-        chorus = [rng.choice(lines) for _ in range(rng.randint(4, 6))]
-        stanzas, count = [], 0
-        while count < n_lines:
-            stanza = chorus if stanzas and rng.random() < 0.3 else [rng.choice(lines) for _ in range(rng.randint(4, 8))]
-            stanzas.append("\n".join(stanza))
-            count += len(stanza)
-        songs.append("\n\n".join(stanzas))
-    return songs
+    return [make_song(rng, english_share=0, lines=lines) for _ in range(n)]
 
 
 def compare(name: str, a, b, emotions) -> tuple[float, float]:

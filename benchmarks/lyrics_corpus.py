@@ -29,18 +29,20 @@ ENGLISH_LINES = [
 ]
 
 
-def make_song(rng: random.Random, english_share: float = 0.25) -> str:
+def make_song(rng: random.Random, english_share: float = 0.25, lines: list[str] = KOREAN_LINES) -> str:
+    """A song from ``lines``; with probability ``english_share`` one English stanza (0: none, and no
+    draw spent on it)."""
     n_lines = max(12, min(200, int(rng.lognormvariate(3.56, 0.5))))  # median about 35 lines, 660 characters
-    chorus = [rng.choice(KOREAN_LINES) for _ in range(rng.randint(4, 6))]
-    stanzas, lines = [], 0
-    while lines < n_lines:
+    chorus = [rng.choice(lines) for _ in range(rng.randint(4, 6))]
+    stanzas, count = [], 0
+    while count < n_lines:
         if stanzas and rng.random() < 0.3:
             stanza = chorus
         else:
-            stanza = [rng.choice(KOREAN_LINES) for _ in range(rng.randint(4, 8))]
+            stanza = [rng.choice(lines) for _ in range(rng.randint(4, 8))]
         stanzas.append("\n".join(stanza))
-        lines += len(stanza)
-    if rng.random() < english_share:
+        count += len(stanza)
+    if english_share and rng.random() < english_share:
         english = "\n".join(rng.choice(ENGLISH_LINES) for _ in range(rng.randint(2, 4)))
         stanzas.insert(rng.randrange(1, len(stanzas) + 1), english)
     return "\n\n".join(stanzas)
