@@ -38,6 +38,3 @@ class EncodedRows:
 
     def __getitem__(self, i: int) -> dict:
         return {**self.rows[i], "labels": self.targets[i].tolist()}
-
-    def lengths(self) -> list[int]:
-        return [len(r["input_ids"]) for r in self.rows]
