@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from hub.korean_text import HANGUL_SYLLABLE
-from hub.sources import missing_path_message
+from hub.sources import source_problem
 
 MAX_LYRICS_CHARS = 30_000  # about ten times a long song; beyond this the input is not lyrics
 KOREAN_TAXONOMIES = ("aihub", "kote")  # label sets learned from Korean text: their models read Korean lines
@@ -501,12 +501,10 @@ def check_model_folder(path: Path) -> dict:
 def check_model_source(name_or_path) -> None:
     """The checks of a model folder or Hub id that need no loading: a file given for the folder, a path
     that is neither an existing folder nor a Hub id, custom code missing from a saved folder."""
+    problem = source_problem(name_or_path, "model", "the folder that holds config.json and the weights")
+    if problem:
+        raise ModelLoadError(problem)
     path = Path(name_or_path)
-    if path.exists() and not path.is_dir():
-        raise ModelLoadError(f"{path} is a file; pass the folder that holds config.json and the weights.")
-    missing = missing_path_message(name_or_path, "model")
-    if missing:
-        raise ModelLoadError(missing)
     if path.is_dir():
         check_model_folder(path)
 

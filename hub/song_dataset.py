@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hub.sources import missing_path_message
+from hub.sources import source_problem
 
 VECTOR_COLUMN = "probs"
 LABEL_COLUMN = "top_label"
@@ -281,12 +281,10 @@ def load_song_vectors(path_or_repo, split: str = "train", revision: str | None =
     from datasets import load_dataset
 
     source = str(path_or_repo)
+    problem = source_problem(source, "dataset", "the dataset folder (the one holding README.md and data/)")
+    if problem:
+        raise SongDatasetError(problem)
     path = Path(source)
-    if path.exists() and not path.is_dir():
-        raise SongDatasetError(f"{path} is a file; pass the dataset folder (the one holding README.md and data/).")
-    missing = missing_path_message(source, "dataset")
-    if missing:
-        raise SongDatasetError(missing)
     # A local folder is read as its Parquet files: the parquet builder keys its cache on the files'
     # paths and modification times, so a rebuilt folder comes back current. load_dataset(folder)
     # keys it on the folder's name: a rebuild, or another folder with the same name, came back stale

@@ -21,6 +21,15 @@ def missing_path_message(source, what: str) -> str | None:
     return f"{str(source)!r} is neither an existing folder nor a Hub {what} id like 'org/name'."
 
 
+def source_problem(source, what: str, folder: str) -> str | None:
+    """A one-sentence message when ``source`` is a file where a folder is wanted (``folder`` says which
+    folder to pass) or is neither an existing path nor a Hub id (:func:`missing_path_message`), else None."""
+    path = Path(str(source))
+    if path.exists() and not path.is_dir():
+        return f"{path} is a file; pass {folder}."
+    return missing_path_message(source, what)
+
+
 @contextmanager
 def staged_folder(target):
     """Write a folder atomically: yields a fresh temporary sibling folder to write into, and swaps it in
