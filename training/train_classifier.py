@@ -10,8 +10,8 @@ code and a filled model card.
         --train searle-j/kote --valid searle-j/kote --output runs/kote-arch2
 
 Multi-label label sets (``--labels kote``, ``goemotions``): BCE with logits and a per-label
-``pos_weight`` ((negatives/positives)^0.5, capped), macro-F1 at 0.5 picks the best epoch, and
-per-label thresholds tuned on the validation data are saved in the model config
+``pos_weight`` ((negatives/positives)^0.5, capped), macro average precision (threshold-free) picks
+the best epoch, and per-label thresholds tuned on the validation data are saved in the model config
 (``config.thresholds``, label order).
 
 KOTE data (``--train``/``--valid``): a KOTE TSV (``id<TAB>text<TAB>comma-separated label ids``, no
@@ -324,8 +324,8 @@ def write_card(output, args, train_data, valid_data, scores, write_model_card, m
             f"binary cross-entropy with logits, per-label pos_weight (negatives/positives)^{args.pos_weight_power:g} "
             f"from the training data, between 1 and {args.max_pos_weight:g}" if args.class_weights == "balanced"
             else "binary cross-entropy with logits (no pos_weight)")
-        selection = ("best checkpoint by macro-F1 at threshold 0.5 kept; then per-label thresholds tuned on the "
-                     "validation data (grid 0.05-0.95, best F1 per label) and saved as `config.thresholds`.")
+        selection = ("best checkpoint by macro average precision (threshold-free) kept; then per-label thresholds "
+                     "tuned on the validation data (grid 0.05-0.95, best F1 per label) and saved as `config.thresholds`.")
         note = ("`*@0.5`: every label at threshold 0.5; `*_tuned`: at the saved per-label thresholds, tuned and "
                 "scored on the same validation rows (optimistic); `macro_f1_tuned_heldout`: thresholds tuned on one "
                 "half of the rows and scored on the other (both ways, averaged), what to expect on unseen text; "
