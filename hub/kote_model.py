@@ -359,24 +359,22 @@ class KoteEmotionModel(EmotionPredictor):
         """Per text, the length-weighted mean over its stanzas of the label and group probabilities."""
         from tqdm.auto import tqdm
 
-        blocks, owners, weights = [], [], []
+        blocks, starts = [], []  # a text's blocks are blocks[starts[i]:starts[i + 1]]
         for i, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise LyricsError(f"text {i} is empty: give the model Korean lyrics or sentences.")
-            for block in split_stanzas(text, self.config.lines_per_block):
-                blocks.append(block)
-                owners.append(i)
-                weights.append(len(block))
+            starts.append(len(blocks))
+            blocks += split_stanzas(text, self.config.lines_per_block)
+        starts.append(len(blocks))
         width = len(self.labels) + len(self.groups)
         scores = np.zeros((len(blocks), width), dtype=np.float32)
         step = 512
         for start in tqdm(range(0, len(blocks), step), desc=self.name, unit="batch", disable=not progress):
             scores[start:start + step] = np.hstack(self.score_features(self.features.transform(blocks[start:start + step])))
         out = np.zeros((len(texts), width), dtype=np.float32)
-        owners, weights = np.asarray(owners), np.asarray(weights, dtype=np.float64)
-        for i in range(len(texts)):
-            mine = owners == i
-            out[i] = np.average(scores[mine], axis=0, weights=weights[mine])
+        weights = np.array([len(block) for block in blocks], dtype=np.float64)
+        for i, (start, end) in enumerate(zip(starts, starts[1:])):  # one slice per text, not a mask over all blocks
+            out[i] = np.average(scores[start:end], axis=0, weights=weights[start:end])
         return out[:, :len(self.labels)], out[:, len(self.labels):]
 
     def predict_texts(self, texts: list[str], progress: bool = False) -> np.ndarray:
