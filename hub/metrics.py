@@ -122,6 +122,17 @@ def top_group_agreement(group_scores, group_names, gold_groups) -> dict:
             "majority_baseline": counts[majority] / len(rows), "majority_group": majority}
 
 
+def shared_group_agreement(group_scores, group_names, labels, taxonomy) -> dict:
+    """:func:`top_group_agreement` over the groups of ``group_names`` that ``taxonomy`` shares with the
+    other label sets (a group such as KOTE's ``기타`` is not a meaning two label sets share), against
+    the groups of the true ``labels``; keys as the evaluation reports name them."""
+    shared = [i for i, g in enumerate(group_names) if g in taxonomy.shared_groups]
+    agreement = top_group_agreement(np.asarray(group_scores)[:, shared], [group_names[i] for i in shared],
+                                    gold_groups(labels, taxonomy))
+    return {"top_group_agreement": agreement["agreement"], "top_group_rows": agreement["rows"],
+            "majority_group_baseline": agreement["majority_baseline"]}
+
+
 def gold_groups(labels, taxonomy) -> list[set[str]]:
     """The shared groups (see :attr:`hub.labels.Taxonomy.shared_groups`) of each row's true labels:
     ``labels`` holds label ids ``(n,)`` or 0/1 rows ``(n, n_labels)``."""

@@ -30,8 +30,7 @@ import numpy as np
 
 from hub.labelled_data import DataFormatError, read_labelled
 from hub.labels import AIHUB, SIMILARITY_KINDS, TAXONOMIES, Taxonomy, similarity_matrix
-from hub.metrics import (binary_cross_entropy, classification_scores, gold_groups, multilabel_scores,
-                         top_group_agreement)
+from hub.metrics import binary_cross_entropy, classification_scores, multilabel_scores, shared_group_agreement
 from hub.predictor import EmotionPredictor, ModelLoadError, load_predictor
 
 
@@ -74,7 +73,6 @@ def score_model(predictor: EmotionPredictor, texts: list[str], labels: np.ndarra
     no_answer = np.zeros(n_labels) if predictor.multi_label else np.full(n_labels, 1 / n_labels)
     probs = np.stack([r.probs if r.scored else no_answer for r in readings])
     names = predictor.group_names() or []
-    shared = [i for i, g in enumerate(names) if g in taxonomy.shared_groups]
     row = {"model": predictor.name, "rows": len(texts), "unread_rows": len(unread)}
     if comparable:
         if taxonomy.multi_label:
@@ -84,12 +82,10 @@ def score_model(predictor: EmotionPredictor, texts: list[str], labels: np.ndarra
                        bce=binary_cross_entropy(probs, labels))
         else:
             row.update(classification_scores(probs, labels, s))
-    if shared:
+    if any(g in taxonomy.shared_groups for g in names):
         flat = np.zeros(len(names))  # an unread row: every group tied, scored at chance
-        groups = np.stack([r.group_scores if r.scored else flat for r in readings])[:, shared]
-        agreement = top_group_agreement(groups, [names[i] for i in shared], gold_groups(labels, taxonomy))
-        row.update(top_group_agreement=agreement["agreement"], top_group_rows=agreement["rows"],
-                   majority_group_baseline=agreement["majority_baseline"])
+        groups = np.stack([r.group_scores if r.scored else flat for r in readings])
+        row.update(shared_group_agreement(groups, names, labels, taxonomy))
     return row
 
 

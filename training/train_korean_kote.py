@@ -35,7 +35,7 @@ from hub.kote_model import (DATA_DIR, WEIGHT_DTYPE, KoteEmotionModel, KoteFeatur
                              label_and_group_probs)
 from hub.labelled_data import KOTE_HUB_ID, DataFormatError, LabelledTexts, load_kote
 from hub.labels import KOTE
-from hub.metrics import gold_groups, multilabel_scores, top_group_agreement, tune_thresholds
+from hub.metrics import multilabel_scores, shared_group_agreement, tune_thresholds
 from hub.sources import is_hub_id, staged_folder
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "kote"
@@ -162,16 +162,12 @@ def measure(probs, targets, thresholds, group_scores, group_names=KOTE.group_ord
     """Held-out figures: macro/micro-F1 at the thresholds and at 0.5 (when ``probs`` are KOTE labels),
     and top-group agreement of ``group_scores`` (columns ``group_names``) with people's groups, over
     the groups shared with AI-Hub (``기타`` is not a meaning two label sets share)."""
-    shared = [i for i, g in enumerate(group_names) if g in KOTE.shared_groups]
-    agreement = top_group_agreement(np.asarray(group_scores)[:, shared], [group_names[i] for i in shared],
-                                    gold_groups(targets, KOTE))
     out = {}
     if probs is not None:
         tuned, half = multilabel_scores(probs, targets, thresholds), multilabel_scores(probs, targets, 0.5)
         out = {"macro_f1": tuned["macro_f1"], "micro_f1": tuned["micro_f1"],
                "macro_f1@0.5": half["macro_f1"], "micro_f1@0.5": half["micro_f1"]}
-    out.update(top_group_agreement=agreement["agreement"], top_group_rows=agreement["rows"],
-               majority_group_baseline=agreement["majority_baseline"])
+    out.update(shared_group_agreement(group_scores, group_names, targets, KOTE))
     return out
 
 
