@@ -10,26 +10,32 @@ All sides run the same model on the same songs and threads:
 * pipeline: ``transformers.pipeline("text-classification", truncation=True, top_k=None)``, one song
   at a time, no padding; it reads only the first 512 tokens of each song.
 * predictor fp32: gasa's predictor, whole songs (every token: long songs in overlapping windows),
-  ``batch_size="auto"`` (windows sorted by length, batched only where that wastes little padding).
-* predictor int8: the same with dynamic int8 quantization of the linear layers.
+  ``batch_size="auto"`` (windows sorted by length, batched only where that wastes little padding),
+  ``streams="auto"`` (one forward pass per thread at a time, each on one thread).
+* predictor int8: the same with the encoder's linear layers in int8 (``hub.int8``).
 * each predictor twice: ``backend="torch"`` (PyTorch, SDPA attention) and ``backend="onnx"`` (the
   model exported to ONNX and run by ONNX Runtime; int8 by ``onnxruntime.quantization``).
 
 GFLOP/s counts the encoder's matmul work on the tokens each side reads (padding excluded) and is
 set against a large fp32 matmul (2048 x 2048 x 2048) timed in the same run, as the CPU's reachable
-peak. ``--ablation`` also times what each choice of the predictor adds (fixed batches of 16 padded
-to the longest, eager attention instead of SDPA, one thread instead of all). Run it alone on the
-machine: the load averages printed at the start and end say how quiet it was.
+peak. Every runner is timed once per round (``--repeats``) and its fastest round is reported, so
+that a noisy moment on a shared machine hits one round rather than one runner. ``--ablation`` also
+times what each choice of the predictor adds (one stream of all threads, fixed batches of 16 padded
+to the longest, eager attention instead of SDPA, one thread in all, PyTorch's ``quantize_dynamic``
+in place of ``hub.int8``). Run it alone on the machine:
+the load averages printed at the start and end say how quiet it was.
 
-    python benchmarks/predict_speed.py [--songs 60] [--ablation]
+    python benchmarks/predict_speed.py [--songs 60] [--repeats 2] [--ablation]
 """
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -67,6 +73,18 @@ def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
     return 2 * size ** 3 / best / 1e9
 
 
+def one_thread(fn):
+    """``fn()`` with torch on one thread (the thread count is put back afterwards)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return fn()
+    finally:
+        torch.set_num_threads(threads)
+
+
 def timed(fn):
     start = time.perf_counter()
     out = fn()
@@ -81,7 +99,10 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--songs", type=int, default=60)
     p.add_argument("--ablation", action="store_true",
-                   help="also time batch_size=16, eager attention and one thread (about twice as long)")
+                   help="also time what each choice of the predictor adds (one stream, padded batches, "
+                        "eager attention, one thread; about three times as long)")
+    p.add_argument("--repeats", type=int, default=2,
+                   help="rounds over all runners; each runner's fastest round is reported")
     args = p.parse_args(argv)
 
     import numpy as np
@@ -113,53 +134,55 @@ def main(argv=None):
     pipe = pipeline("text-classification", model=model, tokenizer=tokenizer, truncation=True, top_k=None,
                     device="cpu")
     fp32 = TransformerEmotionPredictor(model, tokenizer)
-    int8 = TransformerEmotionPredictor(model, tokenizer, quantize="int8")
-    runners = [("predictor fp32 (torch)", fp32), ("predictor int8 (torch)", int8)]
-    try:
-        runners += [("predictor fp32 (onnx)", TransformerEmotionPredictor(model, tokenizer, backend="onnx")),
-                    ("predictor int8 (onnx)", TransformerEmotionPredictor(model, tokenizer, backend="onnx",
-                                                                          quantize="int8"))]
-    except Exception as e:  # noqa: BLE001 - onnxruntime missing: the torch rows still say something
-        print(f"no ONNX Runtime rows: {e}")
     rows, owners = fp32.windows(cleaned)
     window_lengths = [len(r["input_ids"]) for r in rows]
-    flops_pipe = sum(encoder_flops(min(n, 512)) for n in lengths)
-    flops_pred = sum(encoder_flops(n) for n in window_lengths)
+    pipe_side = (int(np.minimum(lengths, 512).sum()), sum(encoder_flops(min(n, 512)) for n in lengths))
+    predictor_side = (int(lengths.sum()), sum(encoder_flops(n) for n in window_lengths))
 
-    # warm-up, so that no side pays one-off costs in the timed runs
+    # name -> (what to time, (tokens read, FLOPs)). The pipeline gets already-cleaned text: it is
+    # timed on the model work alone.
+    runners = {"pipeline (truncation=True)": (lambda: pipe(cleaned, batch_size=1), pipe_side)}
+
+    def add(name, predictor):
+        predictor.predict(songs[:2])  # warm-up: no side pays one-off costs in the timed runs
+        runners[name] = ((lambda: predictor.predict(songs)), predictor_side)
+
+    add("predictor fp32 (torch)", fp32)
+    add("predictor int8 (torch)", TransformerEmotionPredictor(model, tokenizer, quantize="int8"))
+    try:
+        add("predictor fp32 (onnx)", TransformerEmotionPredictor(model, tokenizer, backend="onnx"))
+        add("predictor int8 (onnx)", TransformerEmotionPredictor(model, tokenizer, backend="onnx", quantize="int8"))
+    except Exception as e:  # noqa: BLE001 - onnxruntime missing: the torch rows still say something
+        print(f"no ONNX Runtime rows: {e}")
+    if args.ablation:  # each row changes one choice of "predictor fp32 (torch)" (or of the row named)
+        add("  fp32, 1 stream of 2 threads", TransformerEmotionPredictor(model, tokenizer, streams=1))
+        add("  fp32, batch_size=16 padded", TransformerEmotionPredictor(model, tokenizer, batch_size=16))
+        add("  fp32, batch_size=1", TransformerEmotionPredictor(model, tokenizer, batch_size=1))
+        eager = copy.deepcopy(model)
+        eager.set_attn_implementation("eager")
+        add("  fp32, eager attention", TransformerEmotionPredictor(eager, tokenizer))
+        add("  int8 (torch), 1 stream", TransformerEmotionPredictor(model, tokenizer, quantize="int8", streams=1))
+        with warnings.catch_warnings():  # the int8 gasa used before hub.int8: one activation scale per batch
+            warnings.simplefilter("ignore")
+            dynamic = torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+        add("  int8, torch quantize_dynamic", TransformerEmotionPredictor(dynamic, tokenizer))
+        if "predictor fp32 (onnx)" in runners:
+            add("  fp32 (onnx), 1 stream", TransformerEmotionPredictor(model, tokenizer, backend="onnx", streams=1))
+        alone = TransformerEmotionPredictor(model, tokenizer, streams=1)
+        runners["  fp32, 1 thread in all"] = (lambda: one_thread(lambda: alone.predict(songs)), predictor_side)
+
+    # Every runner once per round, so that a noisy moment hits one round rather than one runner;
+    # each runner's best round counts. (Each predictor was warmed up when added.)
     pipe(cleaned[:2])
-    for _, runner in runners:
-        runner.predict(songs[:2])
-
-    # The pipeline gets already-cleaned text: it is timed on the model work alone.
-    out_pipe, t_pipe = timed(lambda: pipe(cleaned, batch_size=1))
-    results = [("pipeline (truncation=True)", t_pipe, int(np.minimum(lengths, 512).sum()), flops_pipe)]
-    outputs = {}
-    for name, runner in runners:
-        outputs[name], seconds = timed(lambda: runner.predict(songs))
-        results.append((name, seconds, int(lengths.sum()), flops_pred))
-    p32 = outputs["predictor fp32 (torch)"]
-
-    if args.ablation:
-        padded16 = TransformerEmotionPredictor(model, tokenizer, batch_size=16)
-        one = TransformerEmotionPredictor(model, tokenizer, batch_size=1)
-        padded16.predict(songs[:2])
-        results.append(("  fp32 batch_size=16 padded", timed(lambda: padded16.predict(songs))[1],
-                        int(lengths.sum()), flops_pred))
-        results.append(("  fp32 batch_size=1", timed(lambda: one.predict(songs))[1], int(lengths.sum()), flops_pred))
-        model.set_attn_implementation("eager")
-        results.append(("  fp32 auto, eager attention", timed(lambda: fp32.predict(songs))[1],
-                        int(lengths.sum()), flops_pred))
-        model.set_attn_implementation("sdpa")
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        results.append(("  fp32 auto, 1 thread", timed(lambda: fp32.predict(songs))[1], int(lengths.sum()), flops_pred))
-        if len(runners) > 2:
-            one_thread = TransformerEmotionPredictor(model, tokenizer, backend="onnx")
-            one_thread.predict(songs[:2])
-            results.append(("  fp32 (onnx), 1 thread", timed(lambda: one_thread.predict(songs))[1],
-                            int(lengths.sum()), flops_pred))
-        torch.set_num_threads(threads)
+    best, outputs = {}, {}
+    for _ in range(args.repeats):
+        for name, (run, _) in runners.items():
+            out, seconds = timed(run)
+            outputs.setdefault(name, out)
+            best[name] = min(seconds, best.get(name, float("inf")))
+    t_pipe = best["pipeline (truncation=True)"]
+    out_pipe = outputs["pipeline (truncation=True)"]
+    results = [(name, best[name], *side) for name, (_, side) in runners.items()]
 
     print(f"\n{'runner':30s} {'seconds':>8s} {'songs/s':>8s} {'tokens/s':>9s} {'tokens read':>12s} "
           f"{'GFLOP/s':>8s} {'of peak':>8s} {'vs pipeline':>12s}")

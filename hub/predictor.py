@@ -302,18 +302,25 @@ class TransformerEmotionPredictor(EmotionPredictor):
         batch_size: ``"auto"`` (default): batches of windows sorted by length, at most
             :data:`AUTO_BATCH_TOKENS` padded tokens and :data:`AUTO_MAX_PADDING` padding each (see
             :func:`plan_batches`); an int: that many windows per forward pass, padded to the longest.
-        quantize: ``"int8"``: dynamic int8 quantization of the linear layers (weights int8, activations
-            quantized per call; VNNI where the CPU has it); ``None`` keeps fp32. See README
-            "Benchmarks" for its speed and its agreement with fp32 on a trained model.
+        quantize: ``"int8"``: the encoder's linear layers in int8 (:mod:`hub.int8`: per-token
+            activations, per-channel weights, SmoothQuant scaling; VNNI where the CPU has it);
+            ``None`` keeps fp32. See README "Benchmarks" for its speed and its agreement with fp32
+            on a trained model.
         backend: ``"torch"`` (default) runs the PyTorch model; ``"onnx"`` exports it once to ONNX
             (a temporary file) and runs it with ONNX Runtime on the CPU (fused attention, GELU and
-            layer norm; int8 through ``onnxruntime.quantization``), the fast path for bulk scoring.
+            layer norm). Its int8 is ``onnxruntime.quantization``'s dynamic quantization (one
+            activation scale per batch), which changes more answers than the torch int8.
             ``self.model`` stays the PyTorch model either way.
+        streams: how many forward passes run at once, sharing the threads torch uses between them
+            (``"auto"``: one stream per thread). On a CPU, one thread per stream keeps each core busy
+            on its own window, instead of the cores meeting at the end of every operation of one
+            window; see :func:`stream_plan` and README "Benchmarks" for what it gives. The outputs
+            do not depend on it.
     """
 
     def __init__(self, model, tokenizer, max_length: int | None = None, stride: int = 64,
                  batch_size: int | str = "auto", quantize: str | None = None, name: str = "",
-                 backend: str = "torch"):
+                 backend: str = "torch", streams: int | str = "auto"):
         import torch
 
         self.tokenizer = tokenizer
@@ -330,13 +337,16 @@ class TransformerEmotionPredictor(EmotionPredictor):
             raise ValueError(f"unknown quantize {quantize!r}: use 'int8' or None")
         if backend not in ("torch", "onnx"):
             raise ValueError(f"unknown backend {backend!r}: use 'torch' or 'onnx'")
+        self.streams, self.threads_per_stream = stream_plan(streams, torch.get_num_threads())
         self.session = None
         if backend == "onnx":
-            self.session = onnx_session(model, tokenizer, quantize)
+            self.session = onnx_session(model, tokenizer, quantize, threads=self.threads_per_stream)
         elif quantize == "int8":
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            import copy
+
+            from hub.int8 import quantize_int8
+
+            model = quantize_int8(copy.deepcopy(model), tokenizer)  # the caller's fp32 model stays as it is
         self.model = model
         config = model.config
         self.labels = [config.id2label[i] for i in range(config.num_labels)]
@@ -373,25 +383,17 @@ class TransformerEmotionPredictor(EmotionPredictor):
         return [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
 
     def predict_texts(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        import torch
         from tqdm.auto import tqdm
 
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         rows, owners = self.windows(texts)
-        lengths = [len(r["input_ids"]) for r in rows]
+        batches = self.batches([len(r["input_ids"]) for r in rows])
         window_probs = np.zeros((len(rows), len(self.labels)), dtype=np.float32)
-        with torch.inference_mode():
-            for idx in tqdm(self.batches(lengths), desc="windows", unit="batch", disable=not progress):
-                if self.session is not None:
-                    batch = self.tokenizer.pad([rows[i] for i in idx], return_tensors="np")
-                    feed = {x.name: batch[x.name].astype(np.int64) for x in self.session.get_inputs()}
-                    logits = torch.from_numpy(self.session.run(["logits"], feed)[0]).float()
-                else:
-                    batch = self.tokenizer.pad([rows[i] for i in idx], return_tensors="pt")
-                    logits = self.model(**batch).logits.float()
-                probs = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
-                window_probs[idx] = probs.numpy()
+        with tqdm(total=len(batches), desc="windows", unit="batch", disable=not progress) as bar:
+            for idx, probs in self._forward_all([[rows[i] for i in idx] for idx in batches], batches):
+                window_probs[idx] = probs
+                bar.update()
         weights = np.array([sum(r["attention_mask"]) for r in rows], dtype=np.float64)
         owners = np.asarray(owners)
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
@@ -399,6 +401,50 @@ class TransformerEmotionPredictor(EmotionPredictor):
             mine = owners == t
             out[t] = np.average(window_probs[mine], axis=0, weights=weights[mine])
         return out
+
+    def _forward_all(self, batches: list[list[dict]], keys: list):
+        """(key, probabilities) for each batch of tokenized windows, in order, ``self.streams`` at a time."""
+        if self.streams == 1 or len(batches) == 1:
+            yield from zip(keys, map(self._forward, batches))
+            return
+        import torch
+        from concurrent.futures import ThreadPoolExecutor
+
+        threads = torch.get_num_threads()
+        # torch's thread count is set per OS thread: each stream's worker takes its share, and the
+        # caller's setting is put back afterwards (torch also remembers the last one set for new threads).
+        with ThreadPoolExecutor(self.streams, thread_name_prefix="gasa-stream",
+                                initializer=torch.set_num_threads, initargs=(self.threads_per_stream,)) as pool:
+            try:
+                yield from zip(keys, pool.map(self._forward, batches))
+            finally:
+                torch.set_num_threads(threads)
+
+    def _forward(self, windows: list[dict]) -> np.ndarray:
+        """Label probabilities of one batch of tokenized windows (padded here to the longest)."""
+        import torch
+
+        with torch.inference_mode():  # thread-local: set in the thread that runs the model
+            if self.session is not None:
+                batch = self.tokenizer.pad(windows, return_tensors="np")
+                feed = {x.name: batch[x.name].astype(np.int64) for x in self.session.get_inputs()}
+                logits = torch.from_numpy(self.session.run(["logits"], feed)[0]).float()
+            else:
+                logits = self.model(**self.tokenizer.pad(windows, return_tensors="pt")).logits.float()
+            probs = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
+        return probs.numpy()
+
+
+def stream_plan(streams: int | str, threads: int) -> tuple[int, int]:
+    """(streams, threads per stream) for ``streams`` (``"auto"`` or an int) over ``threads`` threads.
+
+    ``"auto"`` runs one stream per thread: measured on a 2-core AVX-512 CPU (README "Benchmarks"),
+    two one-thread streams score more songs/s than one two-thread stream, fp32 and int8 alike."""
+    if streams == "auto":
+        return max(1, threads), 1
+    if not isinstance(streams, int) or isinstance(streams, bool) or streams < 1:
+        raise ValueError(f"streams must be 'auto' or a positive int, got {streams!r}")
+    return streams, max(1, threads // streams)
 
 
 # Batching of windows (``batch_size="auto"``), chosen by benchmarks/predict_speed.py --ablation on a
@@ -433,9 +479,10 @@ def plan_batches(lengths, max_tokens: int = AUTO_BATCH_TOKENS, max_padding: floa
     return batches
 
 
-def onnx_session(model, tokenizer, quantize: str | None = None):
+def onnx_session(model, tokenizer, quantize: str | None = None, threads: int | None = None):
     """An ONNX Runtime CPU session computing ``model``'s logits (int8 weights when ``quantize == "int8"``),
-    with as many threads as torch uses. The model is exported with dynamic batch and sequence axes."""
+    with ``threads`` threads per run (default: as many as torch uses); runs may be made from several
+    threads at once. The model is exported with dynamic batch and sequence axes."""
     import copy
     import tempfile
 
@@ -468,7 +515,7 @@ def onnx_session(model, tokenizer, quantize: str | None = None):
             quantize_dynamic(str(path), str(quantized), weight_type=QuantType.QInt8)
             path = quantized
         options = ort.SessionOptions()
-        options.intra_op_num_threads = torch.get_num_threads()
+        options.intra_op_num_threads = threads or torch.get_num_threads()
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
