@@ -1,0 +1,86 @@
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from hub.int8 import Int8Linear
+from hub.labels import AIHUB
+from hub.predictor import TransformerEmotionPredictor, stream_plan
+from training.tiny_models import make_classifier
+
+VERSE = "비가 오는 밤이면 너의 목소리가 들려\n창문을 두드리는 빗소리처럼 조용히"
+SONG = "\n\n".join(f"{i}번째 계절이 지나도 나는 그 자리에 서 있어\n{VERSE}" for i in range(30))
+
+
+def activations_with_outliers(tokens=200, channels=256, seed=0):
+    """What a transformer's linear layers see: ordinary values, a few channels tens of times larger,
+    and one token ([SEP]-like) larger again."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(tokens, channels, generator=g)
+    x[:, [3, 77, 200]] *= 40
+    x[5] *= 8
+    return x
+
+
+def test_int8_linear_keeps_the_output_where_one_scale_per_batch_does_not():
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(256, 128)
+    x = activations_with_outliers()
+    calibration = activations_with_outliers(seed=1)
+    int8 = Int8Linear(linear, calibration.abs().amax(dim=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dynamic = torch.ao.quantization.quantize_dynamic(torch.nn.Sequential(linear), {torch.nn.Linear},
+                                                         dtype=torch.qint8)
+    with torch.no_grad():
+        exact = linear(x)
+        ordinary = [i for i in range(len(x)) if i != 5]  # the tokens without the outlier token's range
+        error = (int8(x) - exact)[ordinary].norm() / exact[ordinary].norm()
+        error_dynamic = (dynamic(x) - exact)[ordinary].norm() / exact[ordinary].norm()
+    assert error < 0.02 and error < error_dynamic / 3, (float(error), float(error_dynamic))
+    # shapes as nn.Linear: leading dimensions kept, and no bias when the layer has none
+    no_bias = torch.nn.Linear(256, 64, bias=False)
+    with torch.no_grad():
+        out = Int8Linear(no_bias, calibration.abs().amax(dim=0))(x.reshape(4, 50, 256))
+        assert out.shape == (4, 50, 64)
+        assert torch.allclose(out, no_bias(x).reshape(4, 50, 64), atol=0.05 * float(no_bias(x).abs().max()))
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny") / "model"
+    return make_classifier(path, [SONG, VERSE] * 3, AIHUB.labels, head="arch2", vocab_size=300)
+
+
+def test_int8_predictor_quantizes_the_encoder_only_and_leaves_the_callers_model(tiny_model):
+    fp32 = TransformerEmotionPredictor.from_pretrained(str(tiny_model))
+    int8 = TransformerEmotionPredictor(fp32.model, fp32.tokenizer, quantize="int8")
+    encoder = [m for m in int8.model.base_model.modules() if isinstance(m, (torch.nn.Linear, Int8Linear))]
+    assert encoder and all(isinstance(m, Int8Linear) for m in encoder)
+    head = [m for name, m in int8.model.named_modules()
+            if isinstance(m, torch.nn.Linear) and not name.startswith(int8.model.base_model_prefix + ".")]
+    assert head  # the classification head stays fp32
+    assert not any(isinstance(m, Int8Linear) for m in fp32.model.modules())
+    a, b = fp32.predict([VERSE, SONG]), int8.predict([VERSE, SONG])
+    assert np.abs(a - b).max() < 0.02
+
+
+def test_streams_give_the_same_distributions_and_leave_torch_threads_as_they_were(tiny_model):
+    one = TransformerEmotionPredictor.from_pretrained(str(tiny_model), streams=1)
+    two = TransformerEmotionPredictor(one.model, one.tokenizer, streams=2)
+    texts = [VERSE, SONG, VERSE * 3, SONG[:400], "가 " + VERSE]
+    threads = torch.get_num_threads()
+    assert len(two.batches([len(r["input_ids"]) for r in two.windows(texts)[0]])) > 2  # several run at once
+    assert np.abs(one.predict_texts(texts) - two.predict_texts(texts)).max() < 1e-6
+    assert torch.get_num_threads() == threads
+
+
+def test_stream_plan():
+    assert stream_plan("auto", 4) == (4, 1)
+    assert stream_plan(2, 4) == (2, 2)
+    assert stream_plan(1, 2) == (1, 2)
+    assert stream_plan(3, 2) == (3, 1)
+    for bad in (0, -1, "two", 1.5, True):
+        with pytest.raises(ValueError, match="streams must be"):
+            stream_plan(bad, 2)
