@@ -55,14 +55,18 @@ class Int8Linear(torch.nn.Module):
     Args:
         linear: the fp32 layer to replace (its weight and bias are copied, quantized).
         input_absmax: largest ``|x|`` seen per input channel in calibration, shape ``(in_features,)``.
-        alpha: smoothing strength in [0, 1]; 0 leaves the input as it is.
+        alpha: smoothing strength in [0, 1] (the share of the input's range moved into the weights);
+            None: no smoothing (benchmarks/int8_agreement.py --ablation measures what it adds).
     """
 
-    def __init__(self, linear: torch.nn.Linear, input_absmax: torch.Tensor, alpha: float = SMOOTHING_ALPHA):
+    def __init__(self, linear: torch.nn.Linear, input_absmax: torch.Tensor, alpha: float | None = SMOOTHING_ALPHA):
         super().__init__()
         weight = linear.weight.detach().float()
-        smooth = (input_absmax.float().clamp(min=1e-5) ** alpha
-                  / weight.abs().amax(dim=0).clamp(min=1e-5) ** (1 - alpha))
+        if alpha is None:
+            smooth = torch.ones(linear.in_features)
+        else:
+            smooth = (input_absmax.float().clamp(min=1e-5) ** alpha
+                      / weight.abs().amax(dim=0).clamp(min=1e-5) ** (1 - alpha))
         weight = weight * smooth
         weight_scale = weight.abs().amax(dim=1).clamp(min=1e-8) / 127
         self.in_features, self.out_features = linear.in_features, linear.out_features
@@ -117,7 +121,8 @@ def input_absmax(model, tokenizer, texts: list[str], max_tokens: int = CALIBRATI
     return seen
 
 
-def quantize_int8(model, tokenizer, calibration_texts: list[str] | None = None, alpha: float = SMOOTHING_ALPHA):
+def quantize_int8(model, tokenizer, calibration_texts: list[str] | None = None,
+                  alpha: float | None = SMOOTHING_ALPHA):
     """``model`` with every linear layer of its encoder (``model.base_model``) replaced, in place, by
     an :class:`Int8Linear` calibrated on ``calibration_texts`` (default :data:`CALIBRATION_TEXTS`).
     Returns the model."""
