@@ -9,7 +9,7 @@ All sides run the same model on the same songs and threads:
 
 * pipeline: ``transformers.pipeline("text-classification", truncation=True, top_k=None)``, one song
   at a time, no padding; it reads only the first 512 tokens of each song.
-* predictor fp32: gasa's predictor, whole songs (every token: long songs in overlapping windows),
+* predictor fp32: gasa's predictor, whole songs (every token once: long songs in windows cut at line breaks),
   ``batch_size="auto"`` (windows sorted by length, batched only where that wastes little padding),
   ``streams="auto"`` (one forward pass per thread at a time, each on one thread).
 * predictor int8: the same with the encoder's linear layers in int8 (``hub.int8``).
@@ -191,7 +191,7 @@ def main(argv=None):
         print(f"{name:30s} {seconds:8.2f} {len(songs) / seconds:8.2f} {tokens / seconds:9.0f} {tokens:12d} "
               f"{gflops:8.1f} {gflops / peak:8.0%} {t_pipe / seconds:11.2f}x")
     print(f"\npredictor windows: {len(rows)} for {len(songs)} songs ({sum(window_lengths)} window tokens, "
-          f"max 512, stride 64), {len(fp32.batches(window_lengths))} forward passes (batch_size='auto')")
+          f"max 512, cut at line breaks), {len(fp32.batches(window_lengths))} forward passes (batch_size='auto')")
 
     # Both read the songs of at most 512 tokens whole: there the outputs must agree.
     labels = fp32.labels

@@ -7,12 +7,13 @@ Every emotion model of the product sits behind :class:`EmotionPredictor`:
   ``hun3359/klue-bert-base-sentiment`` or ``SamLowe/roberta-base-go_emotions``).
 * other engines (e.g. the offline Korean dictionary engine) implement ``predict_texts``.
 
-How a song becomes one distribution: the cleaned lyrics are tokenized once; texts longer than
-the encoder's window are cut into overlapping windows (``stride`` tokens shared between
-neighbours); windows of all songs in a call are sorted by length and grouped into batches that
-waste almost nothing on padding (see :func:`plan_batches`); each window gets a softmax (single-label) or sigmoid (multi-label)
-distribution; a song's distribution is the mean of its windows' distributions weighted by each
-window's token count, so a short tail window counts less than a full one.
+How a song becomes one distribution: texts longer than the encoder's window are cut into windows
+at line breaks, each token read once (see :meth:`TransformerEmotionPredictor.windows`); windows of
+all songs in a call are sorted by length and grouped into batches that waste almost nothing on
+padding (see :func:`plan_batches`), run several at a time (``streams``); each window gets a softmax
+(single-label) or sigmoid (multi-label) distribution; a song's distribution is the mean of its
+windows' distributions weighted by each window's token count, so a short tail window counts less
+than a full one.
 
 The emotion arc: :meth:`EmotionPredictor.analyze` also scores each stanza (blocks separated by
 blank lines; lyrics without blank lines are grouped into blocks of ``lines_per_block`` lines),
@@ -30,6 +31,7 @@ A text without it is reported as such rather than as a confident first label.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import unicodedata
@@ -298,7 +300,6 @@ class TransformerEmotionPredictor(EmotionPredictor):
         model, tokenizer: a ``*ForSequenceClassification`` model and its tokenizer.
         max_length: tokens per window (special tokens included); defaults to the tokenizer's
             limit, at most 512.
-        stride: tokens shared by neighbouring windows.
         batch_size: ``"auto"`` (default): batches of windows sorted by length, at most
             :data:`AUTO_BATCH_TOKENS` padded tokens and :data:`AUTO_MAX_PADDING` padding each (see
             :func:`plan_batches`); an int: that many windows per forward pass, padded to the longest.
@@ -318,7 +319,7 @@ class TransformerEmotionPredictor(EmotionPredictor):
             do not depend on it.
     """
 
-    def __init__(self, model, tokenizer, max_length: int | None = None, stride: int = 64,
+    def __init__(self, model, tokenizer, max_length: int | None = None,
                  batch_size: int | str = "auto", quantize: str | None = None, name: str = "",
                  backend: str = "torch", streams: int | str = "auto"):
         import torch
@@ -326,9 +327,6 @@ class TransformerEmotionPredictor(EmotionPredictor):
         self.tokenizer = tokenizer
         limit = getattr(tokenizer, "model_max_length", 512) or 512
         self.max_length = min(max_length or 512, limit if limit < 100_000 else 512)
-        if stride >= self.max_length // 2:
-            raise ValueError(f"stride ({stride}) must be less than half of max_length ({self.max_length})")
-        self.stride = stride
         if batch_size != "auto" and not (isinstance(batch_size, int) and batch_size >= 1):
             raise ValueError(f"batch_size must be 'auto' or a positive int, got {batch_size!r}")
         self.batch_size = batch_size
@@ -363,17 +361,28 @@ class TransformerEmotionPredictor(EmotionPredictor):
         return cls(model, tokenizer, name=kwargs.pop("name", str(name_or_path)), **kwargs)
 
     def windows(self, texts: list[str]):
-        """Tokenized windows and, for each, the index of the text it came from."""
-        enc = self.tokenizer(
-            texts, truncation=True, max_length=self.max_length, stride=self.stride,
-            return_overflowing_tokens=True, padding=False,
-        )
-        owners = enc.get("overflow_to_sample_mapping")
-        if owners is None:  # slow tokenizers: one window per text
-            owners = list(range(len(texts)))
+        """Tokenized windows and, for each, the index of the text it came from.
+
+        A text that fits in ``max_length`` tokens is one window, encoded as the tokenizer (and so
+        ``transformers.pipeline``) encodes it. A longer one is cut at line breaks: each window takes
+        as many whole lines as fit, a line longer than a window is cut inside it, and every token
+        is read exactly once (no window repeats its neighbour's tokens)."""
+        if not getattr(self.tokenizer, "is_fast", False):  # no offsets to cut by: the text's first window
+            enc = self.tokenizer(texts, truncation=True, max_length=self.max_length)
+            return self._rows(enc), list(range(len(texts)))
+        tokens = self.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
+        room = self.max_length - self.tokenizer.num_special_tokens_to_add(pair=False)
+        pieces, owners = [], []
+        for t, (text, offsets) in enumerate(zip(texts, tokens["offset_mapping"])):
+            for start, end in line_windows(text, offsets, room):
+                pieces.append(text[offsets[start][0]:offsets[end - 1][1]] if (start, end) != (0, len(offsets)) else text)
+                owners.append(t)
+        return self._rows(self.tokenizer(pieces, truncation=True, max_length=self.max_length)), owners
+
+    @staticmethod
+    def _rows(enc) -> list[dict]:
         keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
-        rows = [{k: enc[k][i] for k in keys} for i in range(len(enc["input_ids"]))]
-        return rows, list(owners)
+        return [{k: enc[k][i] for k in keys} for i in range(len(enc["input_ids"]))]
 
     def batches(self, lengths) -> list[np.ndarray]:
         """Window indices per forward pass for windows of these token counts (see :func:`plan_batches`)."""
@@ -433,6 +442,26 @@ class TransformerEmotionPredictor(EmotionPredictor):
                 logits = self.model(**self.tokenizer.pad(windows, return_tensors="pt")).logits.float()
             probs = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
         return probs.numpy()
+
+
+def line_windows(text: str, offsets, room: int) -> list[tuple[int, int]]:
+    """Token ranges ``[start, end)`` that cover a text's tokens (character ``offsets`` per token) in
+    windows of at most ``room`` tokens, each ending at a line break where one falls inside it."""
+    n = len(offsets)
+    if n <= room:
+        return [(0, n)]
+    # a token opens a line when a newline lies between it and the token before it
+    opens = [i for i in range(1, n) if "\n" in text[offsets[i - 1][1]:offsets[i][0]]]
+    ranges, start = [], 0
+    while start < n:
+        end = min(start + room, n)
+        if end < n:
+            k = bisect.bisect_right(opens, end) - 1  # the last line start at or before ``end``
+            if k >= 0 and opens[k] > start:
+                end = opens[k]
+        ranges.append((start, end))
+        start = end
+    return ranges
 
 
 def stream_plan(streams: int | str, threads: int) -> tuple[int, int]:

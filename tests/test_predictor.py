@@ -1,9 +1,11 @@
+import re
+
 import numpy as np
 import pytest
 
 from hub.labels import AIHUB
 from hub.predictor import (LyricsError, ModelLoadError, TransformerEmotionPredictor, check_lyrics, clean_lyrics,
-                           load_predictor, plan_batches, split_stanzas)
+                           line_windows, load_predictor, plan_batches, split_stanzas)
 from training.tiny_models import make_classifier
 
 VERSE = "비가 오는 밤이면 너의 목소리가 들려\n창문을 두드리는 빗소리처럼 조용히"
@@ -34,12 +36,15 @@ def test_stanzas_from_blank_lines_or_line_blocks():
 
 
 def test_long_lyrics_are_windowed_and_combined(tiny_model):
-    predictor = TransformerEmotionPredictor.from_pretrained(str(tiny_model), max_length=64, stride=16)
+    predictor = TransformerEmotionPredictor.from_pretrained(str(tiny_model), max_length=64)
     text = check_lyrics(LONG_LYRICS)
     rows, owners = predictor.windows([text, VERSE])
     n_windows = owners.count(0)
     assert n_windows > 5 and owners.count(1) == 1
     assert all(len(r["input_ids"]) <= 64 for r in rows)
+    # every token of the song once, in order: the windows' tokens (special tokens aside) are the song's
+    song_tokens = predictor.tokenizer(text, add_special_tokens=False)["input_ids"]
+    assert sum((r["input_ids"][1:-1] for r, o in zip(rows, owners) if o == 0), []) == song_tokens
 
     probs = predictor.predict_texts([text, VERSE])
     assert probs.shape == (2, 60) and np.allclose(probs.sum(1), 1, atol=1e-5)
@@ -51,6 +56,16 @@ def test_long_lyrics_are_windowed_and_combined(tiny_model):
                         for r in mine]
     weights = [sum(r["attention_mask"]) for r in mine]
     assert np.allclose(probs[0], np.average(window_probs, axis=0, weights=weights), atol=1e-5)
+
+
+def test_windows_end_at_line_breaks_and_cut_only_lines_longer_than_a_window():
+    text = "aa bb\ncc dd ee\nff\ngg hh ii jj kk ll mm nn\noo"
+    words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]  # one token per word
+    # room for 4 tokens; lines of 2, 3, 1, 8 and 1 tokens:
+    # aa bb | cc dd ee ff | gg hh ii jj | kk ll mm nn | oo  (only the 8-token line is cut inside)
+    assert line_windows(text, words, 4) == [(0, 2), (2, 6), (6, 10), (10, 14), (14, 15)]
+    assert line_windows(text, words, 20) == [(0, 15)]
+    assert line_windows("", [], 4) == [(0, 0)]
 
 
 def test_auto_batches_cover_every_window_with_little_padding():
