@@ -610,6 +610,11 @@ BUILTIN_PREDICTORS = {"gasa-korean-kote": "hub.kote_model:load_default_model",
 ENGINE_CONFIG = "gasa_engine.json"  # a folder saved by a non-transformer engine: {"engine": "module:Class"}
 
 
+def is_engine(name_or_path) -> bool:
+    """Is this a built-in engine name or a folder saved by an engine (not a transformer model)?"""
+    return str(name_or_path) in BUILTIN_PREDICTORS or (Path(name_or_path) / ENGINE_CONFIG).is_file()
+
+
 def _import(ref: str):
     import importlib
 

@@ -143,6 +143,28 @@ def test_include_lyrics_and_rebuild_replaces(tiny_model, lyrics_file, tmp_path):
     assert len(list((out / "data").glob("*.parquet"))) == 1
 
 
+def test_onnx_and_int8_scoring_options(tiny_model, lyrics_file, tmp_path):
+    """--backend onnx gives the default build's vectors; --quantize int8 gives close ones and says so in the
+    card; an engine, or --engine ray, refuses the options with a clear message."""
+    builds = {}
+    for name, options in (("plain", ()), ("onnx", ("--backend", "onnx")), ("int8", ("--quantize", "int8"))):
+        result = run_cli("--model", tiny_model, "--lyrics", lyrics_file, "--output", tmp_path / name, *options)
+        assert result.returncode == 0, result.stderr
+        builds[name] = song_vectors(load_song_vectors(tmp_path / name))
+    np.testing.assert_allclose(builds["onnx"], builds["plain"], atol=1e-5)
+    assert np.abs(builds["int8"] - builds["plain"]).max() < 0.05
+    assert "in int8" in (tmp_path / "int8" / "README.md").read_text(encoding="utf-8")
+    assert "int8" not in (tmp_path / "plain" / "README.md").read_text(encoding="utf-8")
+
+    result = run_cli("--model", "gasa-korean-engine", "--lyrics", lyrics_file, "--output", tmp_path / "x",
+                     "--backend", "onnx")
+    assert result.returncode == 2 and "--backend applies only to transformer models" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "x").exists()
+    result = run_cli("--model", tiny_model, "--lyrics", lyrics_file, "--output", tmp_path / "x", "--engine", "ray",
+                     "--quantize", "int8")
+    assert result.returncode == 2 and "only apply with --engine local" in result.stderr
+
+
 def test_bad_lyrics_files_and_models(tiny_model, tmp_path):
     dupes = tmp_path / "dupes.jsonl"
     dupes.write_text(json.dumps(SONGS[0]) + "\n" + json.dumps(SONGS[0]) + "\n", encoding="utf-8")

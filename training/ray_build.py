@@ -49,7 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hub.predictor import BUILTIN_PREDICTORS, ENGINE_CONFIG, ModelLoadError, SongReading, check_model_source
+from hub.predictor import ModelLoadError, SongReading, check_model_source, is_engine
 from training.build_song_vectors import (parquet_files, parquet_song_ids, predictor_revision, read_all,
                                          record_from_row, write_dataset)
 from training.crawl_melon import LyricsFileError, read_lyrics_jsonl
@@ -423,7 +423,7 @@ def connect(ray, address: str | None, num_workers: int | None) -> bool:
 def check_model(model: str) -> None:
     """The model checks that need no loading (a missing folder, a file, custom code missing), done
     before any worker starts."""
-    if str(model) in BUILTIN_PREDICTORS or (Path(model) / ENGINE_CONFIG).is_file():
+    if is_engine(model):
         return  # a built-in engine, or a saved engine's folder: nothing to check before loading it
     check_model_source(model)
 
