@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from hub.labels import KOTE
-from hub.predictor import ENGINE_CONFIG, EmotionPredictor, LyricsError, ModelLoadError, split_stanzas
+from hub.predictor import ENGINE_CONFIG, EmotionPredictor, LyricsError, ModelLoadError, mean_per_text, split_stanzas
 
 MODEL_NAME = "gasa-korean-kote"
 DATA_DIR = Path(__file__).parent / "data" / MODEL_NAME
@@ -371,10 +371,7 @@ class KoteEmotionModel(EmotionPredictor):
         step = 512
         for start in tqdm(range(0, len(blocks), step), desc=self.name, unit="batch", disable=not progress):
             scores[start:start + step] = np.hstack(self.score_features(self.features.transform(blocks[start:start + step])))
-        out = np.zeros((len(texts), width), dtype=np.float32)
-        weights = np.array([len(block) for block in blocks], dtype=np.float64)
-        for i, (start, end) in enumerate(zip(starts, starts[1:])):  # one slice per text, not a mask over all blocks
-            out[i] = np.average(scores[start:end], axis=0, weights=weights[start:end])
+        out = mean_per_text(scores, [len(block) for block in blocks], starts)
         return out[:, :len(self.labels)], out[:, len(self.labels):]
 
     def predict_texts(self, texts: list[str], progress: bool = False) -> np.ndarray:

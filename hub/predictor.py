@@ -403,13 +403,9 @@ class TransformerEmotionPredictor(EmotionPredictor):
             for idx, probs in self._forward_all([[rows[i] for i in idx] for idx in batches], batches):
                 window_probs[idx] = probs
                 bar.update()
-        weights = np.array([sum(r["attention_mask"]) for r in rows], dtype=np.float64)
-        owners = np.asarray(owners)
-        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        for t in range(len(texts)):
-            mine = owners == t
-            out[t] = np.average(window_probs[mine], axis=0, weights=weights[mine])
-        return out
+        # windows are made text by text: text t's are those from starts[t] to starts[t + 1]
+        starts = np.searchsorted(owners, np.arange(len(texts) + 1))
+        return mean_per_text(window_probs, [sum(r["attention_mask"]) for r in rows], starts)
 
     def _forward_all(self, batches: list[list[dict]], keys: list):
         """(key, probabilities) for each batch of tokenized windows, in order, ``self.streams`` at a time."""
@@ -442,6 +438,17 @@ class TransformerEmotionPredictor(EmotionPredictor):
                 logits = self.model(**self.tokenizer.pad(windows, return_tensors="pt")).logits.float()
             probs = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
         return probs.numpy()
+
+
+def mean_per_text(scores: np.ndarray, weights, starts) -> np.ndarray:
+    """Per text, the ``weights``-weighted mean of its rows of ``scores``, where the rows are laid out
+    text by text: text ``i``'s are ``scores[starts[i]:starts[i + 1]]``. (One slice per text: a mask
+    over all rows per text makes a call quadratic in its texts, minutes for a large catalog.)"""
+    weights = np.asarray(weights, dtype=np.float64)
+    out = np.zeros((len(starts) - 1, scores.shape[1]), dtype=np.float32)
+    for i, (start, end) in enumerate(zip(starts, starts[1:])):
+        out[i] = np.average(scores[start:end], axis=0, weights=weights[start:end])
+    return out
 
 
 def line_windows(text: str, offsets, room: int) -> list[tuple[int, int]]:
