@@ -175,8 +175,8 @@ def main(argv=None):
     # each runner's best round counts. (Each predictor was warmed up when added.)
     pipe(cleaned[:2])
     best, outputs = {}, {}
-    for _ in range(args.repeats):
-        for name, (run, _) in runners.items():
+    for _round in range(args.repeats):
+        for name, (run, _side) in runners.items():
             out, seconds = timed(run)
             outputs.setdefault(name, out)
             best[name] = min(seconds, best.get(name, float("inf")))
