@@ -21,8 +21,8 @@ set against a large fp32 matmul (2048 x 2048 x 2048) timed in the same run, as t
 peak. Every runner is timed once per round (``--repeats``) and its fastest round is reported, so
 that a noisy moment on a shared machine hits one round rather than one runner. ``--ablation`` also
 times what each choice of the predictor adds (one stream of all threads, fixed batches of 16 padded
-to the longest, eager attention instead of SDPA, one thread in all, PyTorch's ``quantize_dynamic``
-in place of ``hub.int8``). Run it alone on the machine:
+to the longest, eager attention instead of SDPA, one thread in all, int8 steps run op by op instead
+of fused, PyTorch's ``quantize_dynamic`` in place of ``hub.int8``). Run it alone on the machine:
 the load averages printed at the start and end say how quiet it was.
 
     python benchmarks/predict_speed.py [--songs 60] [--repeats 2] [--ablation]
@@ -109,6 +109,7 @@ def main(argv=None):
     import torch
     from transformers import pipeline
 
+    from hub.int8 import quantize_int8
     from hub.predictor import TransformerEmotionPredictor, load_model_and_tokenizer
 
     print(f"start: {load_line()}; torch {torch.__version__}, threads {torch.get_num_threads()}, "
@@ -162,6 +163,8 @@ def main(argv=None):
         eager.set_attn_implementation("eager")
         add("  fp32, eager attention", TransformerEmotionPredictor(eager, tokenizer))
         add("  int8 (torch), 1 stream", TransformerEmotionPredictor(model, tokenizer, quantize="int8", streams=1))
+        unfused = quantize_int8(copy.deepcopy(model), tokenizer, fused=False)
+        add("  int8 (torch), unfused", TransformerEmotionPredictor(unfused, tokenizer))
         with warnings.catch_warnings():  # the int8 gasa used before hub.int8: one activation scale per batch
             warnings.simplefilter("ignore")
             dynamic = torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)

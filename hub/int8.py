@@ -21,6 +21,10 @@ quantized; the classification head stays fp32 (it is small, and it makes the dec
 """
 from __future__ import annotations
 
+import functools
+import warnings
+from typing import Callable, NamedTuple
+
 import torch
 
 SMOOTHING_ALPHA = 0.5  # SmoothQuant's migration strength: half the outliers' range moves to the weights
@@ -57,9 +61,13 @@ class Int8Linear(torch.nn.Module):
         input_absmax: largest ``|x|`` seen per input channel in calibration, shape ``(in_features,)``.
         alpha: smoothing strength in [0, 1] (the share of the input's range moved into the weights);
             None: no smoothing (benchmarks/int8_agreement.py --ablation measures what it adds).
+        fused: run the steps around the int8 matmul as compiled, fused loops (:func:`fused_kernels`);
+            False: eagerly, one PyTorch op at a time (same results; benchmarks/predict_speed.py
+            --ablation measures what fusing adds).
     """
 
-    def __init__(self, linear: torch.nn.Linear, input_absmax: torch.Tensor, alpha: float | None = SMOOTHING_ALPHA):
+    def __init__(self, linear: torch.nn.Linear, input_absmax: torch.Tensor, alpha: float | None = SMOOTHING_ALPHA,
+                 fused: bool = True):
         super().__init__()
         weight = linear.weight.detach().float()
         if alpha is None:
@@ -77,24 +85,81 @@ class Int8Linear(torch.nn.Module):
         # (quantized) weight, as in symmetric int8 (on the fp32 weights, the weights' rounding
         # error would meet the midpoint in every channel and add up)
         self.register_buffer("weight_int8_sum", self.weight_int8.float().sum(dim=1))
-        self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().float().clone())
+        self.has_bias = linear.bias is not None
+        self.register_buffer("bias", linear.bias.detach().float().clone() if self.has_bias
+                             else torch.zeros(self.out_features))
+        self.fused = fused
+        if fused:
+            fused_kernels()  # compiled now, once per process: never in a scoring stream
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shape = x.shape
-        x = x.reshape(-1, self.in_features).float() * self.inverse_smooth
-        # Each token's range [lo, hi] is mapped onto the 255 levels of int8 around its midpoint (an
-        # asymmetric range: GELU outputs are nearly all positive), x = mid + scale * x_int8.
-        lo, hi = x.amin(dim=1, keepdim=True), x.amax(dim=1, keepdim=True)  # (torch.aminmax: 5-20x slower here)
-        mid, scale = (hi + lo) / 2, ((hi - lo) / 254).clamp(min=1e-8)
-        x_int8 = torch.addcmul(-mid / scale, x, 1 / scale).round_().to(torch.int8)
-        # x @ w.T = (scale * (x_int8 @ w_int8.T) + mid * sum(w_int8, input axis)) * w_scale
-        y = torch._int_mm(x_int8, self.weight_int8.t()) * scale
-        y.addcmul_(mid, self.weight_int8_sum)
-        y = torch.addcmul(self.bias, y, self.weight_scale, out=y) if self.bias is not None else y.mul_(self.weight_scale)
+        kernels = fused_kernels() if self.fused else EAGER  # compiled once per process, not per layer
+        x = x.reshape(-1, self.in_features).float().contiguous()  # the compiled kernels take dense rows
+        x_int8, scale, mid = kernels.quantize(x, self.inverse_smooth)
+        y = kernels.dequantize(torch._int_mm(x_int8, self.weight_int8.t()), scale, mid,
+                               self.weight_int8_sum, self.weight_scale, self.bias)
         return y.reshape(*shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.has_bias}"
+
+
+def quantize_per_token(x: torch.Tensor, inverse_smooth: torch.Tensor):
+    """``(x_int8, scale, mid)`` with ``x * inverse_smooth ~= mid + scale * x_int8`` row by row (token).
+
+    Each token's range [lo, hi] is mapped onto the 255 levels of int8 around its midpoint: an
+    asymmetric range, because GELU outputs are nearly all positive."""
+    x = x * inverse_smooth
+    lo, hi = x.amin(dim=1, keepdim=True), x.amax(dim=1, keepdim=True)
+    mid, scale = (hi + lo) / 2, ((hi - lo) / 254).clamp(min=1e-8)
+    return ((x - mid) * (1 / scale)).round().to(torch.int8), scale, mid
+
+
+def dequantize(product: torch.Tensor, scale, mid, weight_int8_sum, weight_scale, bias) -> torch.Tensor:
+    """fp32 ``x @ w.T + bias`` from the int32 ``product = x_int8 @ w_int8.T`` of one Int8Linear:
+    ``(scale * product + mid * sum(w_int8 over inputs)) * w_scale + bias``."""
+    return (product * scale + mid * weight_int8_sum) * weight_scale + bias
+
+
+class Kernels(NamedTuple):
+    quantize: Callable
+    dequantize: Callable
+
+
+EAGER = Kernels(quantize_per_token, dequantize)
+
+
+@functools.cache
+def fused_kernels() -> Kernels:
+    """:func:`quantize_per_token` and :func:`dequantize` compiled once per process by TorchInductor
+    into fused C++ loops, for any number of tokens and any layer width.
+
+    Run eagerly, each of their lines is a pass over memory (a batch of a bert-base feed-forward layer
+    is 50 MB), and together they took as long as the int8 matmul itself (README "Benchmarks").
+    ``torch.compile`` would fuse them too, but it guards on the thread count, so scoring streams
+    (one thread each) would recompile, and while it compiles it flags the whole process as
+    compiling, which breaks transformers' hidden-state capture in the other streams. Compiled
+    ahead of time from a shape-generic graph, the kernels carry no guards and never recompile.
+    Where compiling fails (no C++ compiler), the eager functions serve, with the same results,
+    after one warning."""
+    # sizes that are neither 0 nor 1 nor equal to each other, so that every one stays symbolic
+    tokens, width, out = 7, 5, 3
+    try:
+        from torch.fx.experimental.proxy_tensor import make_fx
+
+        def compiled(fn, *example):
+            graph = make_fx(fn, tracing_mode="symbolic")(*example)
+            return torch._inductor.standalone_compile(graph, list(example))
+
+        return Kernels(
+            compiled(quantize_per_token, torch.randn(tokens, width), torch.rand(width)),
+            compiled(dequantize, torch.randint(-99, 99, (tokens, out), dtype=torch.int32), torch.rand(tokens, 1),
+                     torch.randn(tokens, 1), torch.randn(out), torch.rand(out), torch.randn(out)))
+    except Exception as error:  # noqa: BLE001 (inductor's errors for a missing or broken compiler vary)
+        warnings.warn(f"hub.int8: could not compile the fused int8 kernels ({type(error).__name__}: "
+                      f"{str(error)[:300]}); int8 layers run unfused: same results, slower", RuntimeWarning)
+        return EAGER
 
 
 def input_absmax(model, tokenizer, texts: list[str], max_tokens: int = CALIBRATION_MAX_TOKENS) -> dict[str, torch.Tensor]:
@@ -122,7 +187,7 @@ def input_absmax(model, tokenizer, texts: list[str], max_tokens: int = CALIBRATI
 
 
 def quantize_int8(model, tokenizer, calibration_texts: list[str] | None = None,
-                  alpha: float | None = SMOOTHING_ALPHA):
+                  alpha: float | None = SMOOTHING_ALPHA, fused: bool = True):
     """``model`` with every linear layer of its encoder (``model.base_model``) replaced, in place, by
     an :class:`Int8Linear` calibrated on ``calibration_texts`` (default :data:`CALIBRATION_TEXTS`).
     Returns the model."""
@@ -133,5 +198,5 @@ def quantize_int8(model, tokenizer, calibration_texts: list[str] | None = None,
     for name, absmax_x in absmax.items():
         parent_name, _, child = name.rpartition(".")
         parent = model.get_submodule(parent_name)
-        setattr(parent, child, Int8Linear(getattr(parent, child), absmax_x, alpha))
+        setattr(parent, child, Int8Linear(getattr(parent, child), absmax_x, alpha, fused))
     return model

@@ -3,13 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Chromium + ChromeDriver for the crawler and the browser tests, and a Korean font for the plots
-# (Debian packages).
+# Chromium + ChromeDriver for the crawler and the browser tests, a Korean font for the plots, and a
+# C++ compiler, with which TorchInductor builds hub.int8's fused kernels (Debian packages).
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
-   || [ ! -d /usr/share/fonts/truetype/nanum ]; then
+   || [ ! -d /usr/share/fonts/truetype/nanum ] || ! command -v g++ >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-nanum >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-nanum g++ >/dev/null
 fi
 
 # torch first and pinned: the CPU wheel; an unpinned torch pulls several GB of CUDA packages.
