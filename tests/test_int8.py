@@ -106,3 +106,22 @@ def test_stream_plan():
     for bad in (0, -1, "two", 1.5, True):
         with pytest.raises(ValueError, match="streams must be"):
             stream_plan(bad, 2)
+
+
+def test_verify_margin_gives_close_calls_the_fp32_answer(tiny_model):
+    fp32 = TransformerEmotionPredictor.from_pretrained(str(tiny_model))
+    texts = [VERSE, SONG, VERSE * 3, SONG[:400], "가 " + VERSE, "첫눈이 오면 만나자던 약속"]
+    exact = fp32.predict_texts(texts)
+    int8 = TransformerEmotionPredictor(fp32.model, fp32.tokenizer, quantize="int8").predict_texts(texts)
+    top_two = np.sort(int8, axis=1)[:, -2:]
+    gaps = top_two[:, 1] - top_two[:, 0]
+    margin = float(np.median(gaps))  # about half the texts are close calls
+    verified = TransformerEmotionPredictor(fp32.model, fp32.tokenizer, quantize="int8", verify_margin=margin)
+    out = verified.predict_texts(texts)
+    close = gaps < margin
+    assert verified.last_verified == close.sum() and 0 < close.sum() < len(texts)
+    assert np.abs(out[close] - exact[close]).max() < 1e-6  # scored again in fp32
+    assert np.abs(out[~close] - int8[~close]).max() < 1e-6  # int8's answer kept
+    for bad in ({"verify_margin": 0.02}, {"verify_margin": 0, "quantize": "int8"}, {"verify_margin": 1.5, "quantize": "int8"}):
+        with pytest.raises(ValueError, match="verify_margin"):
+            TransformerEmotionPredictor(fp32.model, fp32.tokenizer, **bad)
