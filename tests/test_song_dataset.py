@@ -147,7 +147,10 @@ def test_onnx_and_int8_scoring_options(tiny_model, lyrics_file, tmp_path):
     """--backend onnx gives the default build's vectors; --quantize int8 gives close ones and says so in the
     card; an engine, or --engine ray, refuses the options with a clear message."""
     builds = {}
-    for name, options in (("plain", ()), ("onnx", ("--backend", "onnx")), ("int8", ("--quantize", "int8"))):
+    options_of = {"plain": (), "onnx": ("--backend", "onnx"), "int8": ("--quantize", "int8"),
+                  # a margin no song's top two labels exceed: every song is scored again in fp32
+                  "verified": ("--quantize", "int8", "--verify-margin", "0.99")}
+    for name, options in options_of.items():
         result = run_cli("--model", tiny_model, "--lyrics", lyrics_file, "--output", tmp_path / name, *options)
         assert result.returncode == 0, result.stderr
         builds[name] = song_vectors(load_song_vectors(tmp_path / name))
@@ -155,6 +158,8 @@ def test_onnx_and_int8_scoring_options(tiny_model, lyrics_file, tmp_path):
     assert np.abs(builds["int8"] - builds["plain"]).max() < 0.05
     assert "in int8" in (tmp_path / "int8" / "README.md").read_text(encoding="utf-8")
     assert "int8" not in (tmp_path / "plain" / "README.md").read_text(encoding="utf-8")
+    np.testing.assert_allclose(builds["verified"], builds["plain"], atol=1e-5)
+    assert "scored again in fp32" in (tmp_path / "verified" / "README.md").read_text(encoding="utf-8")
 
     result = run_cli("--model", "gasa-korean-engine", "--lyrics", lyrics_file, "--output", tmp_path / "x",
                      "--backend", "onnx")
@@ -163,6 +168,8 @@ def test_onnx_and_int8_scoring_options(tiny_model, lyrics_file, tmp_path):
     result = run_cli("--model", tiny_model, "--lyrics", lyrics_file, "--output", tmp_path / "x", "--engine", "ray",
                      "--quantize", "int8")
     assert result.returncode == 2 and "only apply with --engine local" in result.stderr
+    result = run_cli("--model", tiny_model, "--lyrics", lyrics_file, "--output", tmp_path / "x", "--verify-margin", "0.01")
+    assert result.returncode == 2 and "needs --quantize int8" in result.stderr
 
 
 def test_bad_lyrics_files_and_models(tiny_model, tmp_path):

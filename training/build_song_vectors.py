@@ -1,7 +1,7 @@
 """Run an emotion model over crawled lyrics and write the song-vector dataset (with its dataset card).
 
     python -m training.build_song_vectors --lyrics lyrics.jsonl --output DIR [--model gasa-korean-kote] \
-        [--push-to-hub REPO] [--include-lyrics] [--backend torch|onnx] [--quantize int8] \
+        [--push-to-hub REPO] [--include-lyrics] [--backend torch|onnx] [--quantize int8 [--verify-margin M]] \
         [--engine local|ray] [--address ADDR] [--num-workers N] [--gpus-per-worker G] [--block-size B]
 
 ``--lyrics`` is the crawl's JSONL file, or Parquet (a ``.parquet`` file or a folder of them) with the
@@ -9,9 +9,11 @@ same fields as columns (``song_id``, ``title``, ``artist``, ``year``, ``lyrics``
 ``--engine local`` (the default) scores in this process; ``--engine ray`` computes the same dataset
 with Ray Data on a local or an existing Ray cluster, resumably (:mod:`training.ray_build`).
 A transformer model can be run by ONNX Runtime (``--backend onnx``: the same vectors within 1e-5,
-a few per cent faster on a CPU) or with its encoder in int8 (``--quantize int8``: about 2.4x as fast,
-but other vectors, which change the top label of 1-3 % of songs; the dataset card says so); see
-README "Benchmarks".
+a few per cent faster on a CPU) or with its encoder in int8 (``--quantize int8``: about 2.7x as fast,
+but other vectors, which change the top label of 1-3 % of songs; the dataset card says so).
+``--verify-margin M`` scores the songs whose two highest int8 probabilities are closer than M again
+in fp32, which keeps fp32's top label where int8 could flip it, at the cost of the songs scored
+twice; see README "Benchmarks".
 
 One song never stops a build. Every record gets a status:
 
@@ -218,13 +220,14 @@ def predictor_revision(predictor, model: str, revision: str | None = None) -> st
 
 def build(model: str, lyrics: str, output: str, push_to_hub: str | None = None, include_lyrics: bool = False,
           revision: str | None = None, pretty_name: str = "gasa song emotion vectors", license: str = "other",
-          note: str = "", backend: str = "torch", quantize: str | None = None):
+          note: str = "", backend: str = "torch", quantize: str | None = None, verify_margin: float | None = None):
     """Score every record of a crawl file and write the dataset (see the module docstring);
-    ``pretty_name``, ``license`` and ``note`` go into the dataset card; ``backend`` and ``quantize``
-    are :class:`hub.predictor.TransformerEmotionPredictor`'s (a transformer model only). Returns the
+    ``pretty_name``, ``license`` and ``note`` go into the dataset card; ``backend``, ``quantize`` and
+    ``verify_margin`` are :class:`hub.predictor.TransformerEmotionPredictor`'s (a transformer model only). Returns the
     dataset and the count of songs per status."""
     records = read_records(lyrics)
-    options = {k: v for k, v in (("backend", backend), ("quantize", quantize)) if v not in (None, "torch")}
+    options = {k: v for k, v in (("backend", backend), ("quantize", quantize), ("verify_margin", verify_margin))
+               if v not in (None, "torch")}
     if options and is_engine(model):
         raise ModelLoadError(f"{' and '.join(f'--{k}' for k in options)} {'applies' if len(options) == 1 else 'apply'} "
                              f"only to transformer models (a model folder or Hub id); {model} is a built-in or saved "
@@ -233,6 +236,9 @@ def build(model: str, lyrics: str, output: str, push_to_hub: str | None = None, 
     if quantize:
         note = (f"{note}\n" if note else "") + ("Scored with the encoder's linear layers in int8 (`hub.int8`): the "
                                                 "vectors differ slightly from the fp32 model's.")
+        if verify_margin:
+            note += (f" Songs whose two highest int8 probabilities were closer than {verify_margin} were scored "
+                     "again in fp32, so their top label is the fp32 model's.")
     print(f"{len(records)} crawled records; model {predictor.name}", file=sys.stderr)
     readings = read_all(predictor, records)
     return write_dataset(records, readings, list(predictor.labels), model, predictor_revision(predictor, model, revision),
@@ -256,6 +262,9 @@ def main(argv=None) -> int:
     scoring.add_argument("--quantize", choices=("int8",), default=None,
                          help="int8: the encoder's linear layers in int8, about 2.4x as fast on a CPU; the vectors "
                               "differ slightly (README \"Benchmarks\")")
+    scoring.add_argument("--verify-margin", type=float, default=None, metavar="M",
+                         help="with --quantize int8: songs whose two highest int8 probabilities are closer than M "
+                              "(for instance 0.01) are scored again in fp32, keeping the fp32 top label")
     ray_options = parser.add_argument_group("Ray (--engine ray; pip install -r requirements-ray.txt)")
     ray_options.add_argument("--engine", choices=("local", "ray"), default="local",
                              help="local: this process (default); ray: Ray Data workers on a local or existing "
@@ -277,6 +286,9 @@ def main(argv=None) -> int:
         parser.error(f"{', '.join(k for k, v in ray_args.items() if v is not None)} only apply with --engine ray")
     if args.engine == "ray" and (args.backend != "torch" or args.quantize):
         parser.error("--backend and --quantize only apply with --engine local")
+    if args.verify_margin is not None and (not args.quantize or not 0 < args.verify_margin < 1):
+        parser.error("--verify-margin re-scores int8's close calls in fp32: it needs --quantize int8 and a margin "
+                     "between 0 and 1 (for instance 0.01)")
     for flag, value in (("--num-workers", args.num_workers), ("--block-size", args.block_size)):
         if value is not None and value < 1:
             parser.error(f"{flag} must be at least 1")
@@ -298,7 +310,8 @@ def main(argv=None) -> int:
                 return 2
         else:
             ds, counts = build(args.model, args.lyrics, args.output, args.push_to_hub, args.include_lyrics,
-                               args.revision, backend=args.backend, quantize=args.quantize)
+                               args.revision, backend=args.backend, quantize=args.quantize,
+                               verify_margin=args.verify_margin)
     except (LyricsFileError, SongDatasetError, ModelLoadError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
