@@ -16,7 +16,8 @@ GoEmotions-trained MiniLMs the top label of 28-42 % of songs changed (README "Be
   short calibration run (:func:`quantize_int8`; by default on :data:`CALIBRATION_TEXTS`).
 
 The product runs as int8 x int8 -> int32 (``torch._int_mm``, VNNI on CPUs that have it) and is
-scaled back to fp32 per token and per output channel. Only the encoder (``model.base_model``) is
+scaled back to fp32 per token and per output channel; the steps before and after it run as fused
+kernels compiled once per process (:func:`fused_kernels`). Only the encoder (``model.base_model``) is
 quantized; the classification head stays fp32 (it is small, and it makes the decision).
 """
 from __future__ import annotations

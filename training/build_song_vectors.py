@@ -260,7 +260,7 @@ def main(argv=None) -> int:
     scoring.add_argument("--backend", choices=("torch", "onnx"), default="torch",
                          help="torch (default), or onnx: ONNX Runtime on the CPU, the same vectors within 1e-5")
     scoring.add_argument("--quantize", choices=("int8",), default=None,
-                         help="int8: the encoder's linear layers in int8, about 2.4x as fast on a CPU; the vectors "
+                         help="int8: the encoder's linear layers in int8, about 2.7x as fast on a CPU; the vectors "
                               "differ slightly (README \"Benchmarks\")")
     scoring.add_argument("--verify-margin", type=float, default=None, metavar="M",
                          help="with --quantize int8: songs whose two highest int8 probabilities are closer than M "
