@@ -67,6 +67,24 @@ def test_fused_kernels_compute_what_the_eager_ops_do():
         assert torch.allclose(fused_kernels().dequantize(product, *rest), EAGER.dequantize(product, *rest), rtol=1e-5)
 
 
+def test_without_a_working_compiler_int8_runs_unfused_after_a_warning(monkeypatch):
+    def no_compiler(*args, **kwargs):
+        raise RuntimeError("InvalidCxxCompiler: No working C++ compiler found")
+
+    monkeypatch.setattr(torch._inductor, "standalone_compile", no_compiler)
+    fused_kernels.cache_clear()
+    try:
+        linear = torch.nn.Linear(16, 8)
+        with pytest.warns(RuntimeWarning, match="could not compile the fused int8 kernels.*same results, slower"):
+            layer = Int8Linear(linear, torch.ones(16))
+        assert fused_kernels() is EAGER
+        x = torch.randn(3, 16)
+        with torch.no_grad():
+            assert torch.allclose(layer(x), linear(x), atol=0.05)  # the eager ops still compute the layer
+    finally:
+        fused_kernels.cache_clear()  # the next test compiles them again
+
+
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     path = tmp_path_factory.mktemp("tiny") / "model"
