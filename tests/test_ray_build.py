@@ -310,6 +310,30 @@ def test_ray_build_equals_local_after_interrupt_and_killed_worker(ray_env, tmp_p
     assert_same_build(local, out)
 
 
+def test_ray_build_scores_with_the_local_builds_options(ray_env, tmp_path):
+    """--quantize int8 --verify-margin on Ray: the workers load the predictor with the options (a margin
+    every song falls under: the fp32 model's vectors, as the local fp32 build) and the card says so."""
+    pytest.importorskip("ray")
+    from hub.labels import AIHUB
+    from training.tiny_models import make_classifier
+
+    songs = make_catalog(40)
+    model = make_classifier(tmp_path / "model", [s["lyrics"] for s in songs if s.get("lyrics")][:12], AIHUB.labels,
+                            head="arch2", vocab_size=300)
+    lyrics = write_jsonl(tmp_path / "lyrics.jsonl", songs)
+    local = tmp_path / "local"
+    assert build_main(["--model", str(model), "--lyrics", str(lyrics), "--output", str(local)]) == 0
+    out = tmp_path / "ray"
+    code, log = run_cli(["--model", model, "--lyrics", lyrics, "--output", out, "--engine", "ray", "--num-workers", 2,
+                         "--block-size", 10, "--quantize", "int8", "--verify-margin", "0.99"], ray_env["env"],
+                        tmp_path / "ray.log")
+    assert code == 0, log[-3000:]
+    a, b = load(local), load(out)
+    assert a["song_id"] == b["song_id"] and a["status"] == b["status"]
+    np.testing.assert_allclose(np.array(b["probs"]), np.array(a["probs"]), atol=1e-5, rtol=0)
+    assert "scored again in fp32" in (out / "README.md").read_text(encoding="utf-8")
+
+
 def test_ray_errors_are_one_sentence(ray_env, tmp_path):
     pytest.importorskip("ray")
     lyrics = write_jsonl(tmp_path / "lyrics.jsonl", make_catalog(4))

@@ -145,7 +145,7 @@ def test_include_lyrics_and_rebuild_replaces(tiny_model, lyrics_file, tmp_path):
 
 def test_onnx_and_int8_scoring_options(tiny_model, lyrics_file, tmp_path):
     """--backend onnx gives the default build's vectors; --quantize int8 gives close ones and says so in the
-    card; an engine, or --engine ray, refuses the options with a clear message."""
+    card; an engine refuses the options with a clear message (with --engine ray too)."""
     builds = {}
     options_of = {"plain": (), "onnx": ("--backend", "onnx"), "int8": ("--quantize", "int8"),
                   # a margin no song's top two labels exceed: every song is scored again in fp32
@@ -165,9 +165,9 @@ def test_onnx_and_int8_scoring_options(tiny_model, lyrics_file, tmp_path):
                      "--backend", "onnx")
     assert result.returncode == 2 and "--backend applies only to transformer models" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "x").exists()
-    result = run_cli("--model", tiny_model, "--lyrics", lyrics_file, "--output", tmp_path / "x", "--engine", "ray",
-                     "--quantize", "int8")
-    assert result.returncode == 2 and "only apply with --engine local" in result.stderr
+    result = run_cli("--model", "gasa-korean-engine", "--lyrics", lyrics_file, "--output", tmp_path / "x",
+                     "--engine", "ray", "--quantize", "int8")  # refused before any Ray cluster starts
+    assert result.returncode == 2 and "--quantize applies only to transformer models" in result.stderr
     result = run_cli("--model", tiny_model, "--lyrics", lyrics_file, "--output", tmp_path / "x", "--verify-margin", "0.01")
     assert result.returncode == 2 and "needs --quantize int8" in result.stderr
 

@@ -218,6 +218,30 @@ def predictor_revision(predictor, model: str, revision: str | None = None) -> st
     return revision or model_revision(getattr(predictor, "source", None) or model)
 
 
+def scoring_options(model: str, backend: str = "torch", quantize: str | None = None,
+                    verify_margin: float | None = None) -> dict:
+    """The :class:`hub.predictor.TransformerEmotionPredictor` options a build scores with (those that
+    differ from the defaults); an engine, which has none, raises :class:`ModelLoadError`."""
+    options = {k: v for k, v in (("backend", backend), ("quantize", quantize), ("verify_margin", verify_margin))
+               if v not in (None, "torch")}
+    if options and is_engine(model):
+        raise ModelLoadError(f"{' and '.join(f'--{k}' for k in options)} {'applies' if len(options) == 1 else 'apply'} "
+                             f"only to transformer models (a model folder or Hub id); {model} is a built-in or saved "
+                             "engine, which has no such options: leave them out.")
+    return options
+
+
+def scoring_note(note: str, options: dict) -> str:
+    """The dataset card's note, with what the scoring options change in the vectors."""
+    if options.get("quantize"):
+        note = (f"{note}\n" if note else "") + ("Scored with the encoder's linear layers in int8 (`hub.int8`): the "
+                                                "vectors differ slightly from the fp32 model's.")
+        if options.get("verify_margin"):
+            note += (f" Songs whose two highest int8 probabilities were closer than {options['verify_margin']} were "
+                     "scored again in fp32, so their top label is the fp32 model's.")
+    return note
+
+
 def build(model: str, lyrics: str, output: str, push_to_hub: str | None = None, include_lyrics: bool = False,
           revision: str | None = None, pretty_name: str = "gasa song emotion vectors", license: str = "other",
           note: str = "", backend: str = "torch", quantize: str | None = None, verify_margin: float | None = None):
@@ -226,19 +250,9 @@ def build(model: str, lyrics: str, output: str, push_to_hub: str | None = None, 
     ``verify_margin`` are :class:`hub.predictor.TransformerEmotionPredictor`'s (a transformer model only). Returns the
     dataset and the count of songs per status."""
     records = read_records(lyrics)
-    options = {k: v for k, v in (("backend", backend), ("quantize", quantize), ("verify_margin", verify_margin))
-               if v not in (None, "torch")}
-    if options and is_engine(model):
-        raise ModelLoadError(f"{' and '.join(f'--{k}' for k in options)} {'applies' if len(options) == 1 else 'apply'} "
-                             f"only to transformer models (a model folder or Hub id); {model} is a built-in or saved "
-                             "engine, which has no such options: leave them out.")
+    options = scoring_options(model, backend, quantize, verify_margin)
     predictor = load_predictor(model, **options)
-    if quantize:
-        note = (f"{note}\n" if note else "") + ("Scored with the encoder's linear layers in int8 (`hub.int8`): the "
-                                                "vectors differ slightly from the fp32 model's.")
-        if verify_margin:
-            note += (f" Songs whose two highest int8 probabilities were closer than {verify_margin} were scored "
-                     "again in fp32, so their top label is the fp32 model's.")
+    note = scoring_note(note, options)
     print(f"{len(records)} crawled records; model {predictor.name}", file=sys.stderr)
     readings = read_all(predictor, records)
     return write_dataset(records, readings, list(predictor.labels), model, predictor_revision(predictor, model, revision),
@@ -256,7 +270,7 @@ def main(argv=None) -> int:
     parser.add_argument("--push-to-hub", default=None, metavar="REPO", help="also upload to this dataset repo")
     parser.add_argument("--include-lyrics", action="store_true", help="keep the lyric text (copyrighted!)")
     parser.add_argument("--revision", default=None, help="model revision to record (default: detected)")
-    scoring = parser.add_argument_group("scoring a transformer model (--engine local)")
+    scoring = parser.add_argument_group("scoring a transformer model")
     scoring.add_argument("--backend", choices=("torch", "onnx"), default="torch",
                          help="torch (default), or onnx: ONNX Runtime on the CPU, the same vectors within 1e-5")
     scoring.add_argument("--quantize", choices=("int8",), default=None,
@@ -284,8 +298,6 @@ def main(argv=None) -> int:
                 "--gpus-per-worker": args.gpus_per_worker or None, "--block-size": args.block_size}
     if args.engine == "local" and any(v is not None for v in ray_args.values()):
         parser.error(f"{', '.join(k for k, v in ray_args.items() if v is not None)} only apply with --engine ray")
-    if args.engine == "ray" and (args.backend != "torch" or args.quantize):
-        parser.error("--backend and --quantize only apply with --engine local")
     if args.verify_margin is not None and (not args.quantize or not 0 < args.verify_margin < 1):
         parser.error("--verify-margin re-scores int8's close calls in fp32: it needs --quantize int8 and a margin "
                      "between 0 and 1 (for instance 0.01)")
@@ -301,7 +313,9 @@ def main(argv=None) -> int:
             try:
                 ds, counts = build_ray(args.model, args.lyrics, args.output, args.push_to_hub, args.include_lyrics,
                                        args.revision, address=args.address, num_workers=args.num_workers,
-                                       gpus_per_worker=args.gpus_per_worker, block_size=args.block_size)
+                                       gpus_per_worker=args.gpus_per_worker, block_size=args.block_size,
+                                       scoring=scoring_options(args.model, args.backend, args.quantize,
+                                                               args.verify_margin))
             except RayInterrupted as e:
                 print(f"interrupted: {e}", file=sys.stderr)
                 return 130

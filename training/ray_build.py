@@ -16,7 +16,7 @@ How it stays exact and resumable:
   block's shard ``OUTPUT.parts/block-00000k.parquet`` under a temporary name, then renames it: a
   shard is there whole or not at all. Ray restarts a killed worker and retries its block.
 * **Resuming.** A rerun of the same command skips the blocks whose shard exists
-  (``OUTPUT.parts/manifest.json`` records the input's hash, the model, B and ``--include-lyrics``;
+  (``OUTPUT.parts/manifest.json`` records the input's hash, the model, its scoring options, B and ``--include-lyrics``;
   parts of another build are discarded).
 * **Last step**, once, on the driver: the shards are read in block order and every song of the
   input must be there exactly once, in place; then the local build's final step
@@ -50,7 +50,7 @@ from pathlib import Path
 import numpy as np
 
 from hub.predictor import ModelLoadError, SongReading, check_model_source, is_engine
-from training.build_song_vectors import (parquet_files, parquet_song_ids, predictor_revision, read_all,
+from training.build_song_vectors import (parquet_files, parquet_song_ids, predictor_revision, read_all, scoring_note,
                                          record_from_row, write_dataset)
 from training.crawl_melon import LyricsFileError, read_lyrics_jsonl
 
@@ -336,11 +336,12 @@ def move_to_gpu(predictor) -> str:
 class BlockScorer:
     """A Ray Data worker: loads the model once, then scores whole blocks and writes their shards."""
 
-    def __init__(self, model: str, revision: str | None, include_lyrics: bool, parts: str, gpus: float = 0.0):
+    def __init__(self, model: str, revision: str | None, include_lyrics: bool, parts: str, gpus: float = 0.0,
+                 scoring: dict | None = None):
         from hub.predictor import load_predictor
 
         start = time.perf_counter()
-        self.predictor = load_predictor(model)
+        self.predictor = load_predictor(model, **(scoring or {}))
         self.device = move_to_gpu(self.predictor) if gpus else "cpu"
         self.meta = {"labels": list(self.predictor.labels), "model": str(model), "predictor": self.predictor.name,
                      "revision": predictor_revision(self.predictor, model, revision)}
@@ -480,7 +481,7 @@ class RunStats:
 
 
 def run_blocks(ray, todo: list[dict], model: str, revision: str | None, include_lyrics: bool, parts: Path,
-               num_workers: int, gpus_per_worker: float, stats: RunStats) -> None:
+               num_workers: int, gpus_per_worker: float, stats: RunStats, scoring: dict | None = None) -> None:
     """Score the blocks in ``todo`` on a fixed pool of ``num_workers`` actors, printing progress."""
     import ray.data
 
@@ -493,7 +494,8 @@ def run_blocks(ray, todo: list[dict], model: str, revision: str | None, include_
     ds = ds.map_batches(BlockScorer, batch_size=1, num_cpus=1, **gpu,
                         compute=ray.data.ActorPoolStrategy(size=num_workers, max_tasks_in_flight_per_actor=1),
                         fn_constructor_kwargs={"model": str(model), "revision": revision, "parts": str(parts),
-                                               "include_lyrics": include_lyrics, "gpus": gpus_per_worker})
+                                               "include_lyrics": include_lyrics, "gpus": gpus_per_worker,
+                                               "scoring": scoring})
     total_songs = sum(b["count"] for b in todo)
     start = time.perf_counter()
     for row in ds.iter_rows():
@@ -513,9 +515,11 @@ def run_blocks(ray, todo: list[dict], model: str, revision: str | None, include_
 def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = None, include_lyrics: bool = False,
               revision: str | None = None, address: str | None = None, num_workers: int | None = None,
               gpus_per_worker: float = 0.0, block_size: int | None = None, pretty_name: str = "gasa song emotion vectors",
-              license: str = "other", note: str = "", stats: RunStats | None = None):
+              license: str = "other", note: str = "", stats: RunStats | None = None, scoring: dict | None = None):
     """:func:`training.build_song_vectors.build` on Ray (see the module docstring); returns the same
-    (dataset, counts per status). Raises :class:`RayBuildError` (cluster, shards),
+    (dataset, counts per status). ``scoring``: the predictor options of
+    :func:`training.build_song_vectors.scoring_options` (backend, int8, verify_margin), recorded in
+    the manifest, so that a rerun with others starts over. Raises :class:`RayBuildError` (cluster, shards),
     :class:`RayInterrupted` (Ctrl-C or SIGTERM: the shards stay for a rerun), and the local build's
     errors (input, model, nothing to build). ``stats`` is filled with what the workers did."""
     stats = stats if stats is not None else RunStats()
@@ -527,7 +531,7 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
     parts = parts_folder(output)
     prepare_parts(parts, {"input": str(Path(lyrics).resolve()), "sha256": plan.sha256, "songs": len(plan.ids),
                           "block_size": size, "model": str(model), "revision": revision,
-                          "include_lyrics": include_lyrics, "format": SHARD_FORMAT})
+                          "include_lyrics": include_lyrics, "scoring": scoring or {}, "format": SHARD_FORMAT})
     todo = [b for b in plan.blocks if not shard_path(parts, b["block"]).exists()]
     stats.blocks_total, stats.blocks_done_before = len(plan.blocks), len(plan.blocks) - len(todo)
     print(f"{len(plan.ids)} crawled records in {len(plan.blocks)} blocks of {size}; "
@@ -557,7 +561,7 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
             print(f"ray: {workers} workers on {address or 'a local cluster'} "
                   f"({resources.get('CPU', 0):g} CPUs, {resources.get('GPU', 0):g} GPUs); model {model}",
                   file=sys.stderr, flush=True)
-            run_blocks(ray, todo, model, revision, include_lyrics, parts, workers, gpus_per_worker, stats)
+            run_blocks(ray, todo, model, revision, include_lyrics, parts, workers, gpus_per_worker, stats, scoring)
         except KeyboardInterrupt:
             done = sum(shard_path(parts, b["block"]).exists() for b in plan.blocks)
             raise RayInterrupted(f"{done} of {len(plan.blocks)} blocks are done in {parts}; rerun the same "
@@ -581,7 +585,7 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
     records, readings, meta = assemble(parts, plan)
     try:
         result = write_dataset(records, readings, meta.get("labels"), model, meta.get("revision"), lyrics, output,
-                               push_to_hub, include_lyrics, pretty_name, license, note)
+                               push_to_hub, include_lyrics, pretty_name, license, scoring_note(note, scoring or {}))
     except Exception:
         drop_if_empty(parts)  # e.g. an input without songs: nothing to resume
         raise
