@@ -278,7 +278,7 @@ def main(argv=None) -> int:
                               "differ slightly (README \"Benchmarks\")")
     scoring.add_argument("--verify-margin", type=float, default=None, metavar="M",
                          help="with --quantize int8: songs whose two highest int8 probabilities are closer than M "
-                              "(for instance 0.01) are scored again in fp32, keeping the fp32 top label")
+                              "(for instance 0.02) are scored again in fp32, keeping the fp32 top label")
     ray_options = parser.add_argument_group("Ray (--engine ray; pip install -r requirements-ray.txt)")
     ray_options.add_argument("--engine", choices=("local", "ray"), default="local",
                              help="local: this process (default); ray: Ray Data workers on a local or existing "
@@ -300,7 +300,7 @@ def main(argv=None) -> int:
         parser.error(f"{', '.join(k for k, v in ray_args.items() if v is not None)} only apply with --engine ray")
     if args.verify_margin is not None and (not args.quantize or not 0 < args.verify_margin < 1):
         parser.error("--verify-margin re-scores int8's close calls in fp32: it needs --quantize int8 and a margin "
-                     "between 0 and 1 (for instance 0.01)")
+                     "between 0 and 1 (for instance 0.02)")
     for flag, value in (("--num-workers", args.num_workers), ("--block-size", args.block_size)):
         if value is not None and value < 1:
             parser.error(f"{flag} must be at least 1")
