@@ -321,7 +321,9 @@ class TransformerEmotionPredictor(EmotionPredictor):
             closer than this are scored again in fp32 (same backend), and get fp32's distribution:
             int8's rounding moves probabilities by up to a few hundredths, so it can only flip the
             top label where the model hesitates. README "Benchmarks" measures the share of songs
-            scored twice and the agreement with fp32 it buys. ``None`` (default): int8 alone.
+            scored twice and the agreement with fp32 it buys (0.02 kept it on 99.8-100 % of songs
+            with the torch int8; ONNX Runtime's int8 moves probabilities by up to 0.3, more than
+            any useful margin). ``None`` (default): int8 alone.
             ``self.last_verified`` says how many texts the last call scored twice.
     """
 
