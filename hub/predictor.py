@@ -309,8 +309,8 @@ class TransformerEmotionPredictor(EmotionPredictor):
             on a trained model.
         backend: ``"torch"`` (default) runs the PyTorch model; ``"onnx"`` exports it once to ONNX
             (a temporary file) and runs it with ONNX Runtime on the CPU (fused attention, GELU and
-            layer norm). Its int8 is ``onnxruntime.quantization``'s dynamic quantization (one
-            activation scale per batch), which changes more answers than the torch int8.
+            layer norm). Its int8 is ``onnxruntime.quantization``'s dynamic quantization (per-channel
+            weights, one activation scale per batch), which changes more answers than the torch int8.
             ``self.model`` stays the PyTorch model either way.
         streams: how many forward passes run at once, sharing the threads torch uses between them
             (``"auto"``: one stream per thread). On a CPU, one thread per stream keeps each core busy
@@ -322,7 +322,7 @@ class TransformerEmotionPredictor(EmotionPredictor):
             int8's rounding moves probabilities by up to a few hundredths, so it can only flip the
             top label where the model hesitates. README "Benchmarks" measures the share of songs
             scored twice and the agreement with fp32 it buys (0.02 kept it on 99.8-100 % of songs
-            with the torch int8; ONNX Runtime's int8 moves probabilities by up to 0.3, more than
+            with the torch int8; ONNX Runtime's int8 moves probabilities by up to 0.2, more than
             any useful margin). ``None`` (default): int8 alone.
             ``self.last_verified`` says how many texts the last call scored twice.
     """
@@ -569,7 +569,9 @@ def onnx_session(model, tokenizer, quantize: str | None = None, threads: int | N
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
             quantized = Path(tmp) / "model.int8.onnx"
-            quantize_dynamic(str(path), str(quantized), weight_type=QuantType.QInt8)
+            # a scale per output channel of each weight: on a GoEmotions MiniLM it kept the top label of
+            # 91 % of songs against 67 % with one scale per weight, at the same speed on bert-base
+            quantize_dynamic(str(path), str(quantized), weight_type=QuantType.QInt8, per_channel=True)
             path = quantized
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
