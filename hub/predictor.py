@@ -348,7 +348,7 @@ class TransformerEmotionPredictor(EmotionPredictor):
                              "needs quantize='int8' and a margin between 0 and 1 (for instance 0.02)")
         self.verify_margin, self.last_verified = verify_margin, 0
         self.verifier = None if verify_margin is None else TransformerEmotionPredictor(
-            model, tokenizer, max_length, batch_size, None, name, backend, streams)
+            model, tokenizer, max_length=max_length, batch_size=batch_size, name=name, backend=backend, streams=streams)
         self.streams, self.threads_per_stream = stream_plan(streams, torch.get_num_threads())
         self.session = None
         if backend == "onnx":
@@ -421,8 +421,7 @@ class TransformerEmotionPredictor(EmotionPredictor):
         starts = np.searchsorted(owners, np.arange(len(texts) + 1))
         probs = mean_per_text(window_probs, [sum(r["attention_mask"]) for r in rows], starts)
         if self.verifier is not None:
-            top_two = np.sort(probs, axis=1)[:, -2:]
-            close = np.flatnonzero(top_two[:, 1] - top_two[:, 0] < self.verify_margin)
+            close = np.flatnonzero(top_two_gap(probs) < self.verify_margin)
             self.last_verified = len(close)
             if len(close):
                 probs[close] = self.verifier.predict_texts([texts[i] for i in close], progress=progress)
@@ -459,6 +458,12 @@ class TransformerEmotionPredictor(EmotionPredictor):
                 logits = self.model(**self.tokenizer.pad(windows, return_tensors="pt")).logits.float()
             probs = torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)
         return probs.numpy()
+
+
+def top_two_gap(probs: np.ndarray) -> np.ndarray:
+    """Per row, how far its highest probability is above the second: how decided the model is."""
+    top_two = np.sort(probs, axis=1)[:, -2:]
+    return top_two[:, 1] - top_two[:, 0]
 
 
 def mean_per_text(scores: np.ndarray, weights, starts) -> np.ndarray:

@@ -16,8 +16,8 @@ How it stays exact and resumable:
   block's shard ``OUTPUT.parts/block-00000k.parquet`` under a temporary name, then renames it: a
   shard is there whole or not at all. Ray restarts a killed worker and retries its block.
 * **Resuming.** A rerun of the same command skips the blocks whose shard exists
-  (``OUTPUT.parts/manifest.json`` records the input's hash, the model, its scoring options, B and ``--include-lyrics``;
-  parts of another build are discarded).
+  (``OUTPUT.parts/manifest.json`` records the input's hash, the model, its scoring options, B and
+  ``--include-lyrics``; parts of another build are discarded).
 * **Last step**, once, on the driver: the shards are read in block order and every song of the
   input must be there exactly once, in place; then the local build's final step
   (:func:`training.build_song_vectors.write_dataset`) writes the dataset, ``skipped.jsonl`` and the
@@ -523,6 +523,7 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
     :class:`RayInterrupted` (Ctrl-C or SIGTERM: the shards stay for a rerun), and the local build's
     errors (input, model, nothing to build). ``stats`` is filled with what the workers did."""
     stats = stats if stats is not None else RunStats()
+    scoring = scoring or {}
     ray = import_ray()
     if address is not None:
         check_address(address)
@@ -531,7 +532,7 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
     parts = parts_folder(output)
     prepare_parts(parts, {"input": str(Path(lyrics).resolve()), "sha256": plan.sha256, "songs": len(plan.ids),
                           "block_size": size, "model": str(model), "revision": revision,
-                          "include_lyrics": include_lyrics, "scoring": scoring or {}, "format": SHARD_FORMAT})
+                          "include_lyrics": include_lyrics, "scoring": scoring, "format": SHARD_FORMAT})
     todo = [b for b in plan.blocks if not shard_path(parts, b["block"]).exists()]
     stats.blocks_total, stats.blocks_done_before = len(plan.blocks), len(plan.blocks) - len(todo)
     print(f"{len(plan.ids)} crawled records in {len(plan.blocks)} blocks of {size}; "
@@ -585,7 +586,7 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
     records, readings, meta = assemble(parts, plan)
     try:
         result = write_dataset(records, readings, meta.get("labels"), model, meta.get("revision"), lyrics, output,
-                               push_to_hub, include_lyrics, pretty_name, license, scoring_note(note, scoring or {}))
+                               push_to_hub, include_lyrics, pretty_name, license, scoring_note(note, scoring))
     except Exception:
         drop_if_empty(parts)  # e.g. an input without songs: nothing to resume
         raise
