@@ -54,7 +54,7 @@ from training.build_song_vectors import (parquet_files, parquet_song_ids, predic
                                          record_from_row, write_dataset)
 from training.crawl_melon import LyricsFileError, read_lyrics_jsonl
 
-RAY_REQUIREMENT = "ray[data]==2.60.0"  # as pinned in requirements-ray.txt
+RAY_REQUIREMENT = "ray[data,client]==2.60.0"  # as pinned in requirements-ray.txt
 MAX_BLOCK_SIZE = 1000
 MANIFEST = "manifest.json"
 SHARD_FORMAT = 1
