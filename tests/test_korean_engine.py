@@ -71,8 +71,18 @@ def test_load_predictor_by_name_and_saved_folder_in_fresh_process(engine, tmp_pa
 def test_committed_dictionary_is_small_and_what_the_builder_makes():
     assert LEXICON_FILE.stat().st_size < 2_000_000
     committed = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
-    rebuilt = build_lexicon(progress=False)
-    assert rebuilt["entries"] == committed["entries"]
+    rebuilt = build_lexicon(progress=False)["entries"]
+    # Kiwi's embedding similarities differ in the 4th decimal from one CPU's vector instructions to
+    # another's (seen: 112 of 447 weights off by 1-2e-4, and a word whose similarity sits on the 0.6
+    # threshold kept on one machine and left out on another), so the rebuilt dictionary is compared
+    # with a tolerance: the same words but for a handful on the thresholds, the same labels, weights
+    # within 1e-3.
+    shared = set(rebuilt) & set(committed["entries"])
+    assert len(set(rebuilt) ^ set(committed["entries"])) <= 5 and len(shared) > 400
+    for key in shared:
+        ours, theirs = rebuilt[key], committed["entries"][key]
+        assert [label for label, _ in ours] == [label for label, _ in theirs], key
+        assert np.allclose([w for _, w in ours], [w for _, w in theirs], atol=1e-3), key
     # expansion added real neighbours: words no seed names, in the right group
     entries = committed["entries"]
     assert committed["expanded_keys"] > 100
