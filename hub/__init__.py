@@ -1,6 +1,8 @@
 """gasa: emotion in song lyrics (models, data, recommender); see README.md."""
 import logging
 
+__version__ = "0.1.0"  # as pyproject.toml; stamped into the configs of saved gasa models
+
 # bitsandbytes >= 0.50 logs "Failed to load CPU gemm_4bit_forward from kernels-community: No module
 # named 'kernels'..." as soon as it is imported (by peft, by transformers' Trainer, by --mode qlora)
 # on CPUs with AVX512-BF16 when the optional `kernels` package is absent. Nothing is wrong: its own

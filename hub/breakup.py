@@ -26,7 +26,8 @@ from torch import nn
 
 from hub.korean_text import content_words_many, split_lines
 from hub.labels import BREAKUP
-from hub.predictor import LyricsError, ModelLoadError, clean_lyrics
+from hub.models.base import ModelLoadError
+from hub.text.clean import LyricsError, clean_lyrics
 
 DEFAULT_SEEDS = {
     "슬픔": ["슬프다", "눈물", "울다", "그립다"],

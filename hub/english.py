@@ -6,7 +6,7 @@ names (in any order; vectors are always returned in :data:`hub.labels.GOEMOTIONS
 model (``--merged-output``), or a PEFT adapter saved by ``--mode qlora/lora`` (folder or Hub id).
 
 * cleaning, windowing of long lyrics and the per-song mean come from
-  :class:`hub.predictor.TransformerEmotionPredictor`;
+  :class:`hub.models.transformer.TransformerEmotionPredictor`;
 * ``thresholds.json`` next to the weights (written by the trainer) gives one decision threshold
   per label; without it, ``config.thresholds`` (a plain model from the trainer has both); without
   either, every label uses 0.5;
@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from hub.labels import GOEMOTIONS
-from hub.predictor import EmotionPredictor, ModelLoadError, TransformerEmotionPredictor, load_model_and_tokenizer
+from hub.models.base import EmotionPredictor, ModelLoadError
+from hub.models.transformer import TransformerEmotionPredictor, load_model_and_tokenizer
 
 THRESHOLDS_FILE = "thresholds.json"
 ADAPTER_CONFIG = "adapter_config.json"

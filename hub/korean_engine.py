@@ -29,7 +29,7 @@ How a text becomes a 60-d distribution
 No evidence: a Korean text with no dictionary word gets the uniform distribution, which
 :meth:`KoreanEmotionEngine.has_evidence` reports as "no evidence" (it is not 분노, the first label).
 
-Bad input: an empty text raises :class:`hub.predictor.LyricsError`; so does a text with no Hangul
+Bad input: an empty text raises :class:`hub.text.clean.LyricsError`; so does a text with no Hangul
 at all (English or symbols only) — the engine reads Korean (``language = "ko"``: songs reach it as
 their Korean lines); use an English model for English lyrics.
 """
@@ -44,7 +44,9 @@ from tqdm.auto import tqdm
 
 from hub.korean_text import STOPWORDS, base_tag, get_kiwi, has_korean, preprocess_many, resolve_word
 from hub.labels import AIHUB
-from hub.predictor import ENGINE_CONFIG, EmotionPredictor, LyricsError, ModelLoadError
+from hub.models.base import EmotionPredictor, ModelLoadError
+from hub.models.registry import ENGINE_CONFIG, kind_stamp
+from hub.text.clean import LyricsError
 
 DATA_DIR = Path(__file__).parent / "data"
 SEEDS_FILE = DATA_DIR / "aihub_seeds.json"
@@ -171,6 +173,7 @@ class KoreanEmotionEngine(EmotionPredictor):
 
     multi_label = False
     language = "ko"
+    uses_kiwi = True
 
     def __init__(self, lexicon: dict, name: str = ENGINE_NAME):
         self.labels = list(AIHUB.labels)
@@ -208,7 +211,7 @@ class KoreanEmotionEngine(EmotionPredictor):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / LEXICON_FILE.name).write_text(json.dumps(self.lexicon, ensure_ascii=False, indent=0), encoding="utf-8")
         (folder / ENGINE_CONFIG).write_text(json.dumps(
-            {"engine": "hub.korean_engine:KoreanEmotionEngine", "name": self.name, "labels": self.labels},
+            {**kind_stamp("korean-dictionary"), "name": self.name, "labels": self.labels},
             ensure_ascii=False, indent=1), encoding="utf-8")
         return folder
 

@@ -329,6 +329,7 @@ class KoteEmotionModel(EmotionPredictor):
 
     multi_label = True
     language = "ko"
+    uses_kiwi = True
 
     def __init__(self, config: KoteModelConfig, features: KoteFeatures, weight: np.ndarray, bias: np.ndarray,
                  group_weight: np.ndarray, group_bias: np.ndarray):

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 SAME_GROUP_SIMILARITY = 0.5
+NOT_LYRICS = ("lyrics use metaphor, repetition and register that the model never saw labelled. Read the per-song "
+              "distribution as \"which emotions the words lean towards\", not as a judgement of the song.")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,16 @@ class Taxonomy:
     no_emotion: str | None = None  # the label meaning "no emotion" (KOTE 없음, GoEmotions neutral)
     other_group: str | None = None  # the group of labels with no counterpart in the shared groups
     group_sequence: tuple[str, ...] = ()  # display order of the groups (default: first appearance)
+    # What the rest of gasa needs to know about a label set, kept here so that a new one is added in
+    # one place: the language its models read (``"ko"``: the Korean lines of a song only; see
+    # hub.text.language), and what a model card and the evaluation tab say of it.
+    language: str | None = None
+    title: str = ""  # a short name for menus ("KOTE 44 labels (multi-label)")
+    description: str = ""  # the label set, for a model card's summary
+    data: str = ""  # the data such labels come with, for a card's "Training data"
+    datasets: tuple[str, ...] = ()  # Hub data set ids for a card's metadata
+    limitations: str = ""  # a card's "Limitations" of a model trained on it
+    demo_set: str | None = None  # file name of a built-in labelled demo set under hub/data/demo
 
     def __post_init__(self):
         if len(self.labels) != len(self.groups):
@@ -139,6 +151,13 @@ AIHUB = Taxonomy(
     codes=tuple(f"E{10 + i}" for i in range(60)),
     group_names_en={"분노": "anger", "슬픔": "sadness", "불안": "anxiety", "상처": "hurt",
                     "당황": "embarrassment", "기쁨": "joy"},
+    language="ko",
+    title="AI-Hub 60 labels",
+    description="AI-Hub 감성대화말뭉치, E10-E69, six groups",
+    data="AI-Hub 감성대화말뭉치: the person's sentences (HS01-HS03) of each dialogue, labelled with the "
+         "dialogue's emotion type (E-code).",
+    limitations="The training sentences are conversational Korean, not lyrics: " + NOT_LYRICS,
+    demo_set="labelled_demo.csv",
 )
 
 _GOEMOTIONS_LABELS = (
@@ -162,6 +181,12 @@ GOEMOTIONS = Taxonomy(
     no_emotion="neutral",
     groups=tuple(next(g for g, members in _GOEMOTIONS_SENTIMENT.items() if label in members)
                  for label in _GOEMOTIONS_LABELS),
+    language="en",
+    title="GoEmotions 28 labels",
+    description="GoEmotions, 27 emotions + neutral, multi-label",
+    data="GoEmotions rows (Reddit comments), each with one or more labels.",
+    datasets=("google-research-datasets/go_emotions",),
+    limitations="The training sentences are English Reddit comments, not lyrics: " + NOT_LYRICS,
 )
 
 # KOTE id order (labels.txt of the data set); English names written for gasa.
@@ -205,6 +230,17 @@ KOTE = Taxonomy(
     no_emotion="없음",
     other_group=KOTE_OTHER_GROUP,
     group_sequence=(*AIHUB.group_order, KOTE_OTHER_GROUP),
+    language="ko",
+    title="KOTE 44 labels (multi-label)",
+    description="KOTE (Korean Online That-gul Emotions), 43 emotions + 없음 (no emotion), multi-label",
+    data="[KOTE](https://huggingface.co/datasets/searle-j/kote) — Korean Online That-gul Emotions "
+         "(Jeon, Lee & Kim 2022, [arXiv:2205.05300](https://arxiv.org/abs/2205.05300)), MIT license "
+         "(Copyright (c) 2022 Jeon Duyoung): 50,000 online comments, each labelled by five raters; a "
+         "comment's labels are the union over its raters (about 8 per comment), 44 labels (43 emotions + "
+         "없음), multi-label.",
+    datasets=("searle-j/kote",),
+    limitations="The training sentences are Korean online comments, not lyrics: " + NOT_LYRICS,
+    demo_set="labelled_demo_kote.tsv",
 )
 
 BREAKUP = Taxonomy(
@@ -212,6 +248,11 @@ BREAKUP = Taxonomy(
     labels=("슬픔", "부정", "분노", "무관심"),
     groups=("슬픔", "부정", "분노", "무관심"),
     group_names_en={"슬픔": "sadness", "부정": "denial", "분노": "anger", "무관심": "indifference"},
+    language="ko",
+    description="breakup lyrics: 슬픔, 부정, 분노, 무관심",
+    data="Lyric lines labelled with four emotions.",
+    limitations="The model knows four emotions of breakup songs only: read its output as which of the four "
+                "a lyric leans towards, not as the whole of its emotion.",
 )
 
 TAXONOMIES = {t.name: t for t in (AIHUB, KOTE, GOEMOTIONS, BREAKUP)}

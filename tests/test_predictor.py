@@ -130,3 +130,22 @@ def test_model_folder_without_code_files(tiny_model, tmp_path):
         load_predictor(str(broken))
     with pytest.raises(ModelLoadError, match="no config.json"):
         load_predictor(str(tmp_path))
+
+
+def test_a_gpu_is_claimed_only_by_a_model_that_runs_there(tiny_model, monkeypatch):
+    """With backend='onnx' the scores come from ONNX Runtime on the CPU: asked for a GPU, the predictor
+    says so and leaves the PyTorch model where it is (it used to move that unused model to the GPU and
+    report "cuda"). The same for hub.int8's CPU kernels."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # a GPU "visible", as on a GPU worker
+    for options, reason in (({"backend": "onnx"}, "ONNX Runtime"), ({"quantize": "int8"}, "int8")):
+        predictor = TransformerEmotionPredictor.from_pretrained(str(tiny_model), **options)
+        where = predictor.to("cuda")
+        assert where.startswith("cpu") and reason in where, where
+        assert predictor.device == "cpu"
+        assert {p.device.type for p in predictor.model.parameters()} == {"cpu"}
+        assert predictor.predict_texts([VERSE]).shape == (1, 60)
+    monkeypatch.undo()
+    if not torch.cuda.is_available():  # this machine: an fp32 model asked for a GPU it cannot see stays put
+        assert TransformerEmotionPredictor.from_pretrained(str(tiny_model)).to("cuda") == "cpu (no GPU visible here)"

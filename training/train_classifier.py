@@ -25,7 +25,6 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -41,45 +40,6 @@ MULTI_LABEL = "multi_label_classification"
 # (a folder, a Hub data set id) goes to load_kote
 FILE_SUFFIXES = (".json", ".zip", ".xlsx", ".csv", ".tsv", ".jsonl", ".parquet")
 
-
-NOT_LYRICS = ("lyrics use metaphor, repetition and register that the model never saw labelled. Read the per-song "
-              "distribution as \"which emotions the words lean towards\", not as a judgement of the song.")
-
-
-@dataclass(frozen=True)
-class LabelSet:
-    language: str
-    description: str  # the label set, for the card's summary
-    data: str  # the data, for the card's "Training data"
-    datasets: tuple[str, ...] = ()  # Hub data set ids for the card's metadata
-    limitations: str = ""  # the card's "Limitations" (the template has a default)
-
-
-LABEL_SETS = {
-    "aihub": LabelSet(
-        "ko", "AI-Hub 감성대화말뭉치, E10-E69, six groups",
-        "AI-Hub 감성대화말뭉치: the person's sentences (HS01-HS03) of each dialogue, labelled with the "
-        "dialogue's emotion type (E-code).",
-        limitations="The training sentences are conversational Korean, not lyrics: " + NOT_LYRICS),
-    "kote": LabelSet(
-        "ko", "KOTE (Korean Online That-gul Emotions), 43 emotions + 없음 (no emotion), multi-label",
-        "[KOTE](https://huggingface.co/datasets/searle-j/kote) — Korean Online That-gul Emotions "
-        "(Jeon, Lee & Kim 2022, [arXiv:2205.05300](https://arxiv.org/abs/2205.05300)), MIT license "
-        "(Copyright (c) 2022 Jeon Duyoung): 50,000 online comments, each labelled by five raters; a "
-        "comment's labels are the union over its raters (about 8 per comment), 44 labels (43 emotions + "
-        "없음), multi-label.",
-        datasets=("searle-j/kote",),
-        limitations="The training sentences are Korean online comments, not lyrics: " + NOT_LYRICS),
-    "goemotions": LabelSet(
-        "en", "GoEmotions, 27 emotions + neutral, multi-label",
-        "GoEmotions rows (Reddit comments), each with one or more labels.",
-        datasets=("google-research-datasets/go_emotions",),
-        limitations="The training sentences are English Reddit comments, not lyrics: " + NOT_LYRICS),
-    "breakup": LabelSet(
-        "ko", "breakup lyrics: 슬픔, 부정, 분노, 무관심", "Lyric lines labelled with four emotions.",
-        limitations="The model knows four emotions of breakup songs only: read its output as which of the four "
-                    "a lyric leans towards, not as the whole of its emotion."),
-}
 
 HEAD_DESCRIPTIONS = {
     "baseline": "the encoder's pooled [CLS] output, dropout, then Linear(hidden, labels) "
@@ -289,22 +249,21 @@ def write_card(output, args, train_data, valid_data, scores, write_model_card, m
     name = args.push_to_hub or Path(args.output).name
     taxonomy = TAXONOMIES[args.labels]
     multi_label = taxonomy.multi_label
-    label_set = LABEL_SETS[args.labels]
     if multi_label:
         shown = (("macro_f1_tuned_heldout", "f1", "macro-F1 (tuned thresholds, held-out half)"),
                  ("macro_f1@0.5", "f1", "macro-F1 at 0.5"), ("micro_f1_tuned", "f1", "micro-F1 (tuned thresholds)"))
     else:
         shown = (("macro_f1", "f1", "macro-F1"), ("accuracy", "accuracy", "accuracy"),
                  ("similarity_weighted", "similarity_weighted", "similarity-weighted score (taxonomy S)"))
-    eval_results = [EvalResult(task_type="text-classification", dataset_type=(label_set.datasets or (args.labels,))[0],
+    eval_results = [EvalResult(task_type="text-classification", dataset_type=(taxonomy.datasets or (args.labels,))[0],
                                dataset_name=source_name(args.valid, args.valid_split, taxonomy), metric_type=metric,
                                metric_name=title, metric_value=float(scores[key]))
                     for key, metric, title in shown if key in scores]
     card_data = ModelCardData(
-        language=label_set.language, license="apache-2.0", library_name="transformers",
+        language=taxonomy.language, license="apache-2.0", library_name="transformers",
         pipeline_tag="text-classification",
         base_model=args.base_model if not Path(args.base_model).exists() else None,
-        datasets=list(label_set.datasets) or None,
+        datasets=list(taxonomy.datasets) or None,
         tags=["emotion", "lyrics", "gasa", "custom_code", args.arch] + (["multi-label"] if multi_label else []),
         metrics=["f1"] if multi_label else ["accuracy", "f1"], model_name=name,
         eval_results=eval_results or None,
@@ -340,12 +299,12 @@ def write_card(output, args, train_data, valid_data, scores, write_model_card, m
         note = ("`similarity_weighted` uses the taxonomy similarity (1 same label, 0.5 same group, 0 otherwise).")
     write_model_card(
         output, card_data, model_name=name,
-        summary=f"An emotion classifier over the {len(taxonomy)} labels of {label_set.description}.",
+        summary=f"An emotion classifier over the {len(taxonomy)} labels of {taxonomy.description}.",
         base_model=args.base_model, head=args.arch, head_description=HEAD_DESCRIPTIONS[args.arch],
-        num_labels=len(taxonomy), label_set=label_set.description,
+        num_labels=len(taxonomy), label_set=taxonomy.description,
         problem_type=("multi-label (independent sigmoids; `problem_type=\"multi_label_classification\"`, "
                       "per-label thresholds in `config.thresholds`)") if multi_label else "single-label",
-        data_description=label_set.data,
+        data_description=taxonomy.data,
         train_file=source_name(args.train, args.train_split, taxonomy), train_rows=len(train_data),
         valid_file=source_name(args.valid, args.valid_split, taxonomy), valid_rows=len(valid_data),
         training_description=(
@@ -354,7 +313,7 @@ def write_card(output, args, train_data, valid_data, scores, write_model_card, m
             f"6% warm-up, {training_loss}, evaluation every epoch, {selection} Trained on {args.device_used}."
         ),
         metrics_table=markdown_table([scores]) + "\n\n" + note,
-        extra_sections="", usage=usage, limitations=label_set.limitations,
+        extra_sections="", usage=usage, limitations=taxonomy.limitations,
     )
 
 

@@ -2,8 +2,6 @@
 emotions with their groups, the group scores and the emotion arc through the song."""
 from __future__ import annotations
 
-import re
-
 import gradio as gr
 import numpy as np
 import pandas as pd
@@ -11,28 +9,15 @@ import pandas as pd
 from hub import plots
 from hub.korean_text import HANGUL_SYLLABLE
 from hub.labels import taxonomy_for_labels
-from hub.predictor import LyricsError, check_lyrics
+from hub.text.clean import LyricsError, check_lyrics
+from hub.text.language import mostly_latin
+from hub.text.segment import LINES_PER_BLOCK, segment_unit
 from hub.space.state import AppError, State
 from hub.space.ui import bind, emotion_name, empty_table, figure, group_name, ok, problem, song_choices
 
 TOP_K = 10
-LINES_PER_BLOCK = 4  # lyrics without blank lines are read in blocks of this many lines
 MODEL_AUTO, MODEL_KOREAN, MODEL_ENGLISH = "auto", "korean", "english"
 COLUMNS = ["순위 / Rank", "감정 / Emotion", "그룹 / Group", "확률 / Probability"]
-
-
-def mostly_latin(text: str) -> bool:
-    """True when Latin letters clearly outnumber Hangul (a syllable counts as two letters)."""
-    hangul = len(HANGUL_SYLLABLE.findall(text))
-    latin = len(re.findall(r"[A-Za-z]", text))
-    return latin > 2 * hangul
-
-
-def segment_unit(text: str, segments: int) -> str:
-    """"stanza" when blank lines separate the lyrics' stanzas; "block" when the lyrics have none and
-    :func:`hub.predictor.split_stanzas` cut them into blocks of ``LINES_PER_BLOCK`` lines."""
-    stanzas = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
-    return "block" if len(stanzas) == 1 and segments > 1 else "stanza"
 
 
 def pick_role(state: State, text: str, choice: str) -> str:

@@ -12,11 +12,11 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
-from hub.predictor import BUILTIN_PREDICTORS, ENGINE_CONFIG, EmotionPredictor, ModelLoadError, load_predictor
+from hub.models.base import EmotionPredictor, ModelLoadError
+from hub.models.registry import load_predictor, model_class
 from hub.space.config import DEFAULT_KOREAN_MODEL, AppConfig
 
 MAX_DROPDOWN_SONGS = 500
@@ -55,8 +55,12 @@ def progress_step(progress, start: float, end: float, desc: str, expected_s: flo
 
 
 def reads_with_kiwi(name: str) -> bool:
-    """Built-in and saved engines tokenize Korean with Kiwi (transformer models bring their own tokenizer)."""
-    return name in BUILTIN_PREDICTORS or (Path(name) / ENGINE_CONFIG).is_file()
+    """Does the model of this kind tokenize Korean with Kiwi (the built-in and saved Korean models do;
+    transformer models bring their own tokenizer)? Asked of its class, before the model loads."""
+    try:
+        return getattr(model_class(name), "uses_kiwi", False)
+    except ModelLoadError:
+        return False  # loading it will say what is wrong
 
 
 def load_model(name: str, english: bool = False, progress=None) -> EmotionPredictor:
