@@ -159,7 +159,7 @@ def test_exact_and_faiss_agree():
     labels = [f"l{i}" for i in range(60)]
     exact = Recommender(vectors, songs, labels, index="exact")
     indexed = Recommender(vectors, songs, labels, index="faiss")
-    assert indexed.index_kind == "faiss" and indexed._index.ntotal == 3000
+    assert indexed.index_kind == "faiss" and indexed._search.graph.index.ntotal == 3000
     for sid in [f"id{i}" for i in range(0, 3000, 60)]:
         for kw in ({}, {"method": "weighted"}, {"exclude_same_artist": True, "min_year_gap": 15}):
             a, b = exact.recommend(sid, k=10, **kw), indexed.recommend(sid, k=10, **kw)
@@ -220,7 +220,7 @@ def test_weighted_cosine_equals_the_naive_formula():
 def test_bounded_exact_search_equals_brute_force(monkeypatch):
     """The pruned exact search (catalogs from PRUNE_MIN songs) returns what scoring every song returns,
     for both methods, any weight, filters, flat and peaked songs, and vectors with negative values."""
-    import hub.recommender as module
+    import hub.search.index as module
 
     monkeypatch.setattr(module, "PRUNE_MIN", 1000)
     monkeypatch.setattr(module, "GATHER_MAX", 50)  # so filters that pass more than 50 songs take the bound
@@ -228,10 +228,10 @@ def test_bounded_exact_search_equals_brute_force(monkeypatch):
     vectors, songs = random_catalog(4000, seed=5)
     vectors[::11] = np.random.default_rng(6).random((len(vectors[::11]), 60))
     rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="exact")
-    assert rec._order is not None
+    assert rec._search.bound is not None
     used = []
-    bounded = rec._bounded
-    monkeypatch.setattr(rec, "_bounded", lambda *a: used.append(bounded(*a)) or used[-1])
+    bounded = rec._search.bound.candidates
+    monkeypatch.setattr(rec._search.bound, "candidates", lambda *a: used.append(bounded(*a)) or used[-1])
     years = np.array([s["year"] for s in songs])
     for row in range(0, 4000, 131):
         for method, weight in (("cosine", 2.0), ("weighted", 2.0), ("weighted", 0.6)):
@@ -253,7 +253,7 @@ def test_bounded_exact_search_equals_brute_force(monkeypatch):
 def test_digging_filters_with_the_index(monkeypatch):
     """Filters on an indexed catalog: selective ones exactly, others through the graph with an ID
     selector (every song returned passes; recall stays high); none passing: empty, without a search."""
-    import hub.recommender as module
+    import hub.search.index as module
 
     vectors, songs = random_catalog(3000, seed=8)  # years 1985-2024, 50 artists
     rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="faiss")
@@ -283,7 +283,7 @@ def test_digging_filters_with_the_index(monkeypatch):
         def search(self, *args, **kwargs):
             raise AssertionError("searched although no song passes the filters")
 
-    rec._index = NoSearch()
+    rec._search.graph.index = NoSearch()
     for method in ("cosine", "weighted"):
         # 1985-2024: no song is 45 years from any other
         out = rec.recommend("id7", k=10, method=method, min_year_gap=45, exclude_same_artist=True)
