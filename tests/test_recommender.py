@@ -1,4 +1,5 @@
-"""Recommender on hand-made vectors with known neighbours; exact vs Faiss; catalog views."""
+"""Recommender on hand-made vectors with known neighbours; exact vs Faiss; measures registered for a test; catalog
+views."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,6 +8,7 @@ from hub.catalog_views import (gini, plot_recommendation_histogram, plot_similar
                                recommendation_distribution)
 from hub.recommender import (EmptyCatalogError, Recommender, RecommenderError, UnknownSongError,
                              VectorShapeError)
+from hub.search.similarity import Similarity
 
 LABELS = ["joy", "sadness", "anger", "calm"]
 
@@ -289,6 +291,103 @@ def test_digging_filters_with_the_index(monkeypatch):
         out = rec.recommend("id7", k=10, method=method, min_year_gap=45, exclude_same_artist=True)
         assert out.empty and list(out.columns) == ["song_id", "title", "artist", "year", "similarity", "top_labels"]
         assert rec.recommend(vector=vectors[7], k=5, method=method, query_year=1800, min_year_gap=300).empty
+
+
+class Closeness(Similarity):
+    """A test-only measure: minus the L1 distance, for any song; no bound, not an inner product."""
+
+    name = "test-closeness"
+    label = "테스트 / Test closeness"
+
+    def score(self, catalog, q, rows=None):
+        x = catalog.vectors if rows is None else catalog.vectors[rows]
+        return -np.abs(x - q).sum(1, dtype=np.float32)
+
+
+class UnitDot(Similarity):
+    """A test-only inner product of unit vectors (cosine computed another way): the graph serves it."""
+
+    name = "test-unit-dot"
+    label = "테스트 / Test unit dot"
+    is_inner_product = True
+
+    def score(self, catalog, q, rows=None):
+        x = catalog.vectors if rows is None else catalog.vectors[rows]
+        return ((x / np.linalg.norm(x, axis=1, keepdims=True)) @ (q / np.linalg.norm(q))).astype(np.float32)
+
+
+class UnitDotNoGraph(UnitDot):
+    name = "test-unit-dot-exact"
+    is_inner_product = False
+
+
+@pytest.fixture
+def test_measures():
+    from hub.search.similarity import SIMILARITIES, register
+
+    for measure in (Closeness, UnitDot, UnitDotNoGraph):
+        register(measure)
+    yield
+    for measure in (Closeness, UnitDot, UnitDotNoGraph):
+        del SIMILARITIES[measure.name]
+
+
+def test_a_measure_registered_in_one_place_is_used(test_measures, monkeypatch, catalog):
+    """One registered class reaches recommend(), similarity_matrix(), neighbours() and the UI's choices; on a
+    catalog that has the bound, a measure without one is answered by scanning every allowed song."""
+    import hub.search.index as module
+    from hub.search import similarity
+
+    assert ("테스트 / Test closeness", "test-closeness") in similarity.choices()
+    assert similarity.choices()[:2] == [("코사인 / Cosine", "cosine"), ("가중 코사인 / Weighted cosine", "weighted")]
+    songs, vectors = catalog
+    small = Recommender(vectors, songs, LABELS)
+    # s1's L1 distances: s2 0.04, s3 0.2, s6 0.4, s5 1.6, s4 2.0
+    assert list(small.recommend("s1", k=3, method="test-closeness")["song_id"]) == ["s2", "s3", "s6"]
+    assert small.recommend("s1", k=1, method="test-closeness")["similarity"][0] == pytest.approx(-0.04, abs=1e-6)
+    assert small.similarity_matrix(["s1", "s4"], method="test-closeness")[0, 1] == pytest.approx(-2.0)
+    assert small.neighbours(k=1, method="test-closeness")[:, 0].tolist() == [1, 0, 1, 4, 3, 2]
+
+    monkeypatch.setattr(module, "PRUNE_MIN", 1000)
+    monkeypatch.setattr(module, "GATHER_MAX", 50)
+    vectors, songs = random_catalog(2000, seed=9)
+    rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="exact")
+    assert rec._search.bound is not None
+    years = np.array([s["year"] for s in songs])
+    for row in range(0, 2000, 151):
+        allowed = (np.arange(2000) != row) & (np.abs(years - years[row]) >= 5)
+        sims = -np.abs(vectors.astype(np.float64) - vectors[row]).sum(1)
+        sims[~allowed] = -np.inf
+        out = rec.recommend(f"id{row}", k=10, method="test-closeness", min_year_gap=5)
+        assert_exact_top(out, rec, sims, 10)
+
+
+def test_inner_product_measures_use_the_graph(test_measures, monkeypatch):
+    """The HNSW graph answers measures that are inner products of unit vectors (cosine and a test-only one);
+    the others (weighted, the same test measure not declared an inner product) are searched exactly, and
+    all return the same songs."""
+    import hub.search.index as module
+
+    monkeypatch.setattr(module, "GATHER_MAX", 100)  # so unfiltered queries may take the graph
+    vectors, songs = random_catalog(3000, seed=10)
+    rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="faiss")
+    searched = []
+    graph = rec._search.graph.candidates
+    monkeypatch.setattr(rec._search.graph, "candidates", lambda *a: searched.append(1) or graph(*a))
+    recalls = []
+    for row in range(0, 3000, 97):
+        exact_top, sims = naive_top(vectors, vectors[row], 10, allowed=np.arange(3000) != row)
+        found = {}
+        for method in ("cosine", "test-unit-dot", "weighted", "test-unit-dot-exact"):
+            before = len(searched)
+            found[method] = rec.recommend(f"id{row}", k=10, method=method)
+            assert len(searched) - before == (method in ("cosine", "test-unit-dot")), method
+        assert_exact_top(found["test-unit-dot-exact"], rec, sims, 10)
+        for method in ("cosine", "test-unit-dot"):  # the graph's songs, with the measure's scores
+            out = found[method]
+            np.testing.assert_allclose(out["similarity"], sims[[rec.row_of(s) for s in out["song_id"]]], atol=2e-6)
+            recalls.append(len(set(out["song_id"]) & {f"id{r}" for r in exact_top}) / 10)
+    assert np.mean(recalls) >= 0.95
 
 
 def test_recommendation_distribution_and_plots(catalog, tmp_path):
