@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hub.search.index import (COORD_SLACK, GATHER_MAX, INDEX_THRESHOLD, PRUNE_MAX_SHARE,  # noqa: F401 (public here)
+# the search's constants, importable from here as before; they are read in hub.search.index (set them there)
+from hub.search.index import (COORD_SLACK, GATHER_MAX, INDEX_THRESHOLD, PRUNE_MAX_SHARE,  # noqa: F401
                               PRUNE_MIN, SCORE_SLACK, Search)
 from hub.search.similarity import SIMILARITIES, Similarity
 from hub.search.vectors import CatalogVectors, one_blas_thread
@@ -25,7 +26,9 @@ from hub.song_dataset import TOP_LABELS
 
 SONG_COLUMNS = ["song_id", "title", "artist", "year"]
 RESULT_COLUMNS = SONG_COLUMNS + ["similarity", "top_labels"]
-METHODS = tuple(SIMILARITIES)  # the measures registered in hub.search.similarity, by name
+# the measures registered in hub.search.similarity when this module was imported; recommend() looks names up
+# in SIMILARITIES itself, so a measure registered later is served as well
+METHODS = tuple(SIMILARITIES)
 
 
 class RecommenderError(ValueError):
