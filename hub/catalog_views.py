@@ -19,6 +19,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from hub.plots import plt  # Agg backend and the Hangul font are set up in one place
+from hub.search.similarity import SIMILARITIES
 
 
 def gini(counts) -> float:
@@ -179,7 +180,7 @@ def main(argv=None):
     parser.add_argument("dataset", help="song-vector dataset folder or Hub repo id")
     parser.add_argument("--output", required=True, help="folder for the PNGs and the JSON numbers")
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--method", choices=["cosine", "weighted"], default="cosine")
+    parser.add_argument("--method", choices=list(SIMILARITIES), default="cosine")
     parser.add_argument("--top1-weight", type=float, default=2.0)
     parser.add_argument("--songs", default="", help="comma-separated song ids for the heatmap (default: first 20)")
     args = parser.parse_args(argv)

@@ -1,67 +1,34 @@
-"""Songs whose lyrics feel alike: top-k neighbours of emotion vectors.
+"""Songs whose lyrics feel alike: top-k neighbours of emotion vectors, with filters for "digging".
 
-Similarity (one place for it: :meth:`Recommender._scores`, and the bound in
-:meth:`Recommender._bounded` that decides which songs need scoring):
-
-* ``cosine``: cosine similarity of the two emotion distributions.
-* ``weighted``: the query's most likely emotion ``j`` counts ``top1_weight`` times (default 2) in
-  *both* vectors before the cosine: ``cos(q * w_j, x * w_j)`` with ``w_j = top1_weight`` at ``j`` and 1
-  elsewhere. Songs that share the query's dominant emotion rise.
-
-Both are one formula: with ``c = top1_weight**2 - 1`` (``0`` for cosine), ``(q * w_j) . (x * w_j) =
-q . x + c q_j x_j`` and ``|x * w_j|**2 = |x|**2 + c x_j**2``, so scoring songs is one matrix-vector
-product plus per-song arithmetic on precomputed squared norms; nothing is reweighted or copied per
-query.
+:class:`Recommender` holds the catalog (songs and their vectors), decides which songs a query may get
+and builds the results table; how alike two songs are is a measure of
+:mod:`hub.search.similarity` (``method=``: ``cosine``, ``weighted``, ...), and how the top k is found
+under it is :mod:`hub.search.index`.
 
 The query song itself is never recommended, and neither is a song whose vector holds no emotional
 evidence (``recommendable`` False, from the dataset's ``status`` column): vectors without evidence
 sit close to each other and to the catalog's average, and would otherwise crowd the top of many
 lists. Filters for "digging": ``exclude_same_artist`` and ``min_year_gap`` (only songs released at
-least that many years before or after the query).
-
-Search, by how many songs the filters allow (counted first, one vectorized mask):
-
-* none: an empty result at once;
-* few (at most ``GATHER_MAX`` songs): exactly, over those songs only;
-* more, ``cosine`` with an index: the Faiss HNSW graph over the unit vectors, searched with the filter
-  as an ID selector, proposes candidates (exact search if it finds too few);
-* otherwise exactly (:meth:`Recommender._scan`): from ``PRUNE_MIN`` songs only those that an upper
-  bound leaves in reach of the top (a few thousand of 1,000,000 classifier-like vectors) are scored;
-  where the bound prunes too little (flat vectors), every song is, in one pass (~15 ms at 1,000,000).
-
-Every path scores its final candidates with the same formula and breaks ties by catalog order, so
-the paths differ only where the graph misses a neighbour. ``weighted`` never uses the graph (it is
-built for plain cosine). ``index="auto"`` builds the index from ``INDEX_THRESHOLD`` songs up.
+least that many years before or after the query). The filters are one vectorized mask, counted
+first: when no song passes, the answer is empty without any search.
 """
 from __future__ import annotations
-
-import contextlib
 
 import numpy as np
 import pandas as pd
 
+# the search's constants, importable from here as before; they are read in hub.search.index (set them there)
+from hub.search.index import (COORD_SLACK, GATHER_MAX, INDEX_THRESHOLD, PRUNE_MAX_SHARE,  # noqa: F401
+                              PRUNE_MIN, SCORE_SLACK, Search)
+from hub.search.similarity import SIMILARITIES, Similarity
+from hub.search.vectors import CatalogVectors, one_blas_thread
 from hub.song_dataset import TOP_LABELS
 
 SONG_COLUMNS = ["song_id", "title", "artist", "year"]
 RESULT_COLUMNS = SONG_COLUMNS + ["similarity", "top_labels"]
-METHODS = ("cosine", "weighted")
-INDEX_THRESHOLD = 50_000
-# Filters that allow at most this many songs are answered exactly over the allowed songs only:
-# gathering and scoring 50,000 rows costs ~2 ms, while the HNSW graph, searched with a selective
-# filter, walks ever more disallowed nodes (and loses recall) before it finds k allowed ones.
-GATHER_MAX = 50_000
-# From this many songs, exact search over the catalog skips the songs a bound proves cannot reach the
-# top (see Recommender._bounded); it keeps, per emotion, the songs sorted by that coordinate of their
-# unit vector (8 bytes per song and emotion: 480 MB and ~8 s to build for 1,000,000 x 60).
-PRUNE_MIN = 100_000
-# The bound is not used when it leaves more than this share of the catalog to score (flat vectors,
-# e.g. i.i.d. uniform coordinates): one pass over every song is cheaper then.
-PRUNE_MAX_SHARE = 0.125
-# Scores within this of the k-th are kept as candidates and re-scored, so float32 rounding in a bound
-# or a scan never decides which of two (near-)tied songs is returned.
-SCORE_SLACK = 1e-4
-# The same for a song's stored unit-vector coordinate (float32) in the bound.
-COORD_SLACK = 1e-5
+# the measures registered in hub.search.similarity when this module was imported; recommend() looks names up
+# in SIMILARITIES itself, so a measure registered later is served as well
+METHODS = tuple(SIMILARITIES)
 
 
 class RecommenderError(ValueError):
@@ -78,23 +45,6 @@ class UnknownSongError(RecommenderError):
 
 class VectorShapeError(RecommenderError):
     """A vector (or catalog) whose length does not match the labels."""
-
-
-def _one_blas_thread():
-    """One BLAS thread for a query: a matrix-vector product is memory-bound, and on a busy machine
-    OpenBLAS threads waiting on each other made a 20,000-song query 100x slower (33 ms vs 0.3 ms)."""
-    global _BLAS
-    if _BLAS is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _BLAS = ThreadpoolController()
-        except ImportError:
-            _BLAS = False
-    return _BLAS.limit(limits=1, user_api="blas") if _BLAS else contextlib.nullcontext()
-
-
-_BLAS = None
 
 
 def _songs_frame(songs, n: int) -> pd.DataFrame:
@@ -140,10 +90,8 @@ class Recommender:
         if not np.isfinite(vectors).all():
             raise VectorShapeError(f"row {int(np.argwhere(~np.isfinite(vectors))[0, 0])} of the vectors holds NaN or inf")
         self.songs = _songs_frame(songs, len(vectors))
-        self.vectors = np.ascontiguousarray(vectors)
-        self._sq_norms = np.einsum("ij,ij->i", self.vectors, self.vectors)
-        self._norms = np.maximum(np.sqrt(self._sq_norms), np.float32(1e-12))
-        self._order, self._coord = self._sort_by_emotion() if len(vectors) >= PRUNE_MIN else (None, None)
+        self._catalog = CatalogVectors(vectors)
+        self.vectors = self._catalog.vectors
         self._row = {sid: i for i, sid in enumerate(self.songs["song_id"])}
         self.recommendable = np.ones(len(vectors), dtype=bool) if recommendable is None else \
             np.asarray(recommendable, dtype=bool).reshape(-1)
@@ -158,13 +106,7 @@ class Recommender:
         self._years = self.songs["year"].to_numpy(dtype=float, na_value=np.nan)
         self._columns = {c: self.songs[c].to_numpy(dtype=object) for c in ("song_id", "title", "artist")}
         self._columns["year"] = self.songs["year"].to_numpy(dtype=object, na_value=None)
-        if index not in ("exact", "faiss", "auto"):
-            raise ValueError(f"unknown index {index!r}: use 'exact', 'faiss' or 'auto'")
-        self.index_kind = ("faiss" if len(vectors) >= INDEX_THRESHOLD else "exact") if index == "auto" else index
-        self.ef_search = ef_search
-        self._index = None
-        if self.index_kind == "faiss" and len(vectors):
-            self.build_index(hnsw_m)
+        self._search = Search(self._catalog, index, hnsw_m, ef_search)
 
     @classmethod
     def from_dataset(cls, ds, **kwargs) -> "Recommender":
@@ -178,16 +120,24 @@ class Recommender:
     def __len__(self) -> int:
         return len(self.vectors)
 
+    @property
+    def index_kind(self) -> str:
+        """``"faiss"`` when queries may use the HNSW graph, else ``"exact"``."""
+        return self._search.kind
+
+    @property
+    def ef_search(self) -> int:
+        return self._search.ef_search
+
+    @ef_search.setter
+    def ef_search(self, value: int) -> None:
+        self._search.ef_search = value
+
     def build_index(self, hnsw_m: int = 32, ef_construction: int = 40) -> None:
         """Build the Faiss HNSW index over the unit vectors and search with it from now on."""
-        import faiss
+        self._search.build_graph(hnsw_m, ef_construction)
 
-        index = faiss.IndexHNSWFlat(self.vectors.shape[1], hnsw_m, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = ef_construction
-        index.add(self.vectors / self._norms[:, None])  # the unit vectors live in the index only
-        self._index, self.index_kind = index, "faiss"
-
-    # --- scoring ------------------------------------------------------------------------------
+    # --- measure, filters -----------------------------------------------------------------------
 
     def _check_vector(self, vector) -> np.ndarray:
         q = np.asarray(vector, dtype=np.float32).reshape(-1)
@@ -199,146 +149,18 @@ class Recommender:
         return q
 
     @staticmethod
-    def _extra(method: str, top1_weight: float) -> float:
-        """``c`` in the one formula: how much more the query's top emotion counts (0 for cosine)."""
-        return float(top1_weight) ** 2 - 1.0 if method == "weighted" else 0.0
+    def _measure(method: str, top1_weight: float) -> Similarity:
+        """The registered measure ``method``, with the measure options."""
+        measure = SIMILARITIES.get(method) if isinstance(method, str) else None
+        if measure is None:
+            raise RecommenderError(f"unknown method {method!r}: use {' or '.join(map(repr, SIMILARITIES))}")
+        return measure(top1_weight=top1_weight)
 
     def scores(self, q: np.ndarray, rows=None, method: str = "cosine", top1_weight: float = 2.0) -> np.ndarray:
         """Similarity of query vector ``q`` to the catalog songs ``rows`` (all songs if None)."""
-        with _one_blas_thread():
-            return self._scores(np.asarray(q, dtype=np.float32).reshape(-1), rows, self._extra(method, top1_weight))
-
-    def _scores(self, q, rows, c):
-        """The similarity, for both methods: ``(q.x + c q_j x_j) / (|x'| |q'|)`` with ``|x'|**2 = |x|**2 + c x_j**2``
-        (``j`` the query's top emotion, ``c = top1_weight**2 - 1``, or 0 for cosine): ``cos(q * w_j, x * w_j)``
-        without building the reweighted vectors. ``rows``: index array, or None for the whole catalog."""
-        j = int(np.argmax(q))
-        q_norm = np.sqrt(max(float(q @ q) + c * float(q[j]) ** 2, 1e-24))
-        if rows is None:
-            # one pass over the catalog gives both q'.x and x_j (a column of the row-major matrix alone
-            # would touch every cache line of it: 8 ms at 1,000,000 songs)
-            query = np.zeros((len(q), 2), dtype=np.float32)
-            query[:, 0], query[j, 1] = q, 1.0
-            query[j, 0] += np.float32(c * q[j])
-            both = self.vectors @ query
-            dot, xj, sq, norms = both[:, 0], both[:, 1], self._sq_norms, self._norms
-        else:
-            x = np.take(self.vectors, rows, axis=0)  # 2-3x faster than self.vectors[rows]
-            dot, xj, sq, norms = x @ q, x[:, j], self._sq_norms[rows], self._norms[rows]
-            if c:
-                dot += np.float32(c * q[j]) * xj
-        if c:
-            norms = np.sqrt(np.maximum(sq + np.float32(c) * (xj * xj), np.float32(1e-24)))
-        sims = dot / norms
-        sims *= np.float32(1.0 / q_norm)
-        return sims
-
-    def _sort_by_emotion(self):
-        """Per emotion, the songs in order of that coordinate of their unit vector, and those coordinates."""
-        n, d = self.vectors.shape
-        order, coord = np.empty((d, n), dtype=np.int32), np.empty((d, n), dtype=np.float32)
-        norms = np.maximum(np.sqrt(self._sq_norms.astype(np.float64)), 1e-12)
-        for j in range(d):
-            u = (self.vectors[:, j] / norms).astype(np.float32)
-            order[j] = np.argsort(u)
-            coord[j] = u[order[j]]
-        return order, coord
-
-    def _bounded(self, q, k, c, mask):
-        """The allowed songs that can be in the top ``k``, without reading the others, or None if that would
-        be too many. Write ``u = x_j / |x|`` for a song's unit vector on the query's top emotion ``j``. By
-        Cauchy-Schwarz the other coordinates add at most ``|q_rest| |x| sqrt(1 - u**2)`` to the dot product, so
-        ``score <= (sqrt(1 + c) q_j u, sqrt(1 - u**2)) / sqrt(1 + c u**2) . (sqrt(1 + c) q_j, |q_rest|) / |q'|``:
-        a unit vector turning with ``u`` dotted with a fixed one, ``|g| cos(phi(u) - phi_g)``. Songs whose
-        bound reaches a floor (a k-th best score already found) thus have ``u`` in one interval: one range
-        of the songs sorted by ``u``, found by binary search."""
-        n = len(self)
-        q64 = q.astype(np.float64)
-        j = int(np.argmax(q64))
-        total = float(q64 @ q64)
-        q_norm = np.sqrt(max(total + c * q64[j] ** 2, 1e-24))
-        a, b = np.sqrt(1.0 + c) * q64[j] / q_norm, np.sqrt(max(total - q64[j] ** 2, 0.0)) / q_norm
-        g, phi_g = np.hypot(a, b), np.arctan2(b, a)  # phi(u) falls from pi (u = -1) to 0 (u = 1)
-        order, coord = self._order[j], self._coord[j]
-
-        def u_at(phi):
-            phi = min(max(phi, 0.0), np.pi)
-            return np.cos(phi) / np.sqrt(np.cos(phi) ** 2 + (1.0 + c) * np.sin(phi) ** 2)
-
-        def span(floor):  # positions in `order` of the songs whose bound reaches `floor`
-            ratio = (floor - SCORE_SLACK) / max(g, 1e-300)
-            if ratio <= -1.0:
-                return 0, n
-            theta = np.arccos(min(ratio, 1.0))
-            return (int(np.searchsorted(coord, np.float32(u_at(phi_g + theta) - COORD_SLACK), "left")),
-                    int(np.searchsorted(coord, np.float32(u_at(phi_g - theta) + COORD_SLACK), "right")))
-
-        def kth_score(rows):
-            rows = rows[mask[rows]]
-            return np.partition(self._scores(q, rows, c), len(rows) - k)[len(rows) - k] if len(rows) >= k else -np.inf
-
-        # a first floor from the songs of highest bound (u nearest the peak), then a higher one from a
-        # sample of the range that floor leaves: both are k-th best scores of some allowed songs
-        # (float32 keys: a float64 one makes searchsorted convert all n coordinates first, 0.5 ms)
-        centre, width = int(np.searchsorted(coord, np.float32(u_at(phi_g)))), 32 * k
-        floor = -np.inf
-        while floor == -np.inf and width < 4 * n:
-            floor = kth_score(order[max(0, centre - width):centre + width])
-            width *= 4
-        lo, hi = span(floor)
-        if hi - lo > 100 * k:
-            lo, hi = span(max(floor, kth_score(order[lo:hi:(hi - lo) // (100 * k)])))
-        if hi - lo > PRUNE_MAX_SHARE * n:
-            return None
-        rows = order[lo:hi]
-        return rows[mask[rows]]
-
-    @staticmethod
-    def _near_top(s, k):
-        """Rows of ``s`` (disallowed songs at -inf, at least ``k`` finite) scoring within ``SCORE_SLACK`` of
-        its k-th largest: a superset of the top k. The k-th largest of every 64th score is at most the
-        k-th largest of all, so the threshold costs a partition of n/64 scores, not n (~7 ms at 1,000,000)."""
-        n = len(s)
-        stride = min(64, n // (4 * k))
-        kth = -np.inf
-        if stride >= 2:
-            sample = s[::stride]
-            kth = np.partition(sample, len(sample) - k)[len(sample) - k]
-        if not np.isfinite(kth):  # too few allowed songs in the sample
-            kth = np.partition(s, n - k)[n - k]
-        return np.flatnonzero(s >= kth - SCORE_SLACK)
-
-    def _scan(self, q, k, c, mask):
-        """Candidate rows holding the exact top ``k`` among the allowed songs (``mask``, at least ``k``): from
-        ``PRUNE_MIN`` songs those the bound leaves (a few thousand of 1,000,000 classifier-like vectors),
-        else every song, scored in one pass."""
-        if self._order is not None:
-            rows = self._bounded(q, k, c, mask)
-            if rows is not None:
-                return rows
-        sims = self._scores(q, None, c)
-        sims[~mask] = -np.inf
-        return self._near_top(sims, k)
-
-    def _graph(self, q, k, mask, allowed: int, filtered: bool):
-        """Candidate rows from the HNSW graph (plain cosine), or None if it found fewer than ``k`` allowed
-        songs. A filter goes in as an ID selector: the graph still walks disallowed songs, so it keeps its
-        recall, but never returns them (fetching more and dropping them afterwards needed the whole catalog
-        when no song passed: 17 s at 1,000,000). The search is widened by up to 4x as the filter passes
-        fewer songs: with a 10 % filter, recall@10 went from 0.988 to 1.000 (1,000,000 songs, 200 queries)."""
-        import faiss
-
-        fetch = min(len(self), max(4 * k, 64))
-        params = faiss.SearchParametersHNSW()  # per search: the shared index is never changed
-        params.efSearch = int(max(self.ef_search, fetch) * (min(4.0, len(self) / allowed) if filtered else 1.0))
-        if filtered:
-            bitmap = np.packbits(mask, bitorder="little")
-            selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))  # both kept alive to the search
-            params.sel = selector
-        _, found = self._index.search((q / np.linalg.norm(q))[None, :], fetch, params=params)
-        rows = found[0][found[0] >= 0]
-        rows = rows[mask[rows]]  # the query song itself, when no selector ran
-        return rows if len(rows) >= k else None
+        measure = self._measure(method, top1_weight)
+        with one_blas_thread():
+            return measure.score(self._catalog, np.asarray(q, dtype=np.float32).reshape(-1), rows)
 
     def _allowed(self, exclude: int | None, artist, year, exclude_same_artist, min_year_gap):
         """Which songs may be recommended, as a mask over the catalog, and how many (~1 ms at 1,000,000)."""
@@ -353,33 +175,11 @@ class Recommender:
             ok &= (self._years <= year - min_year_gap) | (self._years >= year + min_year_gap)  # NaN (unknown) fails both
         return ok, int(np.count_nonzero(ok))
 
-    def _top(self, q, k, method, top1_weight, filters) -> tuple[np.ndarray, np.ndarray]:
-        c = self._extra(method, top1_weight)
+    def _top(self, q, k, measure: Similarity, filters) -> tuple[np.ndarray, np.ndarray]:
         mask, allowed = self._allowed(*filters)
         if allowed == 0:  # nothing passes the filters: no search at all
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        k = min(k, allowed)
-        exclude = filters[0]
-        with _one_blas_thread():
-            if allowed <= GATHER_MAX:
-                return self._rank(q, np.flatnonzero(mask), k, c)
-            if c == 0 and self._index is not None:
-                filtered = allowed < len(self) - (exclude is not None)
-                rows = self._graph(q, k, mask, allowed, filtered)
-                if rows is not None:
-                    return self._rank(q, rows, k, c)
-            return self._rank(q, self._scan(q, k, c, mask), k, c)
-
-    def _rank(self, q, rows, k, c):
-        """The top ``k`` of candidate ``rows``, scored with the one formula; ties broken by catalog order, the
-        same on every path."""
-        sims = self._scores(q, rows, c)
-        if len(rows) > 4 * k:
-            kth = np.partition(sims, len(sims) - k)[len(sims) - k]
-            keep = sims >= kth  # every tie at the boundary, so the ranking below is deterministic
-            rows, sims = rows[keep], sims[keep]
-        order = np.lexsort((rows, -sims))[:k]
-        return rows[order], sims[order]
+        return self._search.top(measure, q, min(k, allowed), mask, allowed, query_row=filters[0])
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -407,8 +207,7 @@ class Recommender:
             raise EmptyCatalogError("the catalog is empty: build song vectors first (python -m training.build_song_vectors)")
         if (song_id is None) == (vector is None):
             raise RecommenderError("give exactly one of song_id (a catalog song) or vector (e.g. new lyrics)")
-        if method not in METHODS:
-            raise RecommenderError(f"unknown method {method!r}: use 'cosine' or 'weighted'")
+        measure = self._measure(method, top1_weight)
         if not top1_weight > 0:
             raise RecommenderError(f"top1_weight must be positive, got {top1_weight}")
         if int(k) < 1:
@@ -426,7 +225,7 @@ class Recommender:
             raise RecommenderError("min_year_gap needs the query's release year (unknown for this song / vector)")
         artist = str(query_artist).strip().casefold() if query_artist is not None else None
         year = float(query_year) if min_year_gap > 0 else None
-        rows, sims = self._top(q, int(k), method, top1_weight,
+        rows, sims = self._top(q, int(k), measure,
                                (exclude, artist, year, exclude_same_artist, min_year_gap))
         out = {c: self._columns[c][rows] for c in SONG_COLUMNS}  # plain arrays: pandas indexing is slow
         out["year"] = pd.array(out["year"], dtype="Int64")
@@ -465,7 +264,8 @@ class Recommender:
         if len(self) == 0:
             raise EmptyCatalogError("the catalog is empty")
         k = min(int(k), len(self) - 1)
+        measure = self._measure(method, top1_weight)
         out = np.zeros((len(self), k), dtype=np.int64)
         for r in tqdm(range(len(self)), desc="neighbours", unit="song", disable=not progress):
-            out[r] = self._top(self.vectors[r], k, method, top1_weight, (r, None, None, False, 0))[0]
+            out[r] = self._top(self.vectors[r], k, measure, (r, None, None, False, 0))[0]
         return out

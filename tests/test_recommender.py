@@ -1,4 +1,5 @@
-"""Recommender on hand-made vectors with known neighbours; exact vs Faiss; catalog views."""
+"""Recommender on hand-made vectors with known neighbours; exact vs Faiss; measures registered for a test; catalog
+views."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,6 +8,7 @@ from hub.catalog_views import (gini, plot_recommendation_histogram, plot_similar
                                recommendation_distribution)
 from hub.recommender import (EmptyCatalogError, Recommender, RecommenderError, UnknownSongError,
                              VectorShapeError)
+from hub.search.similarity import Similarity
 
 LABELS = ["joy", "sadness", "anger", "calm"]
 
@@ -159,7 +161,7 @@ def test_exact_and_faiss_agree():
     labels = [f"l{i}" for i in range(60)]
     exact = Recommender(vectors, songs, labels, index="exact")
     indexed = Recommender(vectors, songs, labels, index="faiss")
-    assert indexed.index_kind == "faiss" and indexed._index.ntotal == 3000
+    assert indexed.index_kind == "faiss" and indexed._search.graph.index.ntotal == 3000
     for sid in [f"id{i}" for i in range(0, 3000, 60)]:
         for kw in ({}, {"method": "weighted"}, {"exclude_same_artist": True, "min_year_gap": 15}):
             a, b = exact.recommend(sid, k=10, **kw), indexed.recommend(sid, k=10, **kw)
@@ -220,7 +222,7 @@ def test_weighted_cosine_equals_the_naive_formula():
 def test_bounded_exact_search_equals_brute_force(monkeypatch):
     """The pruned exact search (catalogs from PRUNE_MIN songs) returns what scoring every song returns,
     for both methods, any weight, filters, flat and peaked songs, and vectors with negative values."""
-    import hub.recommender as module
+    import hub.search.index as module
 
     monkeypatch.setattr(module, "PRUNE_MIN", 1000)
     monkeypatch.setattr(module, "GATHER_MAX", 50)  # so filters that pass more than 50 songs take the bound
@@ -228,10 +230,10 @@ def test_bounded_exact_search_equals_brute_force(monkeypatch):
     vectors, songs = random_catalog(4000, seed=5)
     vectors[::11] = np.random.default_rng(6).random((len(vectors[::11]), 60))
     rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="exact")
-    assert rec._order is not None
+    assert rec._search.bound is not None
     used = []
-    bounded = rec._bounded
-    monkeypatch.setattr(rec, "_bounded", lambda *a: used.append(bounded(*a)) or used[-1])
+    bounded = rec._search.bound.candidates
+    monkeypatch.setattr(rec._search.bound, "candidates", lambda *a: used.append(bounded(*a)) or used[-1])
     years = np.array([s["year"] for s in songs])
     for row in range(0, 4000, 131):
         for method, weight in (("cosine", 2.0), ("weighted", 2.0), ("weighted", 0.6)):
@@ -253,7 +255,7 @@ def test_bounded_exact_search_equals_brute_force(monkeypatch):
 def test_digging_filters_with_the_index(monkeypatch):
     """Filters on an indexed catalog: selective ones exactly, others through the graph with an ID
     selector (every song returned passes; recall stays high); none passing: empty, without a search."""
-    import hub.recommender as module
+    import hub.search.index as module
 
     vectors, songs = random_catalog(3000, seed=8)  # years 1985-2024, 50 artists
     rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="faiss")
@@ -283,12 +285,109 @@ def test_digging_filters_with_the_index(monkeypatch):
         def search(self, *args, **kwargs):
             raise AssertionError("searched although no song passes the filters")
 
-    rec._index = NoSearch()
+    rec._search.graph.index = NoSearch()
     for method in ("cosine", "weighted"):
         # 1985-2024: no song is 45 years from any other
         out = rec.recommend("id7", k=10, method=method, min_year_gap=45, exclude_same_artist=True)
         assert out.empty and list(out.columns) == ["song_id", "title", "artist", "year", "similarity", "top_labels"]
         assert rec.recommend(vector=vectors[7], k=5, method=method, query_year=1800, min_year_gap=300).empty
+
+
+class Closeness(Similarity):
+    """A test-only measure: minus the L1 distance, for any song; no bound, not an inner product."""
+
+    name = "test-closeness"
+    label = "테스트 / Test closeness"
+
+    def score(self, catalog, q, rows=None):
+        x = catalog.vectors if rows is None else catalog.vectors[rows]
+        return -np.abs(x - q).sum(1, dtype=np.float32)
+
+
+class UnitDot(Similarity):
+    """A test-only inner product of unit vectors (cosine computed another way): the graph serves it."""
+
+    name = "test-unit-dot"
+    label = "테스트 / Test unit dot"
+    is_inner_product = True
+
+    def score(self, catalog, q, rows=None):
+        x = catalog.vectors if rows is None else catalog.vectors[rows]
+        return ((x / np.linalg.norm(x, axis=1, keepdims=True)) @ (q / np.linalg.norm(q))).astype(np.float32)
+
+
+class UnitDotNoGraph(UnitDot):
+    name = "test-unit-dot-exact"
+    is_inner_product = False
+
+
+@pytest.fixture
+def test_measures():
+    from hub.search.similarity import SIMILARITIES, register
+
+    for measure in (Closeness, UnitDot, UnitDotNoGraph):
+        register(measure)
+    yield
+    for measure in (Closeness, UnitDot, UnitDotNoGraph):
+        del SIMILARITIES[measure.name]
+
+
+def test_a_measure_registered_in_one_place_is_used(test_measures, monkeypatch, catalog):
+    """One registered class reaches recommend(), similarity_matrix(), neighbours() and the UI's choices; on a
+    catalog that has the bound, a measure without one is answered by scanning every allowed song."""
+    import hub.search.index as module
+    from hub.search import similarity
+
+    assert ("테스트 / Test closeness", "test-closeness") in similarity.choices()
+    assert similarity.choices()[:2] == [("코사인 / Cosine", "cosine"), ("가중 코사인 / Weighted cosine", "weighted")]
+    songs, vectors = catalog
+    small = Recommender(vectors, songs, LABELS)
+    # s1's L1 distances: s2 0.04, s3 0.2, s6 0.4, s5 1.6, s4 2.0
+    assert list(small.recommend("s1", k=3, method="test-closeness")["song_id"]) == ["s2", "s3", "s6"]
+    assert small.recommend("s1", k=1, method="test-closeness")["similarity"][0] == pytest.approx(-0.04, abs=1e-6)
+    assert small.similarity_matrix(["s1", "s4"], method="test-closeness")[0, 1] == pytest.approx(-2.0)
+    assert small.neighbours(k=1, method="test-closeness")[:, 0].tolist() == [1, 0, 1, 4, 3, 2]
+
+    monkeypatch.setattr(module, "PRUNE_MIN", 1000)
+    monkeypatch.setattr(module, "GATHER_MAX", 50)
+    vectors, songs = random_catalog(2000, seed=9)
+    rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="exact")
+    assert rec._search.bound is not None
+    years = np.array([s["year"] for s in songs])
+    for row in range(0, 2000, 151):
+        allowed = (np.arange(2000) != row) & (np.abs(years - years[row]) >= 5)
+        sims = -np.abs(vectors.astype(np.float64) - vectors[row]).sum(1)
+        sims[~allowed] = -np.inf
+        out = rec.recommend(f"id{row}", k=10, method="test-closeness", min_year_gap=5)
+        assert_exact_top(out, rec, sims, 10)
+
+
+def test_inner_product_measures_use_the_graph(test_measures, monkeypatch):
+    """The HNSW graph answers measures that are inner products of unit vectors (cosine and a test-only one);
+    the others (weighted, the same test measure not declared an inner product) are searched exactly, and
+    all return the same songs."""
+    import hub.search.index as module
+
+    monkeypatch.setattr(module, "GATHER_MAX", 100)  # so unfiltered queries may take the graph
+    vectors, songs = random_catalog(3000, seed=10)
+    rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="faiss")
+    searched = []
+    graph = rec._search.graph.candidates
+    monkeypatch.setattr(rec._search.graph, "candidates", lambda *a: searched.append(1) or graph(*a))
+    recalls = []
+    for row in range(0, 3000, 97):
+        exact_top, sims = naive_top(vectors, vectors[row], 10, allowed=np.arange(3000) != row)
+        found = {}
+        for method in ("cosine", "test-unit-dot", "weighted", "test-unit-dot-exact"):
+            before = len(searched)
+            found[method] = rec.recommend(f"id{row}", k=10, method=method)
+            assert len(searched) - before == (method in ("cosine", "test-unit-dot")), method
+        assert_exact_top(found["test-unit-dot-exact"], rec, sims, 10)
+        for method in ("cosine", "test-unit-dot"):  # the graph's songs, with the measure's scores
+            out = found[method]
+            np.testing.assert_allclose(out["similarity"], sims[[rec.row_of(s) for s in out["song_id"]]], atol=2e-6)
+            recalls.append(len(set(out["song_id"]) & {f"id{r}" for r in exact_top}) / 10)
+    assert np.mean(recalls) >= 0.95
 
 
 def test_recommendation_distribution_and_plots(catalog, tmp_path):

@@ -7,8 +7,8 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
+from hub.search import similarity
 from hub.space.analysis import TOP_K
-from hub.space.similar import METHODS
 from hub.space.state import AppError, State, song_label
 from hub.space.ui import PROBLEM_MARK, bind, figure, ok, problem
 
@@ -50,7 +50,7 @@ def tab(page: gr.Blocks, state: State) -> None:
         about = gr.Markdown(elem_id="catalog-summary")
         with gr.Row():
             k = gr.Slider(1, 20, value=TOP_K, step=1, label="top-k", elem_id="catalog-k")
-            method = gr.Radio(METHODS, value="cosine", label="유사도 / Similarity")
+            method = gr.Radio(similarity.choices(), value="cosine", label="유사도 / Similarity")
             button = gr.Button("분포 계산 / Compute distribution", variant="primary", elem_id="catalog-btn")
         status = gr.Markdown(elem_id="catalog-status")
         with gr.Row():

@@ -1,6 +1,6 @@
-"""유사곡 찾기 / Similar songs: a catalog song (searched by title or artist) or pasted lyrics, cosine or
-weighted cosine, "digging" filters (other artists only, a minimum year gap); the top-10 and a
-similarity heatmap of the query and its results."""
+"""유사곡 찾기 / Similar songs: a catalog song (searched by title or artist) or pasted lyrics, a similarity
+measure (those registered in hub.search.similarity: cosine, weighted cosine), "digging" filters (other
+artists only, a minimum year gap); the top-10 and a similarity heatmap of the query and its results."""
 from __future__ import annotations
 
 import gradio as gr
@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 
 from hub.predictor import EmotionPredictor, LyricsError, check_lyrics
+from hub.search import similarity
 from hub.space.analysis import MODEL_ENGLISH, MODEL_KOREAN, TOP_K, mostly_latin
 from hub.space.state import AppError, Catalog, State
 from hub.space.ui import bind, empty_table, figure, ok, problem, song_choices
 
 COLUMNS = ["순위 / Rank", "제목 / Title", "가수 / Artist", "연도 / Year", "유사도 / Similarity",
            "주요 감정 / Top emotions"]
-METHODS = [("코사인 / Cosine", "cosine"), ("가중 코사인 / Weighted cosine", "weighted")]
 
 
 def search(state: State, query: str):
@@ -126,7 +126,8 @@ def tab(page: gr.Blocks, state: State) -> None:
                 year = gr.Textbox(label="연도 / Year of the pasted song (optional, for the year gap)", value="",
                                   placeholder="예 / e.g. 1995", max_lines=1, elem_id="similar-year")
             with gr.Column(scale=1):
-                method = gr.Radio(METHODS, value="cosine", label="유사도 / Similarity", elem_id="similar-method")
+                method = gr.Radio(similarity.choices(), value="cosine", label="유사도 / Similarity",
+                                  elem_id="similar-method")
                 weight = gr.Slider(1, 5, value=2, step=0.5, label="가중치 / Top-1 emotion weight (weighted)")
                 other = gr.Checkbox(label="다른 가수만 / Other artists only", value=False, elem_id="other-artists")
                 gap = gr.Slider(0, 30, value=0, step=1, label="최소 연도 차 / Minimum year gap", elem_id="year-gap")
