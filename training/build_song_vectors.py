@@ -38,7 +38,9 @@ from pathlib import Path
 
 from hub.predictor import LyricsError, ModelLoadError, SongReading, check_lyrics, is_engine, load_predictor
 from hub.song_dataset import SongDatasetError, build_song_dataset, save_song_dataset
-from training.crawl_melon import LyricsFileError, read_lyrics_jsonl
+# read_lyrics_jsonl and the Parquet helpers are imported from here too (they lived here before hub.lyrics_file)
+from hub.lyrics_file import (LyricsFileError, parquet_files, parquet_song_ids, read_lyrics_jsonl,  # noqa: F401
+                             read_records, record_from_row)
 
 DEFAULT_MODEL = "gasa-korean-kote"
 STATUS_ORDER = ("ok", "no_evidence", "no_lyrics", "error", "unusable_lyrics", "no_korean", "failed")
@@ -80,67 +82,6 @@ def usable_songs(records: list[dict], source: str = "") -> tuple[list[dict], dic
             continue
         songs.append(record)
     return songs, skipped
-
-
-def parquet_files(path) -> list[Path] | None:
-    """The Parquet files of a lyrics input (a ``.parquet`` file, or a folder holding them, searched
-    recursively, in name order), or None when the input is not Parquet (a JSONL file)."""
-    path = Path(path)
-    if path.is_dir():
-        return sorted(f for f in path.rglob("*.parquet") if f.is_file())
-    return [path] if path.suffix == ".parquet" and path.is_file() else None
-
-
-def record_from_row(row: dict) -> dict:
-    """A lyrics record from a Parquet row: missing values (null) are left out, as absent JSON fields
-    are, and the id is a stripped string."""
-    record = {k: v for k, v in row.items() if v is not None}
-    record["song_id"] = str(record.get("song_id", "")).strip()
-    return record
-
-
-def parquet_song_ids(files: list[Path], source) -> list[tuple[Path, list[str]]]:
-    """Per Parquet file, its song ids, checked like a JSONL file's (an id on every row, no id twice
-    across the files). Raises :class:`LyricsFileError` naming file and row."""
-    import pyarrow.parquet as pq
-
-    if not files:
-        raise LyricsFileError(f"{source}: no .parquet files in this folder (give a lyrics JSONL file or Parquet files)")
-    out, seen = [], {}
-    for file in files:
-        try:
-            pf = pq.ParquetFile(file)
-            if "song_id" not in pf.schema_arrow.names:
-                raise LyricsFileError(f"{file}: no 'song_id' column (it has {', '.join(pf.schema_arrow.names)})")
-            ids = pf.read(columns=["song_id"]).column("song_id").to_pylist()
-        except LyricsFileError:
-            raise
-        except Exception as e:  # noqa: BLE001 - pyarrow raises several types for a broken file
-            raise LyricsFileError(f"{file}: not a readable Parquet file ({type(e).__name__}: {e})") from None
-        clean = []
-        for i, value in enumerate(ids):
-            sid = "" if value is None else str(value).strip()
-            if not sid:
-                raise LyricsFileError(f"{file}: row {i}: each row needs a 'song_id'")
-            if sid in seen:
-                raise LyricsFileError(f"{file}: row {i}: song_id {sid!r} already appears in {seen[sid]}; "
-                                      "keep one record per song")
-            seen[sid] = f"{file.name} row {i}"
-            clean.append(sid)
-        out.append((file, clean))
-    return out
-
-
-def read_records(path) -> list[dict]:
-    """All records of a lyrics input: the crawl's JSONL file (:func:`training.crawl_melon.read_lyrics_jsonl`)
-    or Parquet with the same fields as columns. Raises :class:`LyricsFileError` naming file and line/row."""
-    files = parquet_files(path)
-    if files is None:
-        return read_lyrics_jsonl(path)
-    import pyarrow.parquet as pq
-
-    parquet_song_ids(files, path)  # the checks, with row-named errors
-    return [record_from_row(row) for file in files for row in pq.read_table(file).to_pylist()]
 
 
 def read_all(predictor, records: list[dict], progress: bool = True) -> list[SongReading]:

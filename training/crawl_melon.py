@@ -6,7 +6,8 @@ Selenium drives headless Chromium through ChromeDriver. Every CSS selector lives
 :class:`Selectors` (override any of them with ``--selectors file.json``) and the site is
 ``--base-url``, so the same code runs against Melon or against pages served locally.
 
-One JSON object per line in the output, written and flushed as soon as a song is fetched::
+One JSON object per line in the output, written and flushed as soon as a song is fetched (the
+lyrics file, :mod:`hub.lyrics_file`, which also reads it back)::
 
     {"song_id": "...", "title": "...", "artist": "...", "year": 1994, "release_date": "1994.03.10",
      "lyrics": "...", "status": "ok" | "no_lyrics" | "error", "note": "...", "url": "..."}
@@ -44,7 +45,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
-from hub.labelled_data import json_reason
+# LyricsFileError and read_lyrics_jsonl are imported from here too (the format lived here before hub.lyrics_file)
+from hub.lyrics_file import LyricsFileError, append_record, read_lyrics_jsonl  # noqa: F401
 
 DEFAULT_BASE_URL = "https://www.melon.com"
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -87,38 +89,7 @@ class CrawlError(RuntimeError):
     """A crawl that cannot go on; the message says what to change."""
 
 
-class LyricsFileError(ValueError):
-    """A lyrics JSONL file with a broken line or duplicate ids; the message names file and line."""
-
-
-# --- the lyrics file (one place for its format) ------------------------------------------------
-
-def read_lyrics_jsonl(path) -> list[dict]:
-    """All records of a lyrics file, checked: valid JSON objects, a ``song_id`` each, no duplicates."""
-    path = Path(path)
-    if not path.is_file():
-        raise LyricsFileError(f"{path}: no such lyrics file (make one with python -m training.crawl_melon)")
-    records, seen = [], {}
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise LyricsFileError(f"{path}:{lineno}: not valid JSON ({json_reason(e)} at column {e.colno}); "
-                                      "fix or delete the line") from None
-            if not isinstance(record, dict) or not str(record.get("song_id", "")).strip():
-                raise LyricsFileError(f"{path}:{lineno}: each line must be a JSON object with a 'song_id'")
-            sid = str(record["song_id"]).strip()
-            if sid in seen:
-                raise LyricsFileError(f"{path}:{lineno}: song_id {sid!r} already appears on line {seen[sid]}; "
-                                      "keep one record per song")
-            seen[sid] = lineno
-            record["song_id"] = sid
-            records.append(record)
-    return records
-
+# --- the output file: resuming where a crawl stopped ------------------------------------------------
 
 def _prepare_output(path: Path) -> set[str]:
     """Ids already fetched; drops a half-written last line and ``error`` records (to refetch them)."""
@@ -148,13 +119,6 @@ def _prepare_output(path: Path) -> set[str]:
         tmp.write_text("".join(line + "\n" for line in keep), encoding="utf-8")
         os.replace(tmp, path)  # atomic: an interruption here leaves the old or the new file, both valid
     return done
-
-
-def _append(path: Path, record: dict) -> None:
-    with path.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(record, ensure_ascii=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
 
 
 # --- processes and temporary folders of a crawl (Linux /proc; elsewhere only folders) -------------
@@ -579,7 +543,7 @@ class MelonCrawler:
         counts = {"playlist": len(ids), "skipped": len(ids) - len(todo), "ok": 0, "no_lyrics": 0, "error": 0}
         for song_id in tqdm(todo, desc="songs", unit="song", disable=not progress):
             record = self.fetch_song(song_id)
-            _append(output, record)
+            append_record(output, record)
             counts[record["status"]] += 1
             if record["status"] != "ok":
                 print(f"  song {song_id}: {record['status']}: {record['note']}", file=sys.stderr)

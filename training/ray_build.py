@@ -50,9 +50,8 @@ from pathlib import Path
 import numpy as np
 
 from hub.predictor import ModelLoadError, SongReading, check_model_source, is_engine
-from training.build_song_vectors import (parquet_files, parquet_song_ids, predictor_revision, read_all, scoring_note,
-                                         record_from_row, write_dataset)
-from training.crawl_melon import LyricsFileError, read_lyrics_jsonl
+from hub.lyrics_file import LyricsFileError, parquet_files, parquet_song_ids, read_lyrics_jsonl, record_from_row
+from training.build_song_vectors import predictor_revision, read_all, scoring_note, write_dataset
 
 RAY_REQUIREMENT = "ray[data,client]==2.60.0"  # as pinned in requirements-ray.txt
 MAX_BLOCK_SIZE = 1000
@@ -101,7 +100,7 @@ def _local_reader_error(path: Path, fallback: str) -> LyricsFileError:
 
 
 def _scan_jsonl(path: Path) -> tuple[list[str], list[tuple[int, int]], str]:
-    """Checks a lyrics JSONL file as :func:`training.crawl_melon.read_lyrics_jsonl` does, without
+    """Checks a lyrics JSONL file as :func:`hub.lyrics_file.read_lyrics_jsonl` does, without
     keeping the records (on a problem, that reader gives the message): their ids, the (offset,
     length) of each record's line, and the file's hash."""
     if not path.is_file():
