@@ -27,7 +27,7 @@ from hub.korean_text import content_words_many, split_lines
 from hub.labels import BREAKUP
 from hub.lyrics_file import LyricsFileError, read_lyrics_jsonl
 from hub.predictor import clean_lyrics
-from training.build_song_vectors import usable_songs
+from training.song_build.core import usable_songs
 
 
 def train_word2vec(token_lines, vector_size=100, window=5, min_count=2, epochs=30, seed=0):
