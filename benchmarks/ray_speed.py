@@ -59,7 +59,8 @@ def ray_run(model: str, lyrics: Path, output: Path, workers: int, block_size: in
 def local_rate(model: str, lyrics: Path) -> tuple[float, float]:
     """Songs/s of the single-process build's scoring (read_all), and its model load in seconds."""
     from hub.predictor import load_predictor
-    from training.build_song_vectors import read_all, read_records
+    from hub.lyrics_file import read_records
+    from training.song_build.core import read_all
 
     records = read_records(lyrics)
     start = time.perf_counter()

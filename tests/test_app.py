@@ -461,6 +461,7 @@ def test_staged_default_space_names_no_hub_model(tmp_path):
     card = RepoCard.load(stage_space(tmp_path / "space") / "README.md", repo_type="space").data
     assert card.models == [] and card.datasets == [] and not hasattr(card, "preload_from_hub")
     assert (tmp_path / "space" / "hub" / "space" / "analysis.py").is_file()  # the tabs travel with hub/
+    assert not (tmp_path / "space" / "training").exists()  # the Space runs on hub/ alone
 
 
 def _pins(path: Path) -> dict[str, str]:
@@ -514,7 +515,7 @@ def test_staged_space_runs_from_its_own_folder(tmp_path):
     card = RepoCard.load(out / "README.md", repo_type="space").data
     assert card.sdk == "gradio" and card.models == ["SamLowe/roberta-base-go_emotions"] and card.datasets == ["org/songs"]
     assert card.preload_from_hub == ["SamLowe/roberta-base-go_emotions"]  # downloaded at build time, not on first use
-    assert not list(out.rglob("__pycache__")) and not (out / "tests").exists()
+    assert not list(out.rglob("__pycache__")) and not (out / "tests").exists() and not (out / "training").exists()
     # the staged folder alone (no repo on the path) builds the app and answers an analysis
     probe = ("import app; from hub.space import analysis, evaluation; from hub.space.state import State; "
              "assert app.demo.fns; a = State(app.config); "

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from hub.lyrics_file import LyricsFileError, read_lyrics_jsonl
 from training import crawl_melon
-from training.crawl_melon import (CrawlError, LyricsFileError, MelonCrawler, Selectors, _html_to_text, main,
-                                  read_lyrics_jsonl)
+from training.crawl_melon import CrawlError, MelonCrawler, Selectors, _html_to_text, main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "melon"
 ROOT = Path(__file__).resolve().parent.parent

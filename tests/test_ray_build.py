@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.build_song_vectors import main as build_main, read_records
-from training.crawl_melon import LyricsFileError, read_lyrics_jsonl
+from hub.lyrics_file import LyricsFileError, read_lyrics_jsonl, read_records
+from training.build_song_vectors import main as build_main
 from training.ray_build import parts_folder, plan_blocks, prepare_parts, read_block, shard_path
 
 ROOT = Path(__file__).resolve().parent.parent

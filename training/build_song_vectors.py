@@ -7,7 +7,8 @@
 ``--lyrics`` is the crawl's JSONL file, or Parquet (a ``.parquet`` file or a folder of them) with the
 same fields as columns (``song_id``, ``title``, ``artist``, ``year``, ``lyrics``, ``status``, ``note``).
 ``--engine local`` (the default) scores in this process; ``--engine ray`` computes the same dataset
-with Ray Data on a local or an existing Ray cluster, resumably (:mod:`training.ray_build`).
+with Ray Data on a local or an existing Ray cluster, resumably (:mod:`training.ray_build`); the steps
+both share are :mod:`training.song_build.core`'s.
 A transformer model can be run by ONNX Runtime (``--backend onnx``: the same vectors within 1e-5,
 a few per cent faster on a CPU) or with its encoder in int8 (``--quantize int8``: about 2.7x as fast,
 but other vectors, which change the top label of 1-3 % of songs; the dataset card says so).
@@ -31,215 +32,18 @@ the dataset card. ``datasets.load_dataset(DIR)`` (or the pushed repo) gives the 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
-from collections import Counter
-from pathlib import Path
 
-from hub.predictor import LyricsError, ModelLoadError, SongReading, check_lyrics, is_engine, load_predictor
-from hub.song_dataset import SongDatasetError, build_song_dataset, save_song_dataset
-from training.crawl_melon import LyricsFileError, read_lyrics_jsonl
+# Besides what this module uses, the names that lived here before hub.lyrics_file and
+# training.song_build.core existed stay importable from here.
+from hub.lyrics_file import (LyricsFileError, parquet_files, parquet_song_ids, read_lyrics_jsonl,  # noqa: F401
+                             read_records, record_from_row)
+from hub.predictor import ModelLoadError, load_predictor
+from hub.song_dataset import SongDatasetError
+from training.song_build.core import (STATUS_ORDER, model_revision, predictor_revision, read_all,  # noqa: F401
+                                      scoring_note, scoring_options, summary_table, usable_songs, write_dataset)
 
 DEFAULT_MODEL = "gasa-korean-kote"
-STATUS_ORDER = ("ok", "no_evidence", "no_lyrics", "error", "unusable_lyrics", "no_korean", "failed")
-
-
-def model_revision(name_or_path: str) -> str | None:
-    """A local model's content hash, or the commit of a Hub model in the local cache (None if unknown)."""
-    path = Path(name_or_path)
-    if path.is_dir():
-        digest = hashlib.sha256()
-        weights = sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")) + sorted(path.glob("*.json"))
-        for file in weights:
-            digest.update(file.name.encode())
-            digest.update(file.read_bytes())
-        return f"sha256:{digest.hexdigest()[:16]}" if weights else None
-    try:
-        from huggingface_hub import try_to_load_from_cache
-
-        cached = try_to_load_from_cache(str(name_or_path), "config.json")
-    except Exception:  # not a valid repo id: no revision to report
-        return None
-    return Path(cached).parent.name if isinstance(cached, str) else None  # .../snapshots/<commit>/config.json
-
-
-def usable_songs(records: list[dict], source: str = "") -> tuple[list[dict], dict]:
-    """Songs with lyrics left after cleaning (for tools that read the text themselves, such as the
-    breakup trainer), and counts of what was left out and why."""
-    songs, skipped = [], {"no_lyrics": 0, "error": 0, "unusable_lyrics": 0}
-    for record in records:
-        status = record.get("status", "ok")
-        if status != "ok" or not record.get("lyrics"):
-            skipped["error" if status == "error" else "no_lyrics"] += 1
-            continue
-        try:
-            check_lyrics(record["lyrics"])
-        except LyricsError as e:
-            print(f"  {source} song {record['song_id']}: skipped ({e})", file=sys.stderr)
-            skipped["unusable_lyrics"] += 1
-            continue
-        songs.append(record)
-    return songs, skipped
-
-
-def parquet_files(path) -> list[Path] | None:
-    """The Parquet files of a lyrics input (a ``.parquet`` file, or a folder holding them, searched
-    recursively, in name order), or None when the input is not Parquet (a JSONL file)."""
-    path = Path(path)
-    if path.is_dir():
-        return sorted(f for f in path.rglob("*.parquet") if f.is_file())
-    return [path] if path.suffix == ".parquet" and path.is_file() else None
-
-
-def record_from_row(row: dict) -> dict:
-    """A lyrics record from a Parquet row: missing values (null) are left out, as absent JSON fields
-    are, and the id is a stripped string."""
-    record = {k: v for k, v in row.items() if v is not None}
-    record["song_id"] = str(record.get("song_id", "")).strip()
-    return record
-
-
-def parquet_song_ids(files: list[Path], source) -> list[tuple[Path, list[str]]]:
-    """Per Parquet file, its song ids, checked like a JSONL file's (an id on every row, no id twice
-    across the files). Raises :class:`LyricsFileError` naming file and row."""
-    import pyarrow.parquet as pq
-
-    if not files:
-        raise LyricsFileError(f"{source}: no .parquet files in this folder (give a lyrics JSONL file or Parquet files)")
-    out, seen = [], {}
-    for file in files:
-        try:
-            pf = pq.ParquetFile(file)
-            if "song_id" not in pf.schema_arrow.names:
-                raise LyricsFileError(f"{file}: no 'song_id' column (it has {', '.join(pf.schema_arrow.names)})")
-            ids = pf.read(columns=["song_id"]).column("song_id").to_pylist()
-        except LyricsFileError:
-            raise
-        except Exception as e:  # noqa: BLE001 - pyarrow raises several types for a broken file
-            raise LyricsFileError(f"{file}: not a readable Parquet file ({type(e).__name__}: {e})") from None
-        clean = []
-        for i, value in enumerate(ids):
-            sid = "" if value is None else str(value).strip()
-            if not sid:
-                raise LyricsFileError(f"{file}: row {i}: each row needs a 'song_id'")
-            if sid in seen:
-                raise LyricsFileError(f"{file}: row {i}: song_id {sid!r} already appears in {seen[sid]}; "
-                                      "keep one record per song")
-            seen[sid] = f"{file.name} row {i}"
-            clean.append(sid)
-        out.append((file, clean))
-    return out
-
-
-def read_records(path) -> list[dict]:
-    """All records of a lyrics input: the crawl's JSONL file (:func:`training.crawl_melon.read_lyrics_jsonl`)
-    or Parquet with the same fields as columns. Raises :class:`LyricsFileError` naming file and line/row."""
-    files = parquet_files(path)
-    if files is None:
-        return read_lyrics_jsonl(path)
-    import pyarrow.parquet as pq
-
-    parquet_song_ids(files, path)  # the checks, with row-named errors
-    return [record_from_row(row) for file in files for row in pq.read_table(file).to_pylist()]
-
-
-def read_all(predictor, records: list[dict], progress: bool = True) -> list[SongReading]:
-    """A reading per record. The crawl's own failures keep their status; the rest are scored in one
-    batch, and if the model raises on the batch each song is retried alone, so one bad song is
-    marked ``failed`` instead of stopping the build."""
-    readings: list[SongReading | None] = []
-    todo = []
-    for i, record in enumerate(records):
-        status = record.get("status", "ok")
-        if status != "ok" or not record.get("lyrics"):
-            readings.append(SongReading(None, "error" if status == "error" else "no_lyrics", 0.0,
-                                        record.get("note") or "the crawl found no lyrics"))
-        else:
-            readings.append(None)
-            todo.append(i)
-    lyrics = [records[i]["lyrics"] for i in todo]
-    try:
-        batch = predictor.read_songs(lyrics, progress=progress)
-    except Exception as e:  # noqa: BLE001 - find the song that broke the batch, keep the others
-        print(f"scoring the batch failed ({type(e).__name__}: {e}); scoring song by song", file=sys.stderr)
-        batch = []
-        for text in lyrics:
-            try:
-                batch += predictor.read_songs([text])
-            except Exception as one:  # noqa: BLE001
-                batch.append(SongReading(None, "failed", 0.0, f"{type(one).__name__}: {one}"))
-    for i, reading in zip(todo, batch):
-        readings[i] = reading
-    return readings
-
-
-def summary_table(counts: Counter) -> str:
-    from training.cards import markdown_table
-
-    return markdown_table([{"status": s, "songs": counts[s]} for s in STATUS_ORDER if counts[s]])
-
-
-def write_dataset(records: list[dict], readings: list[SongReading], labels: list[str] | None, model: str,
-                  revision: str | None, lyrics: str, output: str, push_to_hub: str | None = None,
-                  include_lyrics: bool = False, pretty_name: str = "gasa song emotion vectors",
-                  license: str = "other", note: str = ""):
-    """The build's last step, the same for every engine: list the skipped songs, print the summary,
-    write the dataset, ``skipped.jsonl`` and the card (atomically), push if asked. ``labels`` and
-    ``revision`` are the model's. Returns the dataset and the count of songs per status."""
-    counts = Counter(r.status for r in readings)
-    scored = [(rec, r) for rec, r in zip(records, readings) if r.scored]
-    skipped = [{"song_id": rec["song_id"], "title": rec.get("title"), "artist": rec.get("artist"),
-                "status": r.status, "reason": r.message} for rec, r in zip(records, readings) if not r.scored]
-    for s in skipped:
-        print(f"  song {s['song_id']}: {s['status']} ({s['reason']})", file=sys.stderr)
-    print(summary_table(counts), file=sys.stderr)
-    if not scored:
-        raise SongDatasetError(f"{lyrics}: none of its {len(records)} records could be scored "
-                               f"({', '.join(f'{s}: {n}' for s, n in counts.items())}); nothing to build")
-    songs = [rec for rec, _ in scored]
-    ds = build_song_dataset(songs, [r.probs for _, r in scored], list(labels), model_name=str(model),
-                            model_revision=revision, include_lyrics=include_lyrics,
-                            statuses=[r.status for _, r in scored], read_shares=[r.read_share for _, r in scored])
-    partial = sum(r.read_share < 0.999 for _, r in scored)
-    save_song_dataset(ds, output, pretty_name=pretty_name, repo_id=push_to_hub, license=license, skipped=skipped,
-                      description=f"{note}\nBuilt with `python -m training.build_song_vectors` from {len(records)} crawled "
-                                  f"records: {len(scored)} scored ({partial} of them partly read: lines without "
-                                  f"Hangul are not read by a Korean model), {len(skipped)} skipped (listed with "
-                                  f"their reasons in `skipped.jsonl`).\n\n{summary_table(counts)}\n")
-    if push_to_hub:
-        from training.cards import push_folder
-
-        push_folder(output, push_to_hub, repo_type="dataset", message=f"Song vectors from {model}")
-    return ds, counts
-
-
-def predictor_revision(predictor, model: str, revision: str | None = None) -> str | None:
-    """The revision a build records: the one given, else the loaded model's content hash or commit."""
-    return revision or model_revision(getattr(predictor, "source", None) or model)
-
-
-def scoring_options(model: str, backend: str = "torch", quantize: str | None = None,
-                    verify_margin: float | None = None) -> dict:
-    """The :class:`hub.predictor.TransformerEmotionPredictor` options a build scores with (those that
-    differ from the defaults); an engine, which has none, raises :class:`ModelLoadError`."""
-    options = {k: v for k, v in (("backend", backend), ("quantize", quantize), ("verify_margin", verify_margin))
-               if v not in (None, "torch")}
-    if options and is_engine(model):
-        raise ModelLoadError(f"{' and '.join(f'--{k}' for k in options)} {'applies' if len(options) == 1 else 'apply'} "
-                             f"only to transformer models (a model folder or Hub id); {model} is a built-in or saved "
-                             "engine, which has no such options: leave them out.")
-    return options
-
-
-def scoring_note(note: str, options: dict) -> str:
-    """The dataset card's note, with what the scoring options change in the vectors."""
-    if options.get("quantize"):
-        note = (f"{note}\n" if note else "") + ("Scored with the encoder's linear layers in int8 (`hub.int8`): the "
-                                                "vectors differ slightly from the fp32 model's.")
-        if options.get("verify_margin"):
-            note += (f" Songs whose two highest int8 probabilities were closer than {options['verify_margin']} were "
-                     "scored again in fp32, so their top label is the fp32 model's.")
-    return note
 
 
 def build(model: str, lyrics: str, output: str, push_to_hub: str | None = None, include_lyrics: bool = False,

@@ -28,10 +28,12 @@ from pathlib import Path
 import numpy as np
 
 from training.cards import markdown_table
+from training.common import evaluate
 from training.devices import DEVICES, DeviceError, pick_device
-from training.english.card import config_from_results
-from training.english.saving import read_results, save_results
-from training.train_qlora import MODES, RESULTS_FILE, TrainingError, evaluate, push, write_card
+from training.english.card import config_from_results, write_card
+from training.english.model import TrainingError
+from training.english.options import MODES
+from training.english.saving import RESULTS_FILE, push, read_results, save_results
 
 COLUMNS = ["device", "precision", "trainable_params", "trainable_pct", "weights_mb", "peak_rss_mb", "cuda_peak_mb",
            "seconds_per_epoch"]

@@ -6,7 +6,8 @@ Selenium drives headless Chromium through ChromeDriver. Every CSS selector lives
 :class:`Selectors` (override any of them with ``--selectors file.json``) and the site is
 ``--base-url``, so the same code runs against Melon or against pages served locally.
 
-One JSON object per line in the output, written and flushed as soon as a song is fetched::
+One JSON object per line in the output, written and flushed as soon as a song is fetched (the
+lyrics file, :mod:`hub.lyrics_file`, which also reads it back)::
 
     {"song_id": "...", "title": "...", "artist": "...", "year": 1994, "release_date": "1994.03.10",
      "lyrics": "...", "status": "ok" | "no_lyrics" | "error", "note": "...", "url": "..."}
@@ -44,7 +45,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
-from hub.labelled_data import json_reason
+import psutil
+
+# LyricsFileError and read_lyrics_jsonl are imported from here too (the format lived here before hub.lyrics_file)
+from hub.lyrics_file import LyricsFileError, append_record, read_lyrics_jsonl  # noqa: F401
 
 DEFAULT_BASE_URL = "https://www.melon.com"
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -87,38 +91,7 @@ class CrawlError(RuntimeError):
     """A crawl that cannot go on; the message says what to change."""
 
 
-class LyricsFileError(ValueError):
-    """A lyrics JSONL file with a broken line or duplicate ids; the message names file and line."""
-
-
-# --- the lyrics file (one place for its format) ------------------------------------------------
-
-def read_lyrics_jsonl(path) -> list[dict]:
-    """All records of a lyrics file, checked: valid JSON objects, a ``song_id`` each, no duplicates."""
-    path = Path(path)
-    if not path.is_file():
-        raise LyricsFileError(f"{path}: no such lyrics file (make one with python -m training.crawl_melon)")
-    records, seen = [], {}
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise LyricsFileError(f"{path}:{lineno}: not valid JSON ({json_reason(e)} at column {e.colno}); "
-                                      "fix or delete the line") from None
-            if not isinstance(record, dict) or not str(record.get("song_id", "")).strip():
-                raise LyricsFileError(f"{path}:{lineno}: each line must be a JSON object with a 'song_id'")
-            sid = str(record["song_id"]).strip()
-            if sid in seen:
-                raise LyricsFileError(f"{path}:{lineno}: song_id {sid!r} already appears on line {seen[sid]}; "
-                                      "keep one record per song")
-            seen[sid] = lineno
-            record["song_id"] = sid
-            records.append(record)
-    return records
-
+# --- the output file: resuming where a crawl stopped ------------------------------------------------
 
 def _prepare_output(path: Path) -> set[str]:
     """Ids already fetched; drops a half-written last line and ``error`` records (to refetch them)."""
@@ -150,98 +123,77 @@ def _prepare_output(path: Path) -> set[str]:
     return done
 
 
-def _append(path: Path, record: dict) -> None:
-    with path.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(record, ensure_ascii=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+# --- processes and temporary folders of a crawl -----------------------------------------------------
+
+# A process is the same one only if it started when its record says. The start time is psutil's
+# create_time (seconds since the epoch, from the boot time each process reads), so records written
+# by another process are compared with a little slack; an integer is the clock ticks that earlier
+# versions recorded, which cannot be compared, and then the pid alone decides (a live crawl is
+# never taken for a dead one).
+START_SLACK = 1.0
 
 
-# --- processes and temporary folders of a crawl (Linux /proc; elsewhere only folders) -------------
-
-def _proc_stat(pid: int) -> tuple[str, int, int] | None:
-    """(state, parent pid, start time in clock ticks) of a process; None if there is none."""
+def _running(process: psutil.Process, start: float | int | None = None) -> bool:
+    """Whether the process runs (not a zombie) and, given ``start``, is still the one that started then."""
     try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except (OSError, ValueError):
-        return None
-    rest = raw[raw.rindex(")") + 2:].split()  # the name in parentheses may hold spaces
-    return rest[0], int(rest[1]), int(rest[19])
-
-
-def _have_proc() -> bool:
-    return Path("/proc/self/stat").exists()
-
-
-def _alive(pid: int, start: int | None = None) -> bool:
-    """Whether ``pid`` runs (not a zombie) and, given ``start``, is still the same process."""
-    if not _have_proc():
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if process.status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
             return False
-        except OSError:
-            return True
+        return start is None or isinstance(start, int) or abs(process.create_time() - start) < START_SLACK
+    except psutil.AccessDenied:  # another user's process: it runs
         return True
-    stat = _proc_stat(pid)
-    return stat is not None and stat[0] not in ("Z", "X") and (start is None or stat[2] == start)
+    except psutil.Error:
+        return False
 
 
-def _crawl_processes(crawl_dir) -> list[tuple[int, int]]:
-    """(pid, start) of the processes of the crawl whose folder is ``crawl_dir``.
+def _alive(pid: int, start: float | int | None = None) -> bool:
+    """Whether ``pid`` runs (not a zombie) and, given ``start``, is still the same process."""
+    try:
+        return _running(psutil.Process(pid), start)
+    except psutil.AccessDenied:
+        return True
+    except psutil.Error:
+        return False
+
+
+def _crawl_processes(crawl_dir) -> list[psutil.Process]:
+    """The processes of the crawl whose folder is ``crawl_dir``.
 
     Those are the processes whose environment holds ``GASA_CRAWL_DIR=<crawl_dir>`` (ChromeDriver and
     everything Chromium starts, crash handlers included) or whose command line names the folder
     (``--user-data-dir``), and their descendants. Never this process."""
-    if not _have_proc():
-        return []
-    crawl_dir = os.fsencode(str(crawl_dir))
-    marker, folder = os.fsencode(CRAWL_ENV) + b"=" + crawl_dir, crawl_dir + b"/"
-    me, table, found = os.getpid(), {}, set()
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
+    crawl_dir = str(crawl_dir)
+    folder = crawl_dir + "/"
+    me, found = os.getpid(), {}
+    for process in psutil.process_iter(["environ", "cmdline", "status"], ad_value=None):
+        if process.pid == me or process.info["status"] in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD, None):
             continue
-        pid = int(entry.name)
-        stat = _proc_stat(pid)
-        if stat is None or stat[0] in ("Z", "X"):
-            continue
-        table[pid] = stat[1], stat[2]
-        if pid == me:
-            continue
+        environ = process.info["environ"] or {}  # None: another user's process, not ours
+        cmdline = process.info["cmdline"] or []
+        if environ.get(CRAWL_ENV) == crawl_dir or any(folder in arg + "/" for arg in cmdline):
+            found[process.pid] = process
+    for process in list(found.values()):
         try:
-            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-        except OSError:  # another user's process: not ours
-            environ = []
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            cmdline = []
-        if marker in environ or any(folder in arg + b"/" for arg in cmdline):
-            found.add(pid)
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _) in table.items():
-        children.setdefault(ppid, []).append(pid)
-    todo = list(found)
-    while todo:
-        for child in children.get(todo.pop(), ()):
-            if child not in found and child != me:
-                found.add(child)
-                todo.append(child)
-    return [(pid, table[pid][1]) for pid in sorted(found)]
+            children = process.children(recursive=True)
+        except psutil.Error:
+            continue
+        found.update((child.pid, child) for child in children if child.pid != me and _running(child))
+    return [found[pid] for pid in sorted(found)]
 
 
 def _stop_processes(procs, grace: float = 5.0) -> None:
     """SIGTERM (Chromium shuts down cleanly on it), then SIGKILL whatever is left after ``grace`` s."""
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
-        left = [(pid, start) for pid, start in procs if _alive(pid, start)]
-        for pid, _ in left:
+    for stop, wait in ((psutil.Process.terminate, grace), (psutil.Process.kill, 2.0)):
+        left = [p for p in procs if _running(p)]
+        for process in left:
             try:
-                os.kill(pid, sig)
-            except OSError:
+                stop(process)  # psutil checks first that the pid is still this process
+            except psutil.Error:
                 pass
+        # Polled, not psutil.wait_procs: that reaps this process's own children (ChromeDriver, started
+        # by Selenium's Popen), whose exit status then never reaches their Popen; a zombie counts as gone.
         deadline = time.monotonic() + wait
         while left and time.monotonic() < deadline:
-            left = [(pid, start) for pid, start in left if _alive(pid, start)]
+            left = [p for p in left if _running(p)]
             if left:
                 time.sleep(0.05)
         if not left:
@@ -251,12 +203,12 @@ def _stop_processes(procs, grace: float = 5.0) -> None:
 def _owner_record() -> dict:
     """Who owns a crawl folder: this process (pid and start time, to survive pid reuse), on this
     host and in this pid namespace (so that a temp dir shared with a container is never misread)."""
-    stat = _proc_stat(os.getpid())
     try:
         pid_ns = os.readlink("/proc/self/ns/pid")
     except OSError:
         pid_ns = None
-    return {"pid": os.getpid(), "start": stat[2] if stat else None, "host": socket.gethostname(), "pid_ns": pid_ns}
+    return {"pid": os.getpid(), "start": psutil.Process().create_time(), "host": socket.gethostname(),
+            "pid_ns": pid_ns}
 
 
 def _new_crawl_dir() -> Path:
@@ -306,7 +258,7 @@ def clean_stale_crawls(tmpdir=None) -> list[str]:
             if not _owner_dead(folder, me):
                 continue
             _stop_processes(_crawl_processes(folder))
-        elif not _have_proc() or _age(folder) < STALE_AGE or _crawl_processes(folder):
+        elif _age(folder) < STALE_AGE or _crawl_processes(folder):
             continue
         shutil.rmtree(folder, ignore_errors=True)
         if not folder.exists():
@@ -319,7 +271,7 @@ def _discard(crawl_dir, service=None) -> None:
     _stop_processes(_crawl_processes(crawl_dir))
     if service is not None and getattr(service, "process", None) is not None:
         try:
-            service.stop()  # reaps ChromeDriver (already stopped above on Linux)
+            service.stop()  # reaps ChromeDriver (already stopped above)
         except Exception:  # noqa: BLE001 - best effort: it is gone either way
             pass
     shutil.rmtree(crawl_dir, ignore_errors=True)
@@ -372,7 +324,7 @@ def close_browser(driver, interrupted: bool = False) -> None:
     After an interrupt the processes get SIGTERM straight away (Chromium shuts down cleanly on it)
     instead of ChromeDriver's quit, which would wait for a page load in progress to finish."""
     crawl_dir = getattr(driver, "gasa_crawl_dir", None)
-    if interrupted and crawl_dir and _have_proc():
+    if interrupted and crawl_dir:
         _discard(crawl_dir, driver.service)
         return
     try:
@@ -579,7 +531,7 @@ class MelonCrawler:
         counts = {"playlist": len(ids), "skipped": len(ids) - len(todo), "ok": 0, "no_lyrics": 0, "error": 0}
         for song_id in tqdm(todo, desc="songs", unit="song", disable=not progress):
             record = self.fetch_song(song_id)
-            _append(output, record)
+            append_record(output, record)
             counts[record["status"]] += 1
             if record["status"] != "ok":
                 print(f"  song {song_id}: {record['status']}: {record['note']}", file=sys.stderr)

@@ -4,7 +4,7 @@
                                   [--eval-model ID ...] [--private] [--dry-run] [--output DIR]
 
 Stages exactly what the Space runs — ``app.py``, the ``hub/`` package with its data (the offline Korean
-dictionary and the demo catalog), ``training/evaluate.py`` (the evaluation tab's scorer), the README with
+dictionary and the demo catalog; ``hub/`` never imports ``training/``, which stays home), the README with
 its Space front matter, ``space_requirements.txt`` as the Space's ``requirements.txt`` and a
 ``packages.txt`` asking for a Hangul font — then creates the Space (sdk gradio) if needed, uploads the
 folder, and stores the model / dataset choices as Space variables (``GASA_KOREAN_MODEL`` ...), which
@@ -27,7 +27,7 @@ from hub.predictor import BUILTIN_PREDICTORS
 from hub.sources import is_hub_id
 
 ROOT = Path(__file__).resolve().parent.parent
-SPACE_FILES = ["app.py", "README.md", "training/__init__.py", "training/evaluate.py"]
+SPACE_FILES = ["app.py", "README.md"]
 SPACE_TREES = ["hub"]  # hub/space/ holds the page's tabs
 APT_PACKAGES = ["fonts-nanum"]  # Hangul glyphs for the matplotlib figures
 
@@ -99,6 +99,7 @@ def push_space(repo: str, staged: Path, variables: dict[str, str], private: bool
 
     api = HfApi()
     api.create_repo(repo, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
+    # training/** too: Spaces pushed before hub/evaluation.py existed carry a training/ folder
     info = api.upload_folder(repo_id=repo, repo_type="space", folder_path=str(staged),
                              commit_message="Upload the gasa app", delete_patterns=["hub/**", "training/**"])
     for key, value in variables.items():

@@ -11,7 +11,7 @@ How it stays exact and resumable:
   on the input and B, so every run cuts them the same way.
 * **Workers.** A Ray Data dataset of the blocks not yet done goes through ``map_batches`` with a
   fixed pool of actors (:class:`BlockScorer`): each loads the model once, then per block reads its
-  songs from the input, scores them with :func:`training.build_song_vectors.read_all` (the local
+  songs from the input, scores them with :func:`training.song_build.core.read_all` (the local
   build's own function, so statuses, read shares and vectors are the local build's) and writes the
   block's shard ``OUTPUT.parts/block-00000k.parquet`` under a temporary name, then renames it: a
   shard is there whole or not at all. Ray restarts a killed worker and retries its block.
@@ -20,7 +20,7 @@ How it stays exact and resumable:
   ``--include-lyrics``; parts of another build are discarded).
 * **Last step**, once, on the driver: the shards are read in block order and every song of the
   input must be there exactly once, in place; then the local build's final step
-  (:func:`training.build_song_vectors.write_dataset`) writes the dataset, ``skipped.jsonl`` and the
+  (:func:`training.song_build.core.write_dataset`) writes the dataset, ``skipped.jsonl`` and the
   card (the output folder swapped in whole), and ``OUTPUT.parts/`` is removed.
 
 ``ray.data.read_json`` / ``Dataset.write_parquet`` are not used: their blocks and file names are not
@@ -50,9 +50,8 @@ from pathlib import Path
 import numpy as np
 
 from hub.predictor import ModelLoadError, SongReading, check_model_source, is_engine
-from training.build_song_vectors import (parquet_files, parquet_song_ids, predictor_revision, read_all, scoring_note,
-                                         record_from_row, write_dataset)
-from training.crawl_melon import LyricsFileError, read_lyrics_jsonl
+from hub.lyrics_file import LyricsFileError, parquet_files, parquet_song_ids, read_lyrics_jsonl, record_from_row
+from training.song_build.core import predictor_revision, read_all, scoring_note, write_dataset
 
 RAY_REQUIREMENT = "ray[data,client]==2.60.0"  # as pinned in requirements-ray.txt
 MAX_BLOCK_SIZE = 1000
@@ -101,7 +100,7 @@ def _local_reader_error(path: Path, fallback: str) -> LyricsFileError:
 
 
 def _scan_jsonl(path: Path) -> tuple[list[str], list[tuple[int, int]], str]:
-    """Checks a lyrics JSONL file as :func:`training.crawl_melon.read_lyrics_jsonl` does, without
+    """Checks a lyrics JSONL file as :func:`hub.lyrics_file.read_lyrics_jsonl` does, without
     keeping the records (on a problem, that reader gives the message): their ids, the (offset,
     length) of each record's line, and the file's hash."""
     if not path.is_file():
@@ -518,7 +517,7 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
               license: str = "other", note: str = "", stats: RunStats | None = None, scoring: dict | None = None):
     """:func:`training.build_song_vectors.build` on Ray (see the module docstring); returns the same
     (dataset, counts per status). ``scoring``: the predictor options of
-    :func:`training.build_song_vectors.scoring_options` (backend, int8, verify_margin), recorded in
+    :func:`training.song_build.core.scoring_options` (backend, int8, verify_margin), recorded in
     the manifest, so that a rerun with others starts over. Raises :class:`RayBuildError` (cluster, shards),
     :class:`RayInterrupted` (Ctrl-C or SIGTERM: the shards stay for a rerun), and the local build's
     errors (input, model, nothing to build). ``stats`` is filled with what the workers did."""

@@ -25,9 +25,9 @@ from hub.breakup import (DEFAULT_SEEDS, MAX_TOKENS, SIMILARITY_THRESHOLD, Breaku
                          build_dictionary, weak_labels)
 from hub.korean_text import content_words_many, split_lines
 from hub.labels import BREAKUP
+from hub.lyrics_file import LyricsFileError, read_lyrics_jsonl
 from hub.predictor import clean_lyrics
-from training.build_song_vectors import usable_songs
-from training.crawl_melon import LyricsFileError, read_lyrics_jsonl
+from training.song_build.core import usable_songs
 
 
 def train_word2vec(token_lines, vector_size=100, window=5, min_count=2, epochs=30, seed=0):

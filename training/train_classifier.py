@@ -33,6 +33,7 @@ from hub.labelled_data import DataFormatError, LabelledTexts, load_kote, read_la
 from hub.labels import KOTE, TAXONOMIES, taxonomy_similarity
 from hub.metrics import binary_cross_entropy, classification_scores, macro_average_precision, multilabel_scores
 from hub.sources import staged_folder
+from training.common import evaluate, pos_weights
 from training.devices import DEVICES, DeviceError, describe_device, pick_device, precision_args, precision_name
 
 MULTI_LABEL = "multi_label_classification"
@@ -163,8 +164,6 @@ def train(args) -> dict:
     tokenizer = AutoTokenizer.from_pretrained(args.base_model)
     balanced = args.class_weights == "balanced"
     if multi_label:
-        from training.train_qlora import pos_weights
-
         weights = {"pos_weight": [round(float(w), 6) for w in
                                   pos_weights(train_data.labels, args.pos_weight_power, args.max_pos_weight)]
                    if balanced else None}
@@ -231,10 +230,8 @@ def train(args) -> dict:
 
 def multilabel_results(trainer, valid_ds, seed: int) -> dict:
     """Scores of the best checkpoint on the validation data at 0.5 and at per-label thresholds tuned
-    there (see training.train_qlora.evaluate; a label without positive rows keeps 0.5); the
+    there (see training.common.evaluate; a label without positive rows keeps 0.5); the
     thresholds go into the model config."""
-    from training.train_qlora import evaluate
-
     pred = trainer.predict(valid_ds)
     probs, targets = sigmoid(pred.predictions), np.asarray(pred.label_ids)
     scores, thresholds = evaluate(probs, targets, seed=seed)

@@ -29,8 +29,9 @@ Output: safetensors, JSON and tokenizer files only, written to a hidden temporar
 ``--output`` and swapped in only when complete, so an interrupted or failed run never touches the
 previous model.
 
-The pieces live in :mod:`training.english` (options, data, model, trainer, card, saving); this module
-is the command and re-exports what other modules import from it (``pos_weights``, ``evaluate``, ...).
+The pieces live in :mod:`training.english` (options, data, model, trainer, card, saving) and, shared
+with ``training.train_classifier``, :mod:`training.common` (``pos_weights``, ``evaluate``); this module is
+the command.
 """
 from __future__ import annotations
 
@@ -42,19 +43,18 @@ from pathlib import Path
 
 import numpy as np
 
-from hub.english import ADAPTER_CONFIG, THRESHOLDS_FILE, label_kwargs  # noqa: F401 - re-exported
+from hub.english import label_kwargs  # noqa: F401 - tests import it from here
 from hub.sources import staged_folder
+from training.common import evaluate, pos_weights  # noqa: F401 - pos_weights: tests import it from here
 from training.devices import (DeviceError, compute_dtype, describe_device, peak_memory, pick_device,
                               precision_args, precision_name, reset_peak_memory)
-from training.english.card import ADAPTER_CARD, hyperparameter_rows, write_card  # noqa: F401 - re-exported
-from training.english.model import (HEAD_MODULES, LORA_TARGETS, QUANT_SKIP, TrainingError,  # noqa: F401
-                                    check_quantizable, check_quantization_support, count_parameters, head_modules,
-                                    load_base, load_tokenizer, lora_targets_of, make_trainable, merged_model,
-                                    model_bytes, predict_probs, quant_skip, top_blocks)
-from training.english.options import DEFAULT_LR, MODES, TrainConfig, parse_args as _parse_args  # noqa: F401
-from training.english.saving import (PROBS_FILE, RESULTS_FILE, check_no_pickle, load_probs,  # noqa: F401
-                                     pickled_files, push, save_model, save_probs, save_results, save_thresholds)
-from training.english.trainer import evaluate, lr_groups, pos_weights, train_model  # noqa: F401 - re-exported
+from training.english.card import write_card
+from training.english.model import (TrainingError, check_quantization_support, count_parameters, load_base,
+                                    load_tokenizer, lora_targets_of, make_trainable, merged_model, model_bytes,
+                                    predict_probs)
+from training.english.options import MODES, TrainConfig, parse_args as _parse_args
+from training.english.saving import check_no_pickle, push, save_model, save_probs, save_results, save_thresholds
+from training.english.trainer import train_model
 from training.goemotions import GoEmotionsDataError, read_goemotions_tsv, sample_rows
 
 MERGE_CHECK_ROWS = 256  # validation rows on which the merged model is compared with the adapter

@@ -51,7 +51,7 @@ def evaluate(state: State, roles: list[str], source: str, upload, taxonomy_name:
              progress=gr.Progress(track_tqdm=True)):
     """status, results table, S heatmap."""
     from hub.labelled_data import DataFormatError
-    from training.evaluate import LabelMismatchError, evaluate as score
+    from hub.evaluation import LabelMismatchError, evaluate as score
 
     taxonomy = TAXONOMY_CHOICES.get(taxonomy_name, AIHUB)
     try:

@@ -1,7 +1,7 @@
 """Training through ``transformers.Trainer``: BCE with a per-label ``pos_weight`` as the loss
 (``compute_loss_func``), AdamW over three learning-rate groups as the optimizer, and length grouping,
-linear warm-up and decay, gradient clipping and mixed precision from ``TrainingArguments``; then the
-scores at 0.5 and at per-label thresholds tuned on the validation rows."""
+linear warm-up and decay, gradient clipping and mixed precision from ``TrainingArguments``. The
+``pos_weight`` and the scores at 0.5 and at tuned thresholds are :mod:`training.common`'s."""
 from __future__ import annotations
 
 import tempfile
@@ -9,16 +9,9 @@ import time
 
 import numpy as np
 
-from hub.metrics import multilabel_scores, tune_thresholds
+from training.common import pos_weights
 from training.english.data import EncodedRows
 from training.english.model import HEAD_MODULES
-
-
-def pos_weights(targets: np.ndarray, power: float, cap: float) -> np.ndarray:
-    """(negatives/positives)^power per label, between 1 and ``cap``."""
-    pos = targets.sum(axis=0)
-    neg = len(targets) - pos
-    return np.clip((neg / np.maximum(pos, 1)) ** power, 1.0, cap).astype(np.float32)
 
 
 class WeightedBCE:
@@ -154,27 +147,3 @@ def train_model(model, tokenizer, train_split, cfg, precision: dict, device: str
         trainer, epoch_log = build_trainer(model, tokenizer, rows, cfg, precision, scratch, device, progress)
         trainer.train()
     return epoch_log.history
-
-
-def evaluate(probs: np.ndarray, targets: np.ndarray, seed: int = 0) -> tuple[dict, np.ndarray]:
-    """Scores at 0.5 and at per-label thresholds tuned on these rows, plus an honest estimate.
-
-    ``*_tuned`` tunes and scores on the same rows (what the saved thresholds achieve on the
-    validation file); ``macro_f1_tuned_heldout`` tunes on one half and scores the other (both
-    ways, averaged), which is what to expect on unseen rows.
-    """
-    thresholds = tune_thresholds(probs, targets)
-    at_half = multilabel_scores(probs, targets, 0.5)
-    tuned = multilabel_scores(probs, targets, thresholds)
-    half = np.random.default_rng(seed).permutation(len(probs))
-    a, b = half[: len(half) // 2], half[len(half) // 2:]
-    heldout = np.mean([
-        multilabel_scores(probs[y], targets[y], tune_thresholds(probs[x], targets[x]))["macro_f1"]
-        for x, y in ((a, b), (b, a))
-    ])
-    scores = {
-        "macro_f1@0.5": at_half["macro_f1"], "micro_f1@0.5": at_half["micro_f1"],
-        "macro_f1_tuned": tuned["macro_f1"], "micro_f1_tuned": tuned["micro_f1"],
-        "macro_f1_tuned_heldout": float(heldout),
-    }
-    return scores, thresholds

@@ -1,0 +1,153 @@
+"""The song-vector build's steps that do not depend on where the scoring runs: the local build
+(:mod:`training.build_song_vectors`) and the Ray engine (:mod:`training.ray_build`) both read the
+songs with :func:`read_all` and finish with :func:`write_dataset`, so their datasets are the same.
+Also the scoring options and their note in the card, the model revision a build records, and
+:func:`usable_songs` for tools that read the lyrics themselves (the breakup trainer)."""
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections import Counter
+from pathlib import Path
+
+from hub.predictor import LyricsError, ModelLoadError, SongReading, check_lyrics, is_engine
+from hub.song_dataset import SongDatasetError, build_song_dataset, save_song_dataset
+
+STATUS_ORDER = ("ok", "no_evidence", "no_lyrics", "error", "unusable_lyrics", "no_korean", "failed")
+
+
+def model_revision(name_or_path: str) -> str | None:
+    """A local model's content hash, or the commit of a Hub model in the local cache (None if unknown)."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        digest = hashlib.sha256()
+        weights = sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")) + sorted(path.glob("*.json"))
+        for file in weights:
+            digest.update(file.name.encode())
+            digest.update(file.read_bytes())
+        return f"sha256:{digest.hexdigest()[:16]}" if weights else None
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = try_to_load_from_cache(str(name_or_path), "config.json")
+    except Exception:  # not a valid repo id: no revision to report
+        return None
+    return Path(cached).parent.name if isinstance(cached, str) else None  # .../snapshots/<commit>/config.json
+
+
+def usable_songs(records: list[dict], source: str = "") -> tuple[list[dict], dict]:
+    """Songs with lyrics left after cleaning (for tools that read the text themselves, such as the
+    breakup trainer), and counts of what was left out and why."""
+    songs, skipped = [], {"no_lyrics": 0, "error": 0, "unusable_lyrics": 0}
+    for record in records:
+        status = record.get("status", "ok")
+        if status != "ok" or not record.get("lyrics"):
+            skipped["error" if status == "error" else "no_lyrics"] += 1
+            continue
+        try:
+            check_lyrics(record["lyrics"])
+        except LyricsError as e:
+            print(f"  {source} song {record['song_id']}: skipped ({e})", file=sys.stderr)
+            skipped["unusable_lyrics"] += 1
+            continue
+        songs.append(record)
+    return songs, skipped
+
+
+def read_all(predictor, records: list[dict], progress: bool = True) -> list[SongReading]:
+    """A reading per record. The crawl's own failures keep their status; the rest are scored in one
+    batch, and if the model raises on the batch each song is retried alone, so one bad song is
+    marked ``failed`` instead of stopping the build."""
+    readings: list[SongReading | None] = []
+    todo = []
+    for i, record in enumerate(records):
+        status = record.get("status", "ok")
+        if status != "ok" or not record.get("lyrics"):
+            readings.append(SongReading(None, "error" if status == "error" else "no_lyrics", 0.0,
+                                        record.get("note") or "the crawl found no lyrics"))
+        else:
+            readings.append(None)
+            todo.append(i)
+    lyrics = [records[i]["lyrics"] for i in todo]
+    try:
+        batch = predictor.read_songs(lyrics, progress=progress)
+    except Exception as e:  # noqa: BLE001 - find the song that broke the batch, keep the others
+        print(f"scoring the batch failed ({type(e).__name__}: {e}); scoring song by song", file=sys.stderr)
+        batch = []
+        for text in lyrics:
+            try:
+                batch += predictor.read_songs([text])
+            except Exception as one:  # noqa: BLE001
+                batch.append(SongReading(None, "failed", 0.0, f"{type(one).__name__}: {one}"))
+    for i, reading in zip(todo, batch):
+        readings[i] = reading
+    return readings
+
+
+def summary_table(counts: Counter) -> str:
+    from training.cards import markdown_table
+
+    return markdown_table([{"status": s, "songs": counts[s]} for s in STATUS_ORDER if counts[s]])
+
+
+def write_dataset(records: list[dict], readings: list[SongReading], labels: list[str] | None, model: str,
+                  revision: str | None, lyrics: str, output: str, push_to_hub: str | None = None,
+                  include_lyrics: bool = False, pretty_name: str = "gasa song emotion vectors",
+                  license: str = "other", note: str = ""):
+    """The build's last step, the same for every engine: list the skipped songs, print the summary,
+    write the dataset, ``skipped.jsonl`` and the card (atomically), push if asked. ``labels`` and
+    ``revision`` are the model's. Returns the dataset and the count of songs per status."""
+    counts = Counter(r.status for r in readings)
+    scored = [(rec, r) for rec, r in zip(records, readings) if r.scored]
+    skipped = [{"song_id": rec["song_id"], "title": rec.get("title"), "artist": rec.get("artist"),
+                "status": r.status, "reason": r.message} for rec, r in zip(records, readings) if not r.scored]
+    for s in skipped:
+        print(f"  song {s['song_id']}: {s['status']} ({s['reason']})", file=sys.stderr)
+    print(summary_table(counts), file=sys.stderr)
+    if not scored:
+        raise SongDatasetError(f"{lyrics}: none of its {len(records)} records could be scored "
+                               f"({', '.join(f'{s}: {n}' for s, n in counts.items())}); nothing to build")
+    songs = [rec for rec, _ in scored]
+    ds = build_song_dataset(songs, [r.probs for _, r in scored], list(labels), model_name=str(model),
+                            model_revision=revision, include_lyrics=include_lyrics,
+                            statuses=[r.status for _, r in scored], read_shares=[r.read_share for _, r in scored])
+    partial = sum(r.read_share < 0.999 for _, r in scored)
+    save_song_dataset(ds, output, pretty_name=pretty_name, repo_id=push_to_hub, license=license, skipped=skipped,
+                      description=f"{note}\nBuilt with `python -m training.build_song_vectors` from {len(records)} crawled "
+                                  f"records: {len(scored)} scored ({partial} of them partly read: lines without "
+                                  f"Hangul are not read by a Korean model), {len(skipped)} skipped (listed with "
+                                  f"their reasons in `skipped.jsonl`).\n\n{summary_table(counts)}\n")
+    if push_to_hub:
+        from training.cards import push_folder
+
+        push_folder(output, push_to_hub, repo_type="dataset", message=f"Song vectors from {model}")
+    return ds, counts
+
+
+def predictor_revision(predictor, model: str, revision: str | None = None) -> str | None:
+    """The revision a build records: the one given, else the loaded model's content hash or commit."""
+    return revision or model_revision(getattr(predictor, "source", None) or model)
+
+
+def scoring_options(model: str, backend: str = "torch", quantize: str | None = None,
+                    verify_margin: float | None = None) -> dict:
+    """The :class:`hub.predictor.TransformerEmotionPredictor` options a build scores with (those that
+    differ from the defaults); an engine, which has none, raises :class:`ModelLoadError`."""
+    options = {k: v for k, v in (("backend", backend), ("quantize", quantize), ("verify_margin", verify_margin))
+               if v not in (None, "torch")}
+    if options and is_engine(model):
+        raise ModelLoadError(f"{' and '.join(f'--{k}' for k in options)} {'applies' if len(options) == 1 else 'apply'} "
+                             f"only to transformer models (a model folder or Hub id); {model} is a built-in or saved "
+                             "engine, which has no such options: leave them out.")
+    return options
+
+
+def scoring_note(note: str, options: dict) -> str:
+    """The dataset card's note, with what the scoring options change in the vectors."""
+    if options.get("quantize"):
+        note = (f"{note}\n" if note else "") + ("Scored with the encoder's linear layers in int8 (`hub.int8`): the "
+                                                "vectors differ slightly from the fp32 model's.")
+        if options.get("verify_margin"):
+            note += (f" Songs whose two highest int8 probabilities were closer than {options['verify_margin']} were "
+                     "scored again in fp32, so their top label is the fp32 model's.")
+    return note
