@@ -81,7 +81,9 @@ def main(argv=None):
     import numpy as np
     import torch
 
-    from hub.predictor import TransformerEmotionPredictor, check_lyrics, load_model_and_tokenizer, top_two_gap
+    from hub.models.transformer import TransformerEmotionPredictor, load_model_and_tokenizer
+    from hub.models.verify import top_two_gap
+    from hub.text.clean import check_lyrics
 
     print("load average %.2f, %.2f, %.2f; torch threads %d" % (*os.getloadavg(), torch.get_num_threads()))
     model, tokenizer = load_model_and_tokenizer(args.model)

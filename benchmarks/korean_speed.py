@@ -30,7 +30,7 @@ def main(argv=None):
 
     import numpy as np
 
-    from hub.predictor import load_predictor
+    from hub.models.registry import load_predictor
     from lyrics_corpus import ENGLISH_LINES, make_songs
 
     songs = make_songs(args.songs)

@@ -110,7 +110,7 @@ def main(argv=None):
     from transformers import pipeline
 
     from hub.int8 import quantize_int8
-    from hub.predictor import TransformerEmotionPredictor, load_model_and_tokenizer
+    from hub.models.transformer import TransformerEmotionPredictor, load_model_and_tokenizer
 
     print(f"start: {load_line()}; torch {torch.__version__}, threads {torch.get_num_threads()}, "
           f"{os.cpu_count()} CPUs")

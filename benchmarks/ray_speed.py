@@ -58,7 +58,7 @@ def ray_run(model: str, lyrics: Path, output: Path, workers: int, block_size: in
 
 def local_rate(model: str, lyrics: Path) -> tuple[float, float]:
     """Songs/s of the single-process build's scoring (read_all), and its model load in seconds."""
-    from hub.predictor import load_predictor
+    from hub.models.registry import load_predictor
     from hub.lyrics_file import read_records
     from training.song_build.core import read_all
 

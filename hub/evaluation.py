@@ -20,7 +20,8 @@ import numpy as np
 from hub.labelled_data import read_labelled
 from hub.labels import AIHUB, Taxonomy, similarity_matrix
 from hub.metrics import binary_cross_entropy, classification_scores, multilabel_scores, shared_group_agreement
-from hub.predictor import EmotionPredictor, load_predictor
+from hub.models.base import EmotionPredictor
+from hub.models.registry import load_predictor
 
 
 class LabelMismatchError(ValueError):

@@ -174,6 +174,7 @@ class KoreanEmotionEngine(EmotionPredictor):
     multi_label = False
     language = "ko"
     uses_kiwi = True
+    label_set = "aihub"
 
     def __init__(self, lexicon: dict, name: str = ENGINE_NAME):
         self.labels = list(AIHUB.labels)

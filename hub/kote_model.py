@@ -330,6 +330,7 @@ class KoteEmotionModel(EmotionPredictor):
     multi_label = True
     language = "ko"
     uses_kiwi = True
+    label_set = "kote"
 
     def __init__(self, config: KoteModelConfig, features: KoteFeatures, weight: np.ndarray, bias: np.ndarray,
                  group_weight: np.ndarray, group_bias: np.ndarray):

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 # the search's constants, importable from here as before; they are read in hub.search.index (set them there)
+from hub.reading import SongStatus
 from hub.search.index import (COORD_SLACK, GATHER_MAX, INDEX_THRESHOLD, PRUNE_MAX_SHARE,  # noqa: F401
                               PRUNE_MIN, SCORE_SLACK, Search)
 from hub.search.similarity import SIMILARITIES, Similarity
@@ -114,7 +115,7 @@ class Recommender:
         from hub.song_dataset import song_labels, song_statuses, song_vectors
 
         songs = ds.select_columns(SONG_COLUMNS).to_pandas() if len(ds) else pd.DataFrame(columns=SONG_COLUMNS)
-        kwargs.setdefault("recommendable", [s == "ok" for s in song_statuses(ds)])
+        kwargs.setdefault("recommendable", [s == SongStatus.OK for s in song_statuses(ds)])
         return cls(song_vectors(ds), songs, song_labels(ds), **kwargs)
 
     def __len__(self) -> int:

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hub.reading import SCORED_STATUSES, SongStatus
 from hub.sources import source_problem
 
 VECTOR_COLUMN = "probs"
@@ -125,10 +126,10 @@ def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str]
         "top_labels": [[labels[j] for j in row] for row in order],
         "model": [str(model_name)] * len(songs),
         "model_revision": [model_revision] * len(songs),
-        "status": list(statuses) if statuses is not None else ["ok"] * len(songs),
+        "status": list(statuses) if statuses is not None else [SongStatus.OK] * len(songs),
         "read_share": [float(r) for r in read_shares] if read_shares is not None else [1.0] * len(songs),
     }
-    bad = sorted(set(columns["status"]) - {"ok", "no_evidence"})
+    bad = sorted(set(columns["status"]) - set(SCORED_STATUSES))
     if bad or len(columns["status"]) != len(songs) or len(columns["read_share"]) != len(songs):
         raise SongDatasetError(f"one status (ok or no_evidence) and one read share per song are needed; got {bad or 'a count mismatch'}")
     if include_lyrics:
@@ -143,7 +144,7 @@ def song_labels(ds) -> list[str]:
 
 def song_statuses(ds) -> list[str]:
     """Each song's status (``ok`` for datasets built before statuses were recorded)."""
-    return list(ds["status"]) if "status" in ds.column_names else ["ok"] * len(ds)
+    return list(ds["status"]) if "status" in ds.column_names else [SongStatus.OK] * len(ds)
 
 
 def song_vectors(ds) -> np.ndarray:

@@ -38,7 +38,9 @@ import sys
 # training.song_build.core existed stay importable from here.
 from hub.lyrics_file import (LyricsFileError, parquet_files, parquet_song_ids, read_lyrics_jsonl,  # noqa: F401
                              read_records, record_from_row)
-from hub.predictor import ModelLoadError, load_predictor
+from hub.models.base import ModelLoadError
+from hub.models.registry import load_predictor
+from hub.reading import SCORED_STATUSES
 from hub.song_dataset import SongDatasetError
 from training.song_build.core import (STATUS_ORDER, model_revision, predictor_revision, read_all,  # noqa: F401
                                       scoring_note, scoring_options, summary_table, usable_songs, write_dataset)
@@ -133,7 +135,7 @@ def main(argv=None) -> int:
     except (LyricsFileError, SongDatasetError, ModelLoadError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    skipped = sum(n for s, n in counts.items() if s not in ("ok", "no_evidence"))
+    skipped = sum(n for s, n in counts.items() if s not in SCORED_STATUSES)
     print(f"wrote {len(ds)} songs x {len(ds.features['top_label'].names)} labels to {args.output} "
           f"({counts['no_evidence']} without emotional evidence; {skipped} skipped, see skipped.jsonl)"
           + (f" and pushed to {args.push_to_hub}" if args.push_to_hub else ""))

@@ -21,7 +21,7 @@ from pathlib import Path
 from hub.evaluation import LabelMismatchError, check_labels, evaluate, same_labels, score_model  # noqa: F401
 from hub.labelled_data import DataFormatError
 from hub.labels import SIMILARITY_KINDS, TAXONOMIES
-from hub.predictor import ModelLoadError
+from hub.models.base import ModelLoadError
 
 
 def main(argv=None):

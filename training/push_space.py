@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hub.predictor import BUILTIN_PREDICTORS
+from hub.models.registry import BUILTIN_PREDICTORS
 from hub.sources import is_hub_id
 
 ROOT = Path(__file__).resolve().parent.parent

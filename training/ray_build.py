@@ -49,7 +49,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hub.predictor import ModelLoadError, SongReading, check_model_source, is_engine
+from hub.models.base import ModelLoadError
+from hub.models.registry import is_engine
+from hub.models.transformer import check_model_source
+from hub.reading import SongReading
 from hub.lyrics_file import LyricsFileError, parquet_files, parquet_song_ids, read_lyrics_jsonl, record_from_row
 from training.song_build.core import predictor_revision, read_all, scoring_note, write_dataset
 
@@ -305,43 +308,16 @@ def drop_if_empty(parts: Path) -> None:
 
 # --- the workers -------------------------------------------------------------------------------------
 
-class _OnDevice:
-    """Runs a torch model on a GPU for a predictor that feeds it CPU tensors: inputs go to the
-    device, logits come back to the CPU."""
-
-    def __init__(self, model, device):
-        self.model, self.device, self.config = model.to(device), device, model.config
-
-    def __call__(self, **batch):
-        from types import SimpleNamespace
-
-        out = self.model(**{k: v.to(self.device) for k, v in batch.items()})
-        return SimpleNamespace(logits=out.logits.float().cpu())
-
-
-def move_to_gpu(predictor) -> str:
-    """Put a transformer predictor's model on this worker's GPU; returns where the model runs."""
-    import torch
-
-    model = getattr(predictor, "model", None)
-    if not isinstance(model, torch.nn.Module):
-        return "cpu (this model does not run on a GPU)"
-    if not torch.cuda.is_available():
-        return "cpu (no GPU visible to this worker)"
-    predictor.model = _OnDevice(model, torch.device("cuda"))
-    return f"cuda ({torch.cuda.get_device_name()})"
-
-
 class BlockScorer:
     """A Ray Data worker: loads the model once, then scores whole blocks and writes their shards."""
 
     def __init__(self, model: str, revision: str | None, include_lyrics: bool, parts: str, gpus: float = 0.0,
                  scoring: dict | None = None):
-        from hub.predictor import load_predictor
+        from hub.models.registry import load_predictor
 
         start = time.perf_counter()
         self.predictor = load_predictor(model, **(scoring or {}))
-        self.device = move_to_gpu(self.predictor) if gpus else "cpu"
+        self.device = self.predictor.to("cuda") if gpus else "cpu"  # where it really scores, in words
         self.meta = {"labels": list(self.predictor.labels), "model": str(model), "predictor": self.predictor.name,
                      "revision": predictor_revision(self.predictor, model, revision)}
         self.include_lyrics, self.parts = include_lyrics, Path(parts)

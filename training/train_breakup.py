@@ -26,7 +26,7 @@ from hub.breakup import (DEFAULT_SEEDS, MAX_TOKENS, SIMILARITY_THRESHOLD, Breaku
 from hub.korean_text import content_words_many, split_lines
 from hub.labels import BREAKUP
 from hub.lyrics_file import LyricsFileError, read_lyrics_jsonl
-from hub.predictor import clean_lyrics
+from hub.text.clean import clean_lyrics
 from training.song_build.core import usable_songs
 
 

@@ -28,6 +28,8 @@ class EmotionPredictor:
             None for one that reads any text.
         thresholds: per-label decision thresholds of a multi-label model (None: 0.5 each).
         name: what to call it in messages and reports.
+        label_set: the name of the label set (:data:`hub.labels.TAXONOMIES`) every model of this class
+            has, known before one is loaded; None where it depends on the model (a transformer).
         uses_kiwi: the model tokenizes Korean with Kiwi (:func:`hub.korean_text.get_kiwi`), which the
             app starts, with its own progress steps, before loading the model.
     """
@@ -37,6 +39,7 @@ class EmotionPredictor:
     language: str | None = None
     thresholds: np.ndarray | None = None
     name: str = ""
+    label_set: str | None = None
     uses_kiwi: bool = False
 
     def predict_texts(self, texts: list[str], progress: bool = False) -> np.ndarray:
@@ -72,6 +75,11 @@ class EmotionPredictor:
         if taxonomy is not None and taxonomy.no_emotion is not None:
             passed[:, taxonomy.index(taxonomy.no_emotion)] = False
         return passed.any(axis=1)
+
+    def to(self, device) -> str:
+        """Run on ``device`` where this model can; returns where it scores, in words. Only transformer
+        models run on a GPU (:meth:`hub.models.transformer.TransformerEmotionPredictor.to`)."""
+        return "cpu" if str(device) == "cpu" else "cpu (this model does not run on a GPU)"
 
     def readable(self, lyrics: str) -> tuple[str, float]:
         """Clean and check ``lyrics``; the part this model reads and its share (see

@@ -74,6 +74,15 @@ def model_class(name_or_path) -> type | None:
     return None
 
 
+def class_attribute(name_or_path, attribute: str, default=None):
+    """An attribute of the class a model loads with (``uses_kiwi``, ``label_set``), asked before loading
+    it; ``default`` for a transformer model and for a folder that cannot be read (loading it will say why)."""
+    try:
+        return getattr(model_class(name_or_path), attribute, default)
+    except ModelLoadError:
+        return default
+
+
 def _read_engine_config(engine_config: Path) -> dict:
     try:
         payload = json.loads(engine_config.read_text(encoding="utf-8"))

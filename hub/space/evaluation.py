@@ -9,14 +9,16 @@ import gradio as gr
 import pandas as pd
 
 from hub import plots
-from hub.labels import AIHUB, GOEMOTIONS, KOTE, SIMILARITY_KINDS
-from hub.predictor import LyricsError
+from hub.labels import SIMILARITY_KINDS, TAXONOMIES
+from hub.models.registry import class_attribute
+from hub.text.clean import LyricsError
 from hub.space.config import DEMO_DIR
 from hub.space.state import AppError, State
 from hub.space.ui import bind, empty_table, figure, ok, problem
 
-DEMO_LABELLED = {"aihub": DEMO_DIR / "labelled_demo.csv", "kote": DEMO_DIR / "labelled_demo_kote.tsv"}
-TAXONOMY_CHOICES = {"kote": KOTE, "aihub": AIHUB, "goemotions": GOEMOTIONS}
+# the label sets a model of the app can be measured on, and their built-in demo sets (hub.labels)
+TAXONOMY_CHOICES = {name: TAXONOMIES[name] for name in ("kote", "aihub", "goemotions")}
+DEMO_LABELLED = {name: DEMO_DIR / t.demo_set for name, t in TAXONOMY_CHOICES.items() if t.demo_set}
 FILE_TYPES = [".csv", ".tsv", ".jsonl", ".json", ".xlsx", ".zip"]
 COLUMNS = ["모델 / Model", "rows", "macro-F1", "top-group agreement"]
 # report key -> table column, in order; a row shows what its model was measured on
@@ -53,7 +55,7 @@ def evaluate(state: State, roles: list[str], source: str, upload, taxonomy_name:
     from hub.labelled_data import DataFormatError
     from hub.evaluation import LabelMismatchError, evaluate as score
 
-    taxonomy = TAXONOMY_CHOICES.get(taxonomy_name, AIHUB)
+    taxonomy = TAXONOMY_CHOICES.get(taxonomy_name, TAXONOMIES["aihub"])
     try:
         if not roles:
             raise AppError("tick at least one model to evaluate.")
@@ -77,7 +79,7 @@ def evaluate(state: State, roles: list[str], source: str, upload, taxonomy_name:
 
 
 def tab(page: gr.Blocks, state: State) -> None:
-    label_set = "aihub" if state.config.korean_model == "gasa-korean-engine" else "kote"
+    label_set = class_attribute(state.config.korean_model, "label_set") or "kote"
     with gr.Tab("평가 / Evaluation", id="evaluation"):
         with gr.Row():
             with gr.Column(scale=1):
@@ -89,8 +91,7 @@ def tab(page: gr.Blocks, state: State) -> None:
                 upload = gr.File(label="CSV / TSV / JSONL (text, label), KOTE TSV (id, text, label ids) or "
                                        "AI-Hub JSON / ZIP / XLSX", file_types=FILE_TYPES, elem_id="eval-file")
             with gr.Column(scale=1):
-                labels = gr.Dropdown([("KOTE 44 labels (multi-label)", "kote"), ("AI-Hub 60 labels", "aihub"),
-                                      ("GoEmotions 28 labels", "goemotions")], value=label_set,
+                labels = gr.Dropdown([(t.title, name) for name, t in TAXONOMY_CHOICES.items()], value=label_set,
                                      label="레이블 체계 / Label set", elem_id="eval-taxonomy")
                 similarity = gr.Radio(list(SIMILARITY_KINDS), value="taxonomy", elem_id="eval-similarity",
                                       label="유사도 행렬 S / Label similarity S (identity: mean probability of the "

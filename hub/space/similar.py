@@ -7,7 +7,8 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from hub.predictor import EmotionPredictor, LyricsError, check_lyrics
+from hub.models.base import EmotionPredictor
+from hub.text.clean import LyricsError, check_lyrics
 from hub.search import similarity
 from hub.space.analysis import MODEL_ENGLISH, MODEL_KOREAN, TOP_K, mostly_latin
 from hub.space.state import AppError, Catalog, State

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from hub.models.base import EmotionPredictor, ModelLoadError
-from hub.models.registry import load_predictor, model_class
+from hub.models.registry import class_attribute, load_predictor
 from hub.space.config import DEFAULT_KOREAN_MODEL, AppConfig
 
 MAX_DROPDOWN_SONGS = 500
@@ -57,10 +57,7 @@ def progress_step(progress, start: float, end: float, desc: str, expected_s: flo
 def reads_with_kiwi(name: str) -> bool:
     """Does the model of this kind tokenize Korean with Kiwi (the built-in and saved Korean models do;
     transformer models bring their own tokenizer)? Asked of its class, before the model loads."""
-    try:
-        return getattr(model_class(name), "uses_kiwi", False)
-    except ModelLoadError:
-        return False  # loading it will say what is wrong
+    return class_attribute(name, "uses_kiwi", False)
 
 
 def load_model(name: str, english: bool = False, progress=None) -> EmotionPredictor:

@@ -10,10 +10,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from hub.predictor import LyricsError, ModelLoadError, SongReading, check_lyrics, is_engine
+from hub.models.base import ModelLoadError
+from hub.models.registry import is_engine
+from hub.reading import SongReading, SongStatus
+from hub.text.clean import LyricsError, check_lyrics
 from hub.song_dataset import SongDatasetError, build_song_dataset, save_song_dataset
 
-STATUS_ORDER = ("ok", "no_evidence", "no_lyrics", "error", "unusable_lyrics", "no_korean", "failed")
+STATUS_ORDER = tuple(SongStatus)  # the order summaries list them in
 
 
 def model_revision(name_or_path: str) -> str | None:
@@ -38,17 +41,17 @@ def model_revision(name_or_path: str) -> str | None:
 def usable_songs(records: list[dict], source: str = "") -> tuple[list[dict], dict]:
     """Songs with lyrics left after cleaning (for tools that read the text themselves, such as the
     breakup trainer), and counts of what was left out and why."""
-    songs, skipped = [], {"no_lyrics": 0, "error": 0, "unusable_lyrics": 0}
+    songs, skipped = [], {SongStatus.NO_LYRICS: 0, SongStatus.ERROR: 0, SongStatus.UNUSABLE_LYRICS: 0}
     for record in records:
         status = record.get("status", "ok")
         if status != "ok" or not record.get("lyrics"):
-            skipped["error" if status == "error" else "no_lyrics"] += 1
+            skipped[SongStatus.ERROR if status == "error" else SongStatus.NO_LYRICS] += 1
             continue
         try:
             check_lyrics(record["lyrics"])
         except LyricsError as e:
             print(f"  {source} song {record['song_id']}: skipped ({e})", file=sys.stderr)
-            skipped["unusable_lyrics"] += 1
+            skipped[SongStatus.UNUSABLE_LYRICS] += 1
             continue
         songs.append(record)
     return songs, skipped
@@ -63,7 +66,7 @@ def read_all(predictor, records: list[dict], progress: bool = True) -> list[Song
     for i, record in enumerate(records):
         status = record.get("status", "ok")
         if status != "ok" or not record.get("lyrics"):
-            readings.append(SongReading(None, "error" if status == "error" else "no_lyrics", 0.0,
+            readings.append(SongReading(None, SongStatus.ERROR if status == "error" else SongStatus.NO_LYRICS, 0.0,
                                         record.get("note") or "the crawl found no lyrics"))
         else:
             readings.append(None)
@@ -78,7 +81,7 @@ def read_all(predictor, records: list[dict], progress: bool = True) -> list[Song
             try:
                 batch += predictor.read_songs([text])
             except Exception as one:  # noqa: BLE001
-                batch.append(SongReading(None, "failed", 0.0, f"{type(one).__name__}: {one}"))
+                batch.append(SongReading(None, SongStatus.FAILED, 0.0, f"{type(one).__name__}: {one}"))
     for i, reading in zip(todo, batch):
         readings[i] = reading
     return readings
