@@ -29,22 +29,40 @@ How a song is read
     vector is the mean of its stanzas' probabilities weighted by their length. Only the lines with
     Hangul reach the model (``language = "ko"``; see :func:`hub.predictor.readable_part`).
 
+Where it lives
+    :class:`KoteClassifier` is the model as a scikit-learn estimator (``fit``, ``predict_proba``,
+    ``get_params``/``set_params``, ``clone``): a Kiwi pass (:class:`KiwiReader`), a ``FeatureUnion`` of
+    the views, and one liblinear logistic regression per label and group head
+    (``OneVsRestClassifier``). :class:`KoteEmotionModel` is what the app loads: the estimator behind
+    :class:`hub.predictor.EmotionPredictor`, reading songs stanza by stanza. The trainer
+    (:mod:`training.train_korean_kote`) only chooses data, cross-validates, measures and writes the card.
+
 Saved (loads without pickle)
-    ``gasa_engine.json``   :class:`KoteModelConfig`: engine, labels, feature settings, thresholds, metrics
+    ``gasa_engine.json``   :class:`KoteModelConfig`: engine, labels, the estimator's settings, thresholds, metrics
     ``vocabulary.json``    the n-gram vocabularies in column order, and the embedding anchors
     ``model.safetensors``  ``idf.char``, ``idf.morph``, ``embedding.mean``/``.std``, ``weight``
                            (features x labels), ``bias``, ``group_weight`` (features x groups), ``group_bias``
     ``README.md``, ``LICENSE``  model card and KOTE's MIT notice
+    :meth:`KoteClassifier.to_state` and :meth:`KoteClassifier.from_state` turn an estimator into the
+    last two files' contents and back.
 """
 from __future__ import annotations
 
+import copy
+import inspect
 import json
 import re
+import warnings
 from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
+from scipy.special import expit, logit
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from hub.labels import KOTE
 from hub.predictor import ENGINE_CONFIG, EmotionPredictor, LyricsError, ModelLoadError, mean_per_text, split_stanzas
@@ -58,6 +76,15 @@ SPACES = re.compile(r"\s+")
 WEIGHT_DTYPE = np.float16  # stored precision of the weight matrix (halves the file; outputs move < 1e-3)
 
 
+def _classifier_default(name: str):
+    """A :class:`KoteModelConfig` field that defaults to :class:`KoteClassifier`'s parameter of that name
+    (the estimator's signature is the one place the defaults are written)."""
+    def default():
+        value = inspect.signature(KoteClassifier).parameters[name].default
+        return list(value) if isinstance(value, tuple) else value  # as JSON holds it
+    return field(default_factory=default)
+
+
 @dataclass
 class KoteModelConfig:
     """Settings of a gasa-korean-kote model, saved as ``gasa_engine.json``.
@@ -66,15 +93,10 @@ class KoteModelConfig:
         engine: ``module:Class`` that :func:`hub.predictor.load_predictor` loads the folder with.
         name: the model's name in the app, reports and song datasets.
         labels: label names in output order (KOTE's 44, id order).
-        char_ngrams: ``[min, max]`` character n-gram lengths, inside word boundaries; ``[0, 0]`` leaves
-            the character view out.
-        morph_ngrams: ``[min, max]`` morpheme n-gram lengths; ``[0, 0]`` leaves the morpheme view out.
-        embedding_anchors: anchor morphemes of the Kiwi ``cong`` embedding view (0 leaves it out).
-        min_df: n-grams found in fewer training texts are dropped.
-        max_features: at most this many n-grams per view (the most frequent); ``None`` keeps all.
-        C: inverse L2 regularization of each label's logistic regression.
+        char_ngrams, morph_ngrams, embedding_anchors, min_df, max_features, C: the
+            :class:`KoteClassifier` parameters of that name (:meth:`classifier_params`).
+        thresholds: per-label decision thresholds (empty: 0.5 each), the :class:`KoteClassifier`'s too.
         groups: the emotion groups of the group heads, in output order.
-        thresholds: per-label decision thresholds (empty: 0.5 each).
         label_frequencies: how often each label was given in the training data (its prior), which
             :meth:`KoteEmotionModel.has_evidence` compares against.
         lines_per_block: lyrics without blank lines are read in blocks of this many lines.
@@ -85,12 +107,12 @@ class KoteModelConfig:
     engine: str = "hub.kote_model:KoteEmotionModel"
     name: str = MODEL_NAME
     labels: list[str] = field(default_factory=lambda: list(KOTE.labels))
-    char_ngrams: list[int] = field(default_factory=lambda: [1, 4])
-    morph_ngrams: list[int] = field(default_factory=lambda: [1, 2])
-    embedding_anchors: int = 256
-    min_df: int = 2
-    max_features: int | None = 200_000
-    C: float = 2.0
+    char_ngrams: list[int] = _classifier_default("char_ngrams")
+    morph_ngrams: list[int] = _classifier_default("morph_ngrams")
+    embedding_anchors: int = _classifier_default("embedding_anchors")
+    min_df: int = _classifier_default("min_df")
+    max_features: int | None = _classifier_default("max_features")
+    C: float = _classifier_default("C")
     groups: list[str] = field(default_factory=lambda: list(KOTE.group_order))
     thresholds: list[float] = field(default_factory=list)
     label_frequencies: list[float] = field(default_factory=list)
@@ -98,9 +120,10 @@ class KoteModelConfig:
     metrics: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
 
-    @property
-    def views(self) -> list[str]:
-        return [v for v, (_, hi) in zip(VIEWS, (self.char_ngrams, self.morph_ngrams)) if hi > 0]
+    def classifier_params(self) -> dict:
+        """The settings that are :class:`KoteClassifier` parameters (the others describe labels, app and record)."""
+        mine = {f.name for f in fields(self)}
+        return {k: getattr(self, k) for k in KoteClassifier._get_param_names() if k in mine}
 
     def save(self, folder: Path) -> None:
         (Path(folder) / ENGINE_CONFIG).write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1),
@@ -121,12 +144,13 @@ class KoteModelConfig:
         return cls(**payload)
 
 
-# --- features ----------------------------------------------------------------------------------
+# --- step 1: the Kiwi pass -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class KiwiReading:
-    """What Kiwi makes of one text, for the two views that need it."""
+    """A text and what Kiwi makes of it, for the views that need it."""
 
+    text: str
     morphemes: str                # ``form/TAG`` words separated by spaces (the morpheme n-gram view)
     content_ids: tuple[int, ...]  # Kiwi ids of its content morphemes (the embedding view)
 
@@ -135,62 +159,107 @@ def kiwi_readings(texts: list[str]) -> list[KiwiReading]:
     """One Kiwi pass over the texts (the slow part of featurizing: trainers compute it once)."""
     from hub.korean_text import CONTENT_TAGS, base_tag, get_kiwi
 
+    texts = list(texts)
     out = []
-    for tokens in get_kiwi().tokenize(list(texts)):
+    for text, tokens in zip(texts, get_kiwi().tokenize(texts)):
         tags = [base_tag(t.tag) for t in tokens]
-        out.append(KiwiReading(" ".join(SPACES.sub("_", t.form) + "/" + tag for t, tag in zip(tokens, tags)),
+        out.append(KiwiReading(text, " ".join(SPACES.sub("_", t.form) + "/" + tag for t, tag in zip(tokens, tags)),
                                tuple(t.id for t, tag in zip(tokens, tags) if tag in CONTENT_TAGS and t.id >= 0)))
     return out
 
 
-def _vectorizer(view: str, config: KoteModelConfig, vocabulary=None):
+class KiwiReader(TransformerMixin, BaseEstimator):
+    """Texts -> :class:`KiwiReading`. Readings pass through as they are, so a trainer that read its texts
+    once (:func:`kiwi_readings`) fits and cross-validates on them without reading them again.
+
+    Args:
+        analyze: ``False`` when no view needs Kiwi (a character-only model): texts are wrapped, not read.
+    """
+
+    def __init__(self, analyze: bool = True):
+        self.analyze = analyze
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X) -> list[KiwiReading]:
+        X = list(X)
+        unread = [x for x in X if not isinstance(x, KiwiReading)]
+        read = iter(kiwi_readings(unread) if self.analyze else [KiwiReading(t, "", ()) for t in unread])
+        return [x if isinstance(x, KiwiReading) else next(read) for x in X]
+
+
+# --- step 2: the views -----------------------------------------------------------------------------
+
+def _texts(readings: list[KiwiReading]) -> list[str]:
+    return [r.text for r in readings]
+
+
+def _morphemes(readings: list[KiwiReading]) -> list[str]:
+    return [r.morphemes for r in readings]
+
+
+def _vectorizer(view: str, ngrams, min_df: int, max_features: int | None):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    common = dict(sublinear_tf=True, min_df=config.min_df, max_features=config.max_features,
-                  vocabulary=vocabulary, dtype=np.float32)
+    common = dict(sublinear_tf=True, min_df=min_df, max_features=max_features, dtype=np.float32)
     if view == "char":
-        return TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(config.char_ngrams), **common)
+        return TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(ngrams), **common)
     # morphemes arrive as space-separated form/TAG words: split on spaces only, keep case
     return TfidfVectorizer(analyzer="word", tokenizer=str.split, token_pattern=None, lowercase=False,
-                           ngram_range=tuple(config.morph_ngrams), **common)
+                           ngram_range=tuple(ngrams), **common)
 
 
-class MorphemeEmbeddings:
+VIEW_INPUTS = {"char": _texts, "morph": _morphemes}  # what each TF-IDF view reads of a KiwiReading
+
+
+class MorphemeEmbeddings(TransformerMixin, BaseEstimator):
     """The pretrained morpheme embeddings of ``Kiwi(model_type="cong")`` as features.
 
     kiwipiepy exposes similarities between morphemes, not their vectors, so a morpheme is seen
-    through its cosine similarity to ``anchors`` (the most widespread content morphemes of the
-    training texts): a fixed-size vector that places words never seen in training near the words
+    through its cosine similarity to ``n_anchors`` anchors (the most widespread content morphemes of
+    the training texts): a fixed-size vector that places words never seen in training near the words
     they resemble. A text is the mean over its content morphemes, standardized on the training
     texts and scaled so the block weighs about as much as one l2-normalized TF-IDF view.
+
+    Fitted: ``anchors_`` ((form/TAG, Kiwi id) pairs), ``mean_``, ``std_``.
     """
 
-    def __init__(self, anchors: list[tuple[str, int]], mean: np.ndarray, std: np.ndarray):
-        self.anchors = anchors  # (form/TAG, Kiwi id)
-        self.anchor_ids = [i for _, i in anchors]
-        self.mean, self.std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
-        self._cache: dict[int, np.ndarray] = {}
+    def __init__(self, n_anchors: int = 256):
+        self.n_anchors = n_anchors
+        self._cache: dict[int, np.ndarray] = {}  # morpheme id -> its similarities to the anchors
 
-    @classmethod
-    def fit(cls, readings: list[KiwiReading], n_anchors: int) -> tuple["MorphemeEmbeddings", np.ndarray]:
+    def fit(self, X, y=None):
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X, y=None):
         from collections import Counter
 
         from hub.korean_text import get_kiwi
 
         kiwi = get_kiwi()
-        widespread = Counter(i for r in readings for i in set(r.content_ids)).most_common(n_anchors)
-        anchors = [(f"{m.form}/{m.tag}", i) for i, _ in widespread for m in [kiwi.morpheme(i)]]
-        model = cls(anchors, np.zeros(len(anchors)), np.ones(len(anchors)))
-        raw = model._means(readings)
-        model.mean, model.std = raw.mean(0), raw.std(0) + 1e-6
-        return model, model._scale(raw)
+        widespread = Counter(i for r in X for i in set(r.content_ids)).most_common(self.n_anchors)
+        self._set_anchors([(f"{m.form}/{m.tag}", i) for i, _ in widespread for m in [kiwi.morpheme(i)]],
+                          np.zeros(len(widespread)), np.ones(len(widespread)))
+        raw = self._means(X)
+        self.mean_, self.std_ = raw.mean(0), raw.std(0) + 1e-6
+        return sparse.csr_matrix(self._scale(raw))
+
+    def transform(self, X):
+        return sparse.csr_matrix(self._scale(self._means(X)))
+
+    def _set_anchors(self, anchors, mean, std) -> None:
+        self.anchors_ = anchors
+        self.mean_, self.std_ = np.asarray(mean, np.float32), np.asarray(std, np.float32)
+        self._cache = {}
 
     def check(self) -> None:
         """The anchors must still be the same morphemes in the installed Kiwi model."""
         from hub.korean_text import get_kiwi
 
         kiwi = get_kiwi()
-        for key, i in self.anchors:
+        for key, i in self.anchors_:
             m = kiwi.morpheme(i)
             if f"{m.form}/{m.tag}" != key:
                 raise ModelLoadError(f"Kiwi morpheme {i} is {m.form}/{m.tag}, not {key} as when this model was trained: "
@@ -203,128 +272,216 @@ class MorphemeEmbeddings:
 
             kiwi = get_kiwi()
             # a morpheme outside the embedding vocabulary gives NaN: it counts as unrelated to every anchor
-            found = np.nan_to_num(np.array([kiwi.morpheme_similarity(morpheme, a) for a in self.anchor_ids],
+            found = np.nan_to_num(np.array([kiwi.morpheme_similarity(morpheme, a) for _, a in self.anchors_],
                                            dtype=np.float32))
             self._cache[morpheme] = found
         return found
 
     def _means(self, readings: list[KiwiReading]) -> np.ndarray:
-        out = np.zeros((len(readings), len(self.anchors)), dtype=np.float32)
+        out = np.zeros((len(readings), len(self.anchors_)), dtype=np.float32)
         for row, reading in enumerate(readings):
             if reading.content_ids:
                 out[row] = np.mean([self._similarities(i) for i in reading.content_ids], axis=0)
         return out
 
     def _scale(self, raw: np.ndarray) -> np.ndarray:
-        return (raw - self.mean) / self.std / np.sqrt(len(self.anchors))
-
-    def transform(self, readings: list[KiwiReading]) -> np.ndarray:
-        return self._scale(self._means(readings))
+        return (raw - self.mean_) / self.std_ / np.sqrt(len(self.anchors_))
 
 
-class KoteFeatures:
-    """The views of :class:`KoteModelConfig` side by side: TF-IDF of character and morpheme n-grams,
-    then the morpheme embeddings (fitted on training texts, or rebuilt from a save)."""
+# --- step 3: the heads, and the estimator ------------------------------------------------------------
 
-    def __init__(self, config: KoteModelConfig):
-        self.config = config
-        self.vectorizers: dict = {}
-        self.embeddings: MorphemeEmbeddings | None = None
+def with_group_targets(targets: np.ndarray) -> np.ndarray:
+    """The 44 label columns, then one per group (``KOTE.group_order``): 1 when people named any of its labels."""
+    return np.hstack([targets, KOTE.group_score_matrix(targets).astype(targets.dtype)])
 
-    def _inputs(self, view: str, texts: list[str], readings: list[KiwiReading]):
-        return texts if view == "char" else [r.morphemes for r in readings]
 
-    def _readings(self, texts, readings):
-        needs_kiwi = "morph" in self.config.views or self.config.embedding_anchors
-        return readings if readings is not None or not needs_kiwi else kiwi_readings(texts)
+def fit_heads(x, targets: np.ndarray, C: float, n_jobs: int) -> tuple[np.ndarray, np.ndarray]:
+    """One L2 logistic regression (liblinear) per target column: ``(weight (d, columns), bias (columns,))``.
 
-    def fit_transform(self, texts: list[str], readings: list[KiwiReading] | None = None):
-        from scipy import sparse
+    A column constant in these rows (a label absent from a small sample) gets no weights and its
+    prior's log-odds, a probability strictly between 0 and 1 where ``OneVsRestClassifier`` would
+    answer exactly 0 or 1 (and warn).
+    """
+    from joblib import parallel_config
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
 
-        readings = self._readings(texts, readings)
-        blocks = []
-        for view in self.config.views:
-            self.vectorizers[view] = _vectorizer(view, self.config)
-            blocks.append(self.vectorizers[view].fit_transform(self._inputs(view, texts, readings)))
-        if self.config.embedding_anchors:
-            self.embeddings, dense = MorphemeEmbeddings.fit(readings, self.config.embedding_anchors)
-            blocks.append(sparse.csr_matrix(dense))
-        return sparse.hstack(blocks, format="csr")
+    # one canonical float64 copy shared by the threads: liblinear would convert it once per label, and
+    # threads sorting a shared matrix's indices at the same time crash
+    x = x.astype(np.float64).tocsr()
+    x.sum_duplicates()
+    x.sort_indices()
+    heads = OneVsRestClassifier(LogisticRegression(C=C, solver="liblinear", max_iter=500), n_jobs=n_jobs)
+    # threads: liblinear releases the GIL, and worker processes would each get a copy of x
+    with parallel_config(backend="threading"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Label .* is present in all training examples")
+        heads.fit(x, targets)
+    weight, bias = np.zeros((x.shape[1], targets.shape[1])), np.zeros(targets.shape[1])
+    for j, head in enumerate(heads.estimators_):
+        if hasattr(head, "coef_"):
+            weight[:, j], bias[j] = head.coef_[0], head.intercept_[0]
+        else:  # OneVsRestClassifier's constant predictor
+            prior = targets[:, j].mean()
+            bias[j] = np.log((prior + 1e-3) / (1 - prior + 1e-3))
+    return weight, bias
 
-    def transform(self, texts: list[str], readings: list[KiwiReading] | None = None):
-        from scipy import sparse
 
-        readings = self._readings(texts, readings)
-        blocks = [self.vectorizers[v].transform(self._inputs(v, texts, readings)) for v in self.config.views]
-        if self.embeddings is not None:
-            blocks.append(sparse.csr_matrix(self.embeddings.transform(readings)))
-        return sparse.hstack(blocks, format="csr")
+class KoteClassifier(ClassifierMixin, BaseEstimator):
+    """gasa-korean-kote as a scikit-learn estimator: texts (or :class:`KiwiReading` s) -> 44 label
+    probabilities, and the group heads' probabilities beside them.
 
-    @property
-    def size(self) -> int:
-        return sum(len(v.vocabulary_) for v in self.vectorizers.values()) + \
-            (len(self.embeddings.anchors) if self.embeddings is not None else 0)
+    ``Pipeline``: :class:`KiwiReader` -> ``FeatureUnion`` of the views (TF-IDF of character n-grams, of
+    morpheme n-grams, :class:`MorphemeEmbeddings`) -> :func:`fit_heads` (``OneVsRestClassifier`` of
+    liblinear logistic regressions over the labels, then one head per ``KOTE.group_order`` group).
 
-    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """Vocabularies (n-grams in column order, embedding anchors) and arrays (idf, embedding
-        standardization), to save."""
+    Args:
+        char_ngrams: ``(min, max)`` character n-gram lengths, inside word boundaries; ``(0, 0)`` leaves
+            the character view out.
+        morph_ngrams: ``(min, max)`` morpheme n-gram lengths; ``(0, 0)`` leaves the morpheme view out.
+        embedding_anchors: anchor morphemes of the Kiwi ``cong`` embedding view (0 leaves it out).
+        min_df: n-grams found in fewer training texts are dropped.
+        max_features: at most this many n-grams per view (the most frequent); ``None`` keeps all.
+        C: inverse L2 regularization of each label's logistic regression.
+        thresholds: per-label decision thresholds of :meth:`predict` (``None`` or empty: 0.5 each).
+        extra_features: a transformer of :class:`KiwiReading` s whose columns are appended to the views
+            (the trainer's ablations; a model with one cannot be saved).
+        n_jobs: threads fitting the heads.
+
+    Fitted: ``features_`` (the Kiwi pass and the views, a ``Pipeline``), ``weight_`` ``(features,
+    labels + groups)``, ``bias_``, ``classes_`` (label ids), ``label_frequencies_`` (each label's share
+    of the training rows; not saved by :meth:`to_state`).
+    """
+
+    def __init__(self, char_ngrams=(1, 4), morph_ngrams=(1, 2), embedding_anchors: int = 256, min_df: int = 2,
+                 max_features: int | None = 200_000, C: float = 2.0, thresholds=None, extra_features=None,
+                 n_jobs: int = 2):
+        self.char_ngrams = char_ngrams
+        self.morph_ngrams = morph_ngrams
+        self.embedding_anchors = embedding_anchors
+        self.min_df = min_df
+        self.max_features = max_features
+        self.C = C
+        self.thresholds = thresholds
+        self.extra_features = extra_features
+        self.n_jobs = n_jobs
+
+    def _views(self) -> list[tuple[str, tuple[int, int]]]:
+        return [(v, ngrams) for v, ngrams in zip(VIEWS, (self.char_ngrams, self.morph_ngrams)) if ngrams[1] > 0]
+
+    def _featurizer(self) -> Pipeline:
+        union = [(view, make_pipeline(FunctionTransformer(VIEW_INPUTS[view]),
+                                      _vectorizer(view, ngrams, self.min_df, self.max_features)))
+                 for view, ngrams in self._views()]
+        if self.embedding_anchors:
+            union.append(("embedding", MorphemeEmbeddings(self.embedding_anchors)))
+        if self.extra_features is not None:
+            union.append(("extra", clone(self.extra_features)))
+        needs_kiwi = any(v == "morph" for v, _ in self._views()) or bool(self.embedding_anchors)
+        return Pipeline([("kiwi", KiwiReader(analyze=needs_kiwi)), ("views", FeatureUnion(union))])
+
+    def fit(self, X, y) -> "KoteClassifier":
+        """``X``: texts or :class:`KiwiReading` s; ``y``: ``(rows, labels)`` 0/1 label matrix."""
+        y = np.asarray(y)
+        self.features_ = self._featurizer()
+        x = self.features_.fit_transform(X)
+        self.weight_, self.bias_ = fit_heads(x, with_group_targets(y), self.C, self.n_jobs)
+        self.classes_ = np.arange(y.shape[1])
+        self.label_frequencies_ = y.mean(axis=0)
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """Log-odds of the labels, then of the group heads."""
+        return np.asarray(self.features_.transform(X) @ self.weight_) + self.bias_
+
+    def predict_proba_with_groups(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """``(label probabilities (rows, labels), group probabilities (rows, groups))``, float32."""
+        p = expit(self.decision_function(X)).astype(np.float32)
+        return p[:, :len(self.classes_)], p[:, len(self.classes_):]
+
+    def predict_proba(self, X) -> np.ndarray:
+        return self.predict_proba_with_groups(X)[0]
+
+    def predict(self, X) -> np.ndarray:
+        """The ``(rows, labels)`` 0/1 matrix of labels at or above their thresholds."""
+        thresholds = self.thresholds if self.thresholds is not None and len(self.thresholds) else 0.5
+        return (self.predict_proba(X) >= np.asarray(thresholds)).astype(int)
+
+    def at_stored_precision(self) -> "KoteClassifier":
+        """A copy with the weights as :meth:`to_state` stores them (``WEIGHT_DTYPE``, biases float32), so that
+        a model in memory and its reload give identical outputs."""
+        out = copy.copy(self)
+        out.weight_ = self.weight_.astype(WEIGHT_DTYPE).astype(np.float32)
+        out.bias_ = self.bias_.astype(np.float32)
+        return out
+
+    # saving and loading, without pickle
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """``(vocabulary, arrays)``: the n-grams of each view in column order and the embedding anchors (JSON),
+        and ``idf.<view>``, ``embedding.mean``/``.std``, ``weight``/``group_weight`` (at ``WEIGHT_DTYPE``) and
+        ``bias``/``group_bias`` (safetensors)."""
+        if self.extra_features is not None:
+            raise ValueError("a KoteClassifier with extra_features cannot be saved (its extra columns have no state).")
+        views = self.features_.named_steps["views"].named_transformers
         vocab, arrays = {}, {}
-        for view, vec in self.vectorizers.items():
+        for view, _ in self._views():
+            vec = views[view][-1]
             vocab[view] = [None] * len(vec.vocabulary_)
             for gram, column in vec.vocabulary_.items():
                 vocab[view][column] = gram
             arrays[f"idf.{view}"] = vec.idf_.astype(np.float32)
-        if self.embeddings is not None:
-            vocab["embedding_anchors"] = [list(a) for a in self.embeddings.anchors]
-            arrays["embedding.mean"], arrays["embedding.std"] = self.embeddings.mean, self.embeddings.std
+        if self.embedding_anchors:
+            embeddings = views["embedding"]
+            vocab["embedding_anchors"] = [list(a) for a in embeddings.anchors_]
+            arrays["embedding.mean"], arrays["embedding.std"] = embeddings.mean_, embeddings.std_
+        n = len(self.classes_)
+        arrays.update(weight=self.weight_[:, :n].astype(WEIGHT_DTYPE), bias=self.bias_[:n].astype(np.float32),
+                      group_weight=self.weight_[:, n:].astype(WEIGHT_DTYPE), group_bias=self.bias_[n:].astype(np.float32))
         return vocab, arrays
 
     @classmethod
-    def from_state(cls, config: KoteModelConfig, vocab: dict, arrays: dict) -> "KoteFeatures":
-        features = cls(config)
-        for view in config.views:
+    def from_state(cls, vocab: dict, arrays: dict, n_labels: int, n_groups: int, **params) -> "KoteClassifier":
+        """The fitted estimator of :meth:`to_state`'s output (``params``: its parameters)."""
+        model = cls(**params)
+        model.features_ = model._featurizer()
+        views = model.features_.named_steps["views"].named_transformers
+        size = 0
+        for view, _ in model._views():
             idf = arrays.get(f"idf.{view}")
             if view not in vocab or idf is None or len(vocab[view]) != len(idf):
                 raise ModelLoadError(f"the saved {view!r} vocabulary and idf do not match; retrain the model.")
-            vec = _vectorizer(view, config, vocabulary={g: i for i, g in enumerate(vocab[view])})
-            vec.idf_ = np.asarray(idf, dtype=np.float64)
-            features.vectorizers[view] = vec
-        if config.embedding_anchors:
+            vec = views[view][-1].set_params(vocabulary={g: i for i, g in enumerate(vocab[view])})
+            vec.idf_ = np.asarray(idf, dtype=np.float64)  # TfidfVectorizer's one way in besides fitting (or pickle)
+            size += len(idf)
+        if model.embedding_anchors:
             anchors = [(key, int(i)) for key, i in vocab.get("embedding_anchors", [])]
             mean, std = arrays.get("embedding.mean"), arrays.get("embedding.std")
             if not anchors or mean is None or std is None or not len(anchors) == len(mean) == len(std):
                 raise ModelLoadError("the saved embedding anchors and their standardization do not match; "
                                      "retrain the model.")
-            features.embeddings = MorphemeEmbeddings(anchors, mean, std)
-            features.embeddings.check()
-        return features
+            views["embedding"]._set_anchors(anchors, mean, std)
+            views["embedding"].check()
+            size += len(anchors)
+        weight, bias, group_weight, group_bias = (arrays[k].astype(np.float32) for k in
+                                                  ("weight", "bias", "group_weight", "group_bias"))
+        shapes = {"weight": (weight.shape, (size, n_labels)), "bias": (bias.shape, (n_labels,)),
+                  "group_weight": (group_weight.shape, (size, n_groups)), "group_bias": (group_bias.shape, (n_groups,))}
+        wrong = [f"{k} {got} (expected {want})" for k, (got, want) in shapes.items() if tuple(got) != want]
+        if wrong:
+            raise ModelLoadError(f"the weights do not fit {size} features, {n_labels} labels and {n_groups} groups: "
+                                 f"{'; '.join(wrong)}. Retrain the model.")
+        model.weight_, model.bias_ = np.hstack([weight, group_weight]), np.concatenate([bias, group_bias])
+        model.classes_ = np.arange(n_labels)
+        return model
 
 
-# --- the model -----------------------------------------------------------------------------------
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def label_and_group_probs(x, weight: np.ndarray, bias: np.ndarray, n_labels: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sigmoid of ``x @ weight + bias``, split into the label columns and the group-head columns."""
-    p = _sigmoid(np.asarray(x @ weight) + bias).astype(np.float32)
-    return p[:, :n_labels], p[:, n_labels:]
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
+# --- the model the app loads -----------------------------------------------------------------------
 
 class KoteEmotionModel(EmotionPredictor):
-    """A linear multi-label model over :class:`KoteFeatures`, behind :class:`EmotionPredictor`.
+    """A fitted :class:`KoteClassifier` behind :class:`EmotionPredictor`: songs read stanza by stanza.
 
     Args:
-        config: its settings (labels, groups, features, thresholds).
-        features: fitted :class:`KoteFeatures`.
-        weight, bias: ``(n_features, n_labels)`` coefficients and ``(n_labels,)`` intercepts of the labels.
-        group_weight, group_bias: the same for the group heads (``config.groups``).
+        config: its settings (labels, groups, thresholds, what it was trained on).
+        classifier: the fitted estimator (kept at the stored precision: :meth:`KoteClassifier.at_stored_precision`).
     """
 
     multi_label = True
@@ -332,30 +489,13 @@ class KoteEmotionModel(EmotionPredictor):
     uses_kiwi = True
     label_set = "kote"
 
-    def __init__(self, config: KoteModelConfig, features: KoteFeatures, weight: np.ndarray, bias: np.ndarray,
-                 group_weight: np.ndarray, group_bias: np.ndarray):
-        shapes = {"weight": (weight.shape, (features.size, len(config.labels))), "bias": (bias.shape, (len(config.labels),)),
-                  "group_weight": (group_weight.shape, (features.size, len(config.groups))),
-                  "group_bias": (group_bias.shape, (len(config.groups),))}
-        wrong = [f"{k} {got} (expected {want})" for k, (got, want) in shapes.items() if tuple(got) != want]
-        if wrong:
-            raise ModelLoadError(f"the weights do not fit {features.size} features, {len(config.labels)} labels and "
-                                 f"{len(config.groups)} groups: {'; '.join(wrong)}. Retrain the model.")
+    def __init__(self, config: KoteModelConfig, classifier: KoteClassifier):
         self.config = config
-        self.features = features
-        # labels and group heads in one matrix (one product per batch), kept at the stored precision so
-        # that a model in memory and its reload give identical outputs
-        self.weight = np.hstack([weight, group_weight]).astype(WEIGHT_DTYPE).astype(np.float32)
-        self.bias = np.concatenate([bias, group_bias]).astype(np.float32)
+        self.classifier = classifier.at_stored_precision()
         self.labels = list(config.labels)
         self.groups = list(config.groups)
         self.name = config.name
         self.thresholds = np.asarray(config.thresholds or [0.5] * len(self.labels), dtype=np.float64)
-
-    # scoring
-    def score_features(self, x) -> tuple[np.ndarray, np.ndarray]:
-        """Label and group probabilities of feature rows (from :meth:`KoteFeatures.transform`)."""
-        return label_and_group_probs(x, self.weight, self.bias, len(self.labels))
 
     def predict_with_groups(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Per text, the length-weighted mean over its stanzas of the label and group probabilities."""
@@ -372,7 +512,7 @@ class KoteEmotionModel(EmotionPredictor):
         scores = np.zeros((len(blocks), width), dtype=np.float32)
         step = 512
         for start in tqdm(range(0, len(blocks), step), desc=self.name, unit="batch", disable=not progress):
-            scores[start:start + step] = np.hstack(self.score_features(self.features.transform(blocks[start:start + step])))
+            scores[start:start + step] = np.hstack(self.classifier.predict_proba_with_groups(blocks[start:start + step]))
         out = mean_per_text(scores, [len(block) for block in blocks], starts)
         return out[:, :len(self.labels)], out[:, len(self.labels):]
 
@@ -392,7 +532,7 @@ class KoteEmotionModel(EmotionPredictor):
         probs = np.atleast_2d(np.asarray(probs, dtype=np.float64))
         if not self.config.label_frequencies:
             return super().has_evidence(probs)
-        lift = _logit(probs) - _logit(np.asarray(self.config.label_frequencies))
+        lift = _log_odds(probs) - _log_odds(np.asarray(self.config.label_frequencies))
         none = KOTE.index(KOTE.no_emotion)
         emotions = np.delete(lift, none, axis=1).max(axis=1)
         return lift[:, none] < emotions
@@ -403,10 +543,7 @@ class KoteEmotionModel(EmotionPredictor):
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        vocab, tensors = self.features.state()
-        n = len(self.labels)
-        tensors.update(weight=self.weight[:, :n].astype(WEIGHT_DTYPE), bias=self.bias[:n],
-                       group_weight=self.weight[:, n:].astype(WEIGHT_DTYPE), group_bias=self.bias[n:])
+        vocab, tensors = self.classifier.to_state()
         save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"format": "np", "model": MODEL_NAME})
         (folder / VOCABULARY_FILE).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
         self.config.save(folder)
@@ -430,14 +567,18 @@ class KoteEmotionModel(EmotionPredictor):
             tensors = load_file(str(folder / WEIGHTS_FILE))
         except (json.JSONDecodeError, SafetensorError, OSError) as e:
             raise ModelLoadError(f"{folder}: the vocabulary or weights cannot be read ({e}); retrain the model.") from None
-        features = KoteFeatures.from_state(config, vocab, tensors)
         missing = [k for k in ("weight", "bias", "group_weight", "group_bias") if k not in tensors]
         if missing:
             raise ModelLoadError(f"{folder / WEIGHTS_FILE} lacks {', '.join(missing)}; retrain the model.")
-        model = cls(config, features, *(tensors[k].astype(np.float32) for k in ("weight", "bias", "group_weight",
-                                                                                    "group_bias")))
+        classifier = KoteClassifier.from_state(vocab, tensors, len(config.labels), len(config.groups),
+                                               **config.classifier_params())
+        model = cls(config, classifier)
         model.source = str(folder)  # where it was loaded from (song datasets record its content hash)
         return model
+
+
+def _log_odds(p: np.ndarray) -> np.ndarray:
+    return logit(np.clip(p, 1e-6, 1 - 1e-6))
 
 
 @lru_cache(maxsize=1)

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import sparse
+from sklearn.base import clone
 
-from hub.kote_model import DATA_DIR, KoteEmotionModel, KoteModelConfig, kiwi_readings
+from hub.kote_model import DATA_DIR, KoteClassifier, KoteEmotionModel, KoteModelConfig, fit_heads, kiwi_readings
 from hub.labelled_data import load_kote
 from hub.labels import KOTE
 from hub.predictor import ENGINE_CONFIG, ModelLoadError, load_predictor
-from training.train_korean_kote import fit_with_thresholds, frequency_baseline, measure
+from training.train_korean_kote import fit_with_thresholds, frequency_baseline, measure, to_model
 
 ROOT = Path(__file__).resolve().parent.parent
 KOTE_DIR = ROOT.parent / "shared" / "data" / "kote"  # human-labelled KOTE comments (MIT), beside the project
@@ -35,13 +37,13 @@ def small_model(people):
     """Fitted on 2,000 comments, thresholds out-of-fold; the next 600 are held out."""
     fit, held = people.subset(range(2000)), people.subset(range(2000, 2600))
     morphs = kiwi_readings(fit.texts + held.texts)
-    fitted = fit_with_thresholds(KoteModelConfig(), fit.texts, morphs[:2000], fit.labels, folds=3, seed=0)
+    fitted = fit_with_thresholds(KoteClassifier(), morphs[:2000], fit.labels, folds=3, seed=0)
     return fitted, fit, held, morphs[2000:]
 
 
 def test_it_learns_from_people(small_model):
     fitted, fit, held, held_morphs = small_model
-    probs, groups = fitted.probs(held.texts, held_morphs)
+    probs, groups = fitted.predict_proba_with_groups(held_morphs)
     got = measure(probs, held.labels, fitted.thresholds, groups)
     base = frequency_baseline(fit.labels, held.labels)
     # held-out comments it never saw: well above answering every label at its training frequency
@@ -50,11 +52,25 @@ def test_it_learns_from_people(small_model):
     assert got["top_group_agreement"] > base["top_group_agreement"] + 0.1, (got, base)
     # the tuned thresholds are what makes multi-label F1 work with ~8 labels per comment
     assert got["macro_f1"] > got["macro_f1@0.5"] + 0.1
+    # a scikit-learn classifier: predict is the labels at its thresholds; a clone has its settings, unfitted
+    np.testing.assert_array_equal(fitted.predict(held_morphs), probs >= fitted.thresholds)
+    assert clone(fitted).get_params()["C"] == fitted.C and not hasattr(clone(fitted), "weight_")
+
+
+def test_a_label_absent_from_the_rows_gets_its_prior_not_a_certainty():
+    x = sparse.random(40, 12, density=0.3, format="csr", random_state=0, dtype=np.float32)
+    targets = np.zeros((40, 3), dtype=np.int64)
+    targets[::2, 0] = 1  # label 0 varies; label 1 is never given, label 2 always
+    targets[:, 2] = 1
+    weight, bias = fit_heads(x, targets, C=1.0, n_jobs=2)
+    assert weight.shape == (12, 3) and np.abs(weight[:, 0]).sum() > 0
+    assert not weight[:, 1:].any()
+    np.testing.assert_allclose(bias[1:], [np.log(1e-3 / 1.001), np.log(1.001 / 1e-3)])
 
 
 def test_reload_in_a_fresh_process_gives_identical_outputs(small_model, tmp_path):
     fitted, *_ = small_model
-    model = fitted.to_model(KoteModelConfig())
+    model = to_model(fitted, KoteModelConfig())
     folder = model.save_pretrained(tmp_path / "kote-model")
     assert sorted(p.name for p in folder.iterdir()) == [ENGINE_CONFIG, "model.safetensors", "vocabulary.json"]
     expected = model.predict(SONGS)

@@ -131,7 +131,9 @@ def balanced_class_weights(labels: np.ndarray, num_labels: int) -> list[float]:
 
 
 def sigmoid(logits) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
+    from scipy.special import expit
+
+    return expit(np.asarray(logits, dtype=np.float64))
 
 
 def make_optimizer(model, lr: float, head_lr: float, weight_decay: float = 0.01):
@@ -182,9 +184,9 @@ def train(args) -> dict:
             probs = sigmoid(logits)
             return {**multilabel_scores(probs, labels, 0.5), "macro_average_precision": macro_average_precision(probs, labels),
                     "binary_cross_entropy": binary_cross_entropy(probs, labels)}
-        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-        probs /= probs.sum(axis=1, keepdims=True)
-        return classification_scores(probs, labels, similarity)
+        from scipy.special import softmax
+
+        return classification_scores(softmax(logits, axis=1), labels, similarity)
 
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)

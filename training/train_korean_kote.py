@@ -6,7 +6,7 @@
 Data: a KOTE folder or file (default ``../shared/data/kote``: its 5,000 validation comments) or the
 Hub data set ``searle-j/kote`` (40,000 train comments; its test split is then the held-out set).
 
-What it does (model: :mod:`hub.kote_model`):
+What it does (the model, a scikit-learn estimator, and its fitting: :mod:`hub.kote_model`):
 
 1. holds out part of the data (``--holdout`` of a local set, seeded; the test split of the Hub
    set), fits the model on the rest with per-label thresholds chosen on out-of-fold predictions
@@ -26,13 +26,15 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.preprocessing import FunctionTransformer
 
-from hub.kote_model import (DATA_DIR, WEIGHT_DTYPE, KoteEmotionModel, KoteFeatures, KoteModelConfig, kiwi_readings,
-                             label_and_group_probs)
+from hub.kote_model import DATA_DIR, WEIGHT_DTYPE, KoteClassifier, KoteEmotionModel, KoteModelConfig, kiwi_readings
 from hub.labelled_data import KOTE_HUB_ID, DataFormatError, LabelledTexts, load_kote
 from hub.labels import KOTE
 from hub.metrics import multilabel_scores, shared_group_agreement, tune_thresholds
@@ -66,94 +68,25 @@ SOFTWARE.
 
 # --- fitting ------------------------------------------------------------------------------------
 
-def fit_label_weights(x, targets: np.ndarray, C: float, n_jobs: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """One L2 logistic regression per label (liblinear), in threads: ``(weight (d, L), bias (L,))``."""
-    from joblib import Parallel, delayed
-    from sklearn.linear_model import LogisticRegression
-
-    # one canonical float64 copy shared by the threads: liblinear would convert it once per label, and
-    # threads sorting a shared matrix's indices at the same time crash
-    x = x.astype(np.float64).tocsr()
-    x.sum_duplicates()
-    x.sort_indices()
-
-    def fit(j):
-        y = targets[:, j]
-        if y.min() == y.max():  # a label absent (or always present) in a small sample: constant prior
-            return np.zeros(x.shape[1]), np.log((y.mean() + 1e-3) / (1 - y.mean() + 1e-3))
-        m = LogisticRegression(C=C, solver="liblinear", max_iter=500).fit(x, y)
-        return m.coef_[0], m.intercept_[0]
-
-    parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(fit)(j) for j in range(targets.shape[1]))
-    return np.stack([w for w, _ in parts], axis=1), np.array([b for _, b in parts])
+def fit_with_thresholds(classifier: KoteClassifier, docs, targets, folds: int, seed: int, desc: str = "") -> KoteClassifier:
+    """A clone of ``classifier`` fitted on all given rows (texts or Kiwi readings), with per-label
+    thresholds tuned on out-of-fold predictions (features refitted per fold)."""
+    print(f"fitting {desc or 'the model'}: {folds} folds out-of-fold, then all {len(docs):,} rows", file=sys.stderr)
+    oof = cross_val_predict(classifier, docs, targets, cv=KFold(folds, shuffle=True, random_state=seed),
+                            method="predict_proba")
+    fitted = clone(classifier).fit(docs, targets)
+    return fitted.set_params(thresholds=tune_thresholds(oof, targets, grid=THRESHOLD_GRID))
 
 
-@dataclass
-class Fitted:
-    """Features and weights (44 labels, then the group heads) fitted on some rows; the shipped model
-    is made from one of these."""
-
-    features: KoteFeatures
-    weight: np.ndarray
-    bias: np.ndarray
-    thresholds: np.ndarray | None = None
-
-    def probs(self, texts, readings, extra=None) -> tuple[np.ndarray, np.ndarray]:
-        """Label and group probabilities of whole rows (comments), from precomputed Kiwi readings."""
-        x = _with_extra(self.features.transform(texts, readings), extra)
-        return label_and_group_probs(x, self.weight, self.bias, len(KOTE))
-
-    label_frequencies: np.ndarray | None = None
-
-    def to_model(self, config: KoteModelConfig) -> KoteEmotionModel:
-        config.thresholds = [round(float(t), 4) for t in self.thresholds]
-        config.label_frequencies = [round(float(f), 5) for f in self.label_frequencies]
-        n = len(KOTE)
-        return KoteEmotionModel(config, self.features, self.weight[:, :n], self.bias[:n], self.weight[:, n:],
-                                self.bias[n:])
-
-
-def with_group_targets(targets: np.ndarray) -> np.ndarray:
-    """The 44 label columns, then one per group (``KOTE.group_order``): 1 when people named any of its labels."""
-    return np.hstack([targets, KOTE.group_score_matrix(targets).astype(targets.dtype)])
-
-
-def _with_extra(x, extra):
-    from scipy import sparse
-
-    return x if extra is None else sparse.hstack([x, sparse.csr_matrix(extra)], format="csr")
-
-
-def fit(config: KoteModelConfig, texts, readings, targets, extra=None) -> Fitted:
-    """Features and per-label weights fitted on these rows. ``extra``: optional ``(rows, k)`` dense
-    features appended to the n-grams (ablations only; the shipped model has none)."""
-    features = KoteFeatures(config)
-    x = _with_extra(features.fit_transform(texts, readings), extra)
-    return Fitted(features, *fit_label_weights(x, with_group_targets(targets), config.C),
-                  label_frequencies=np.asarray(targets).mean(axis=0))
-
-
-def out_of_fold(config, texts, readings, targets, folds: int, seed: int, extra=None, desc="") -> np.ndarray:
-    """Each row's probabilities from a model fitted without it (features refitted per fold)."""
-    from sklearn.model_selection import KFold
-    from tqdm.auto import tqdm
-
-    probs = np.zeros(targets.shape, dtype=np.float32)
-    splits = list(KFold(folds, shuffle=True, random_state=seed).split(texts))
-    for fit_rows, held in tqdm(splits, desc=f"out-of-fold {desc}".strip(), unit="fold"):
-        pick = lambda seq, rows: None if seq is None else [seq[i] for i in rows]  # noqa: E731
-        part = fit(config, pick(texts, fit_rows), pick(readings, fit_rows), targets[fit_rows],
-                   None if extra is None else extra[fit_rows])
-        probs[held] = part.probs(pick(texts, held), pick(readings, held), None if extra is None else extra[held])[0]
-    return probs
-
-
-def fit_with_thresholds(config, texts, readings, targets, folds, seed, extra=None, desc="") -> Fitted:
-    """Fitted on all given rows, with per-label thresholds tuned on out-of-fold predictions."""
-    oof = out_of_fold(config, texts, readings, targets, folds, seed, extra, desc)
-    fitted = fit(config, texts, readings, targets, extra)
-    fitted.thresholds = tune_thresholds(oof, targets, grid=THRESHOLD_GRID)
-    return fitted
+def to_model(fitted: KoteClassifier, config: KoteModelConfig) -> KoteEmotionModel:
+    """The app's model of a fitted classifier: its parameters, thresholds and label frequencies go into ``config``
+    (rounded as the card shows them)."""
+    shared = {k: v for k, v in fitted.get_params(deep=False).items() if k in config.classifier_params()}
+    config = replace(config, **{**shared, "thresholds": [round(float(t), 4) for t in fitted.thresholds],
+                                "label_frequencies": [round(float(f), 5) for f in fitted.label_frequencies_]})
+    model = KoteEmotionModel(config, fitted)
+    model.classifier.set_params(thresholds=config.thresholds)  # the model's own copy predicts at the saved ones
+    return model
 
 
 # --- measuring ----------------------------------------------------------------------------------
@@ -204,6 +137,19 @@ def lexicon_features(texts) -> np.ndarray:
     return np.log1p(AIHUB.group_score_matrix(evidence))
 
 
+def _looked_up(readings, table: dict):
+    from scipy import sparse
+
+    return sparse.csr_matrix(np.stack([table[r.text] for r in readings]))
+
+
+def lexicon_columns(texts) -> FunctionTransformer:
+    """:func:`lexicon_features` of these texts, computed once, as ``extra_features`` of a
+    :class:`KoteClassifier` (which looks each reading's text up)."""
+    texts = list(dict.fromkeys(texts))
+    return FunctionTransformer(_looked_up, kw_args={"table": dict(zip(texts, lexicon_features(texts)))})
+
+
 # --- the command ----------------------------------------------------------------------------------
 
 def load_splits(data: str, holdout: float, seed: int, limit: int = 0):
@@ -232,55 +178,53 @@ def load_splits(data: str, holdout: float, seed: int, limit: int = 0):
 def run(args) -> dict:
     started = time.time()
     config = KoteModelConfig(C=args.C)
+    classifier = KoteClassifier(**config.classifier_params())
     fit_set, held, final, description = load_splits(args.data, args.holdout, args.seed, args.limit)
     print(description, file=sys.stderr)
     texts = list(dict.fromkeys(fit_set.texts + held.texts + final.texts))
     by_text = dict(zip(texts, kiwi_readings(texts)))  # Kiwi once per text, reused by every fit
     readings = lambda rows: [by_text[t] for t in rows.texts]  # noqa: E731
 
-    chosen = fit_with_thresholds(config, fit_set.texts, readings(fit_set), fit_set.labels, args.folds, args.seed,
+    chosen = fit_with_thresholds(classifier, readings(fit_set), fit_set.labels, args.folds, args.seed,
                                  desc="(chosen model)")
-    held_probs, held_groups = chosen.probs(held.texts, readings(held))
+    held_probs, held_groups = chosen.predict_proba_with_groups(readings(held))
     figures = {"model": measure(held_probs, held.labels, chosen.thresholds, held_groups),
                "frequency_baseline": frequency_baseline(fit_set.labels, held.labels),
                "dictionary_engine": dictionary_engine_agreement(held.texts, held.labels)}
     ablation = [dict(variant="character + morpheme n-grams + Kiwi cong embeddings, tuned thresholds (shipped)",
                      **figures["model"])]
     if args.ablation:
-        ablation += run_ablation(config, fit_set, held, readings, args)
+        ablation += run_ablation(classifier, fit_set, held, readings, args)
     ablation.append(dict(variant="the same, every threshold 0.5",
                          **measure(held_probs, held.labels, np.full(len(KOTE), 0.5), held_groups)))
     ablation.append(dict(variant="the same, top group by the label rule (strongest label) instead of the group heads",
                          **measure(held_probs, held.labels, chosen.thresholds, KOTE.group_score_matrix(held_probs))))
 
-    shipped = fit_with_thresholds(config, final.texts, readings(final), final.labels, args.folds, args.seed,
+    shipped = fit_with_thresholds(classifier, readings(final), final.labels, args.folds, args.seed,
                                   desc="(shipped model)")
-    model = shipped.to_model(replace(config, metrics={
+    model = to_model(shipped, replace(config, metrics={
         name: {k: round(v, 4) if isinstance(v, float) else v for k, v in f.items()} for name, f in figures.items()},
         training={"data": Path(args.data).name if Path(args.data).exists() else str(args.data), "rows": len(final), "held_out_rows": len(held), "description": description,
-                  "folds": args.folds, "seed": args.seed, "features": shipped.features.size,
+                  "folds": args.folds, "seed": args.seed, "features": shipped.weight_.shape[0],
                   "seconds": round(time.time() - started, 1)}))
     write_model(model, Path(args.output), ablation)
     return {"figures": figures, "ablation": ablation, "output": str(args.output)}
 
 
-def run_ablation(config, fit_set, held, readings, args) -> list[dict]:
-    """The alternatives, each fitted and measured like the shipped model on the same split."""
+def run_ablation(classifier: KoteClassifier, fit_set, held, readings, args) -> list[dict]:
+    """The alternatives (``classifier`` with other parameters), each fitted and measured like the shipped
+    model on the same split."""
+    variants = [("without the Kiwi cong embeddings (character + morpheme n-grams)", {"embedding_anchors": 0}),
+                ("character n-grams only", {"morph_ngrams": [0, 0], "embedding_anchors": 0}),
+                ("morpheme n-grams only", {"char_ngrams": [0, 0], "embedding_anchors": 0}),
+                ("+ dictionary evidence per group (6 features)",
+                 {"extra_features": lexicon_columns(fit_set.texts + held.texts)})]
     rows = []
-    for variant, overrides in (("without the Kiwi cong embeddings (character + morpheme n-grams)", {"embedding_anchors": 0}),
-                               ("character n-grams only", {"morph_ngrams": [0, 0], "embedding_anchors": 0}),
-                               ("morpheme n-grams only", {"char_ngrams": [0, 0], "embedding_anchors": 0})):
-        m = fit_with_thresholds(replace(config, **overrides), fit_set.texts, readings(fit_set), fit_set.labels,
+    for variant, overrides in variants:
+        m = fit_with_thresholds(clone(classifier).set_params(**overrides), readings(fit_set), fit_set.labels,
                                 args.folds, args.seed, desc=variant)
-        probs, groups = m.probs(held.texts, readings(held))
+        probs, groups = m.predict_proba_with_groups(readings(held))
         rows.append(dict(variant=variant, **measure(probs, held.labels, m.thresholds, groups)))
-    extra = lexicon_features(fit_set.texts + held.texts)
-    n = len(fit_set)
-    variant = "+ dictionary evidence per group (6 features)"
-    m = fit_with_thresholds(config, fit_set.texts, readings(fit_set), fit_set.labels, args.folds, args.seed,
-                            extra=extra[:n], desc=variant)
-    probs, groups = m.probs(held.texts, readings(held), extra[n:])
-    rows.append(dict(variant=variant, **measure(probs, held.labels, m.thresholds, groups)))
     return rows
 
 
@@ -393,7 +337,7 @@ how much of a song was read).
 
 
 def _size_mb(model: KoteEmotionModel) -> float:
-    return model.weight.size * np.dtype(WEIGHT_DTYPE).itemsize / 1e6
+    return model.classifier.weight_.size * np.dtype(WEIGHT_DTYPE).itemsize / 1e6
 
 
 def main(argv=None) -> int:
@@ -404,7 +348,7 @@ def main(argv=None) -> int:
     p.add_argument("--holdout", type=float, default=0.2, help="share of a local data set held out for the figures")
     p.add_argument("--folds", type=int, default=4, help="folds for the out-of-fold thresholds")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--C", type=float, default=KoteModelConfig.C, help="inverse L2 regularization per label")
+    p.add_argument("--C", type=float, default=KoteClassifier().C, help="inverse L2 regularization per label")
     p.add_argument("--ablation", action="store_true", help="also measure the alternatives (a few minutes more)")
     p.add_argument("--limit", type=int, default=0, help="use only the first N rows (quick runs, tests)")
     args = p.parse_args(argv)
