@@ -38,7 +38,7 @@ Where it lives
     (:mod:`training.train_korean_kote`) only chooses data, cross-validates, measures and writes the card.
 
 Saved (loads without pickle)
-    ``gasa_engine.json``   :class:`KoteModelConfig`: engine, labels, the estimator's settings, thresholds, metrics
+    ``gasa_engine.json``   :class:`KoteModelConfig`: model kind and gasa version, labels, the estimator's settings, thresholds, metrics
     ``vocabulary.json``    the n-gram vocabularies in column order, and the embedding anchors
     ``model.safetensors``  ``idf.char``, ``idf.morph``, ``embedding.mean``/``.std``, ``weight``
                            (features x labels), ``bias``, ``group_weight`` (features x groups), ``group_bias``
@@ -64,10 +64,16 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from hub import __version__
 from hub.labels import KOTE
-from hub.predictor import ENGINE_CONFIG, EmotionPredictor, LyricsError, ModelLoadError, mean_per_text, split_stanzas
+from hub.models.base import EmotionPredictor, ModelLoadError
+from hub.models.registry import ENGINE_CONFIG, LEGACY_ENGINES, kind_stamp
+from hub.reading import mean_per_text
+from hub.text.clean import LyricsError
+from hub.text.segment import LINES_PER_BLOCK, split_stanzas
 
 MODEL_NAME = "gasa-korean-kote"
+KIND = "kote-linear"  # this model's kind in hub.models.registry.MODEL_KINDS
 DATA_DIR = Path(__file__).parent / "data" / MODEL_NAME
 VOCABULARY_FILE = "vocabulary.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -90,7 +96,9 @@ class KoteModelConfig:
     """Settings of a gasa-korean-kote model, saved as ``gasa_engine.json``.
 
     Args:
-        engine: ``module:Class`` that :func:`hub.predictor.load_predictor` loads the folder with.
+        model_type: the model kind (:data:`hub.models.registry.MODEL_KINDS`) that
+            :func:`hub.models.registry.load_predictor` loads the folder with.
+        gasa_version: the gasa that saved it.
         name: the model's name in the app, reports and song datasets.
         labels: label names in output order (KOTE's 44, id order).
         char_ngrams, morph_ngrams, embedding_anchors, min_df, max_features, C: the
@@ -104,7 +112,8 @@ class KoteModelConfig:
         training: what the model was trained on, recorded by the trainer.
     """
 
-    engine: str = "hub.kote_model:KoteEmotionModel"
+    model_type: str = KIND
+    gasa_version: str = __version__
     name: str = MODEL_NAME
     labels: list[str] = field(default_factory=lambda: list(KOTE.labels))
     char_ngrams: list[int] = _classifier_default("char_ngrams")
@@ -116,7 +125,7 @@ class KoteModelConfig:
     groups: list[str] = field(default_factory=lambda: list(KOTE.group_order))
     thresholds: list[float] = field(default_factory=list)
     label_frequencies: list[float] = field(default_factory=list)
-    lines_per_block: int = 4
+    lines_per_block: int = LINES_PER_BLOCK
     metrics: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
 
@@ -126,7 +135,8 @@ class KoteModelConfig:
         return {k: getattr(self, k) for k in KoteClassifier._get_param_names() if k in mine}
 
     def save(self, folder: Path) -> None:
-        (Path(folder) / ENGINE_CONFIG).write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1),
+        payload = {**asdict(self), **kind_stamp(self.model_type)}  # the gasa saving it, whichever loaded it
+        (Path(folder) / ENGINE_CONFIG).write_text(json.dumps(payload, ensure_ascii=False, indent=1),
                                                    encoding="utf-8")
 
     @classmethod
@@ -136,6 +146,9 @@ class KoteModelConfig:
             payload = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as e:
             raise ModelLoadError(f"{file} cannot be read as a gasa-korean-kote config ({e}).") from None
+        if "engine" in payload:  # saved before model kinds: a module path in place of the kind and version
+            payload = {**kind_stamp(LEGACY_ENGINES.get(payload.pop("engine"), KIND)), **payload}
+            payload["gasa_version"] = "before 0.1.0"
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(payload) - known)
         if unknown:  # a config from a newer gasa, or a hand edit: refuse rather than silently ignore

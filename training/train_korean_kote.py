@@ -116,7 +116,7 @@ def frequency_baseline(train_targets, held_targets) -> dict:
 def dictionary_engine_agreement(texts, targets) -> dict:
     """Top-group agreement of the 60-label dictionary engine on the same rows (ties at chance)."""
     from hub.labels import AIHUB
-    from hub.predictor import load_predictor
+    from hub.models.registry import load_predictor
 
     engine = load_predictor("gasa-korean-engine")
     uniform = np.full(len(AIHUB), 1 / len(AIHUB))  # a row it cannot read (no Hangul): no evidence, at chance
@@ -318,7 +318,7 @@ every text) for a gain of the order of the split-to-split noise.
 ## How to use
 
 ```python
-from hub.predictor import load_predictor            # gasa
+from hub.models.registry import load_predictor            # gasa
 model = load_predictor("{model.name}")              # or a folder written by training.train_korean_kote
 probs = model.predict(["비가 오면 네 생각에 잠이 안 와"])  # (1, 44) label probabilities
 analysis = model.analyze(open("song.txt").read())    # song vector, stanza arc, groups, read share
