@@ -134,9 +134,9 @@ def test_not_a_playlist_and_layout_change(site, tmp_path):
 
 def test_resume_after_interruption_loses_nothing(site, tmp_path):
     out = tmp_path / "lyrics.jsonl"
-    site.slow["1004"] = 20  # the crawl hangs on the 4th song and gets interrupted there
+    site.slow["1004"] = 40  # the crawl hangs on the 4th song and gets interrupted there
     cmd = [sys.executable, "-m", "training.crawl_melon", "--playlist", f"{site.base}/playlist.html",
-           "--output", str(out), "--base-url", site.base, "--delay", "0.05", "--wait", "5", "--retries", "0", "--page-timeout", "4"]
+           "--output", str(out), "--base-url", site.base, "--delay", "0.05", "--wait", "5", "--retries", "0", "--page-timeout", "25"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60

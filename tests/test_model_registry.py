@@ -45,3 +45,20 @@ def test_an_unknown_kind_says_which_kinds_there_are(saved_engine, tmp_path):
     (folder / ENGINE_CONFIG).write_text("{}", encoding="utf-8")
     with pytest.raises(ModelLoadError, match="does not name a model kind"):
         load_predictor(folder)
+
+
+def test_custom_model_code_named_by_module_path_still_loads(saved_engine, tmp_path, monkeypatch):
+    """A saved folder may name a class outside gasa by its module path (custom code, as before kinds)."""
+    (tmp_path / "my_emotions.py").write_text(
+        "from hub.korean_engine import KoreanEmotionEngine\n\nclass MyEngine(KoreanEmotionEngine):\n    pass\n",
+        encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    folder = tmp_path / "custom"
+    folder.mkdir()
+    for f in saved_engine.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    (folder / ENGINE_CONFIG).write_text(json.dumps({"engine": "my_emotions:MyEngine"}), encoding="utf-8")
+    assert type(load_predictor(folder)).__name__ == "MyEngine"
+    (folder / ENGINE_CONFIG).write_text(json.dumps({"engine": "not_there:Nope"}), encoding="utf-8")
+    with pytest.raises(ModelLoadError, match="custom model class 'not_there:Nope'.*Python path"):
+        load_predictor(folder)

@@ -8,7 +8,9 @@ Three ways to name a model, tried in this order by :func:`load_predictor`:
    (``model_type``, a key of :data:`MODEL_KINDS`) and the gasa version that wrote it
    (``gasa_version``), as peft's ``peft_type`` and ``peft_version`` do; folders saved before kinds
    existed name a ``module:Class`` (``engine``), which :data:`LEGACY_ENGINES` maps to its kind, so
-   renaming a module never breaks a saved model;
+   renaming a module never breaks a saved model. An ``engine`` that is not one of gasa's own is
+   custom code (a class on the Python path with ``from_pretrained``), loaded as before, the way
+   transformers' ``auto_map`` names custom code;
 3. anything else is a transformer model folder or Hub id
    (:class:`hub.models.transformer.TransformerEmotionPredictor`).
 
@@ -69,9 +71,17 @@ def model_class(name_or_path) -> type | None:
     if str(name_or_path) in BUILTIN_MODELS:
         return _import(MODEL_KINDS[BUILTIN_MODELS[str(name_or_path)][0]])
     engine_config = Path(name_or_path) / ENGINE_CONFIG
-    if engine_config.is_file():
-        return _import(MODEL_KINDS[saved_kind(_read_engine_config(engine_config), engine_config)])
-    return None
+    if not engine_config.is_file():
+        return None
+    payload = _read_engine_config(engine_config)
+    custom = payload.get("engine")
+    if "model_type" not in payload and custom not in LEGACY_ENGINES and ":" in str(custom):
+        try:  # custom code outside gasa, named by its module path
+            return _import(custom)
+        except (ImportError, AttributeError) as e:
+            raise ModelLoadError(f"{engine_config} names the custom model class {custom!r}, which cannot be "
+                                 f"imported here ({e}); put its module on the Python path.") from None
+    return _import(MODEL_KINDS[saved_kind(payload, engine_config)])
 
 
 def class_attribute(name_or_path, attribute: str, default=None):
