@@ -445,8 +445,10 @@ def test_search_speed_benchmark_runs(tmp_path):
     shares = {name: case["pass_share"] for name, case in figures["cases"].items()}
     assert shares == pytest.approx({"none": 1.0, "pass 95%": 0.95, "pass 10%": 0.1, "pass 1%": 0.01,
                                     "pass 0.1%": 0.001, "pass 0%": 0.0}, abs=1e-3)
+    assert figures["default_measure"] == "centred" and figures["explanations"]
     for case in figures["cases"].values():
         assert case["weighted"]["p99_ms"] >= case["weighted"]["p50_ms"] > 0 and case["recall_at_10"] >= 0.9
+        assert case["arc"]["p99_ms"] >= case["arc"]["p50_ms"] > 0 and case["cosine"]["p50_ms"] > 0
     check = figures["weighted_vs_naive"]
     assert check["queries"] > 0 and check["max_abs_diff"] < 1e-5 and check["max_top_k_score_diff"] < 1e-5
 

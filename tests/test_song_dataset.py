@@ -124,7 +124,7 @@ def test_build_and_reload_in_fresh_process(tiny_model, lyrics_file, tmp_path):
     # new lyrics against the catalog, through the same model
     rec = Recommender.from_dataset(ds)
     new = "종이 편지가 부두 아래로 가라앉아\n나는 기다려"
-    found = rec.recommend_lyrics(new, predictor, k=5)
+    found = rec.recommend_lyrics(new, predictor, k=5, method="cosine")
     q = predictor.predict([new])[0]
     cosines = stored @ q / np.linalg.norm(stored, axis=1) / np.linalg.norm(q)
     # a random tiny model puts the songs' cosines within float noise of each other, so the order of
