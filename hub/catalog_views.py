@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from hub.plots import plt  # Agg backend and the Hangul font are set up in one place
-from hub.search.similarity import SIMILARITIES
+from hub.search.similarity import DEFAULT, SIMILARITIES
 
 
 def gini(counts) -> float:
@@ -31,14 +31,14 @@ def gini(counts) -> float:
     return float((2 * (ranks * x).sum()) / (x.size * x.sum()) - (x.size + 1) / x.size)
 
 
-def recommendation_distribution(recommender, k: int = 10, method: str = "cosine", top1_weight: float = 2.0,
+def recommendation_distribution(recommender, k: int = 10, method: str = DEFAULT, top1_weight: float = 2.0,
                                 progress: bool = False) -> dict:
     """How often each song appears in the other songs' top-``k``.
 
     Returns ``dict(counts=np.ndarray (n_songs,), coverage=float, gini=float, k=int, method=str)``.
     """
     neighbours = recommender.neighbours(k=k, method=method, top1_weight=top1_weight, progress=progress)
-    counts = np.bincount(neighbours.ravel(), minlength=len(recommender))
+    counts = np.bincount(neighbours[neighbours >= 0], minlength=len(recommender))  # -1: no song (arc)
     return dict(counts=counts, coverage=float((counts > 0).mean()), gini=gini(counts),
                 k=int(neighbours.shape[1]), method=method)
 
@@ -52,7 +52,7 @@ def plot_recommendation_histogram(dist: dict):
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole numbers
     ax.set_xlabel(f"times recommended (appearances in other songs' top-{dist.get('k', '')})")
     ax.set_ylabel("songs")
-    ax.set_title(f"How evenly songs get recommended ({dist.get('method', 'cosine')})\n"
+    ax.set_title(f"How evenly songs get recommended ({dist.get('method', DEFAULT)})\n"
                  f"coverage {dist['coverage']:.1%}, Gini {dist['gini']:.3f}")
     return fig
 
@@ -66,7 +66,7 @@ def _song_name(recommender, song_id) -> str:
     return f"{row['title']} - {row['artist']}{year}"
 
 
-def plot_similarity_heatmap(recommender, song_ids, method: str = "cosine", top1_weight: float = 2.0,
+def plot_similarity_heatmap(recommender, song_ids, method: str = DEFAULT, top1_weight: float = 2.0,
                             annotate: bool | None = None):
     """Song-by-song similarity heatmap for ``song_ids`` (row = query song)."""
     song_ids = list(song_ids)
@@ -174,18 +174,18 @@ def label_outliers(fig, ax, points, titles, max_labels: int = 8, fontsize: float
 
 def main(argv=None):
     from hub.recommender import Recommender
-    from hub.song_dataset import load_song_vectors
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dataset", help="song-vector dataset folder or Hub repo id")
     parser.add_argument("--output", required=True, help="folder for the PNGs and the JSON numbers")
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--method", choices=list(SIMILARITIES), default="cosine")
+    parser.add_argument("--method", choices=list(SIMILARITIES), default=DEFAULT,
+                        help=f"similarity measure (default {DEFAULT}: cosine after subtracting the catalog's mean profile)")
     parser.add_argument("--top1-weight", type=float, default=2.0)
     parser.add_argument("--songs", default="", help="comma-separated song ids for the heatmap (default: first 20)")
     args = parser.parse_args(argv)
 
-    rec = Recommender.from_dataset(load_song_vectors(args.dataset))
+    rec = Recommender.from_dataset(args.dataset)  # with the catalog statistics stored beside it
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     dist = recommendation_distribution(rec, args.k, args.method, args.top1_weight, progress=True)

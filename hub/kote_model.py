@@ -512,6 +512,11 @@ class KoteEmotionModel(EmotionPredictor):
 
     def predict_with_groups(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Per text, the length-weighted mean over its stanzas of the label and group probabilities."""
+        return self.predict_with_stanzas(texts, progress)[:2]
+
+    def predict_with_stanzas(self, texts: list[str], progress: bool = False):
+        """:meth:`predict_with_groups` and, per text, its stanzas' label probabilities: the ones the song's
+        mean was taken over (one pass)."""
         from tqdm.auto import tqdm
 
         blocks, starts = [], []  # a text's blocks are blocks[starts[i]:starts[i + 1]]
@@ -527,7 +532,8 @@ class KoteEmotionModel(EmotionPredictor):
         for start in tqdm(range(0, len(blocks), step), desc=self.name, unit="batch", disable=not progress):
             scores[start:start + step] = np.hstack(self.classifier.predict_proba_with_groups(blocks[start:start + step]))
         out = mean_per_text(scores, [len(block) for block in blocks], starts)
-        return out[:, :len(self.labels)], out[:, len(self.labels):]
+        n = len(self.labels)
+        return out[:, :n], out[:, n:], [scores[a:b, :n] for a, b in zip(starts, starts[1:])]
 
     def predict_texts(self, texts: list[str], progress: bool = False) -> np.ndarray:
         return self.predict_with_groups(texts, progress)[0]

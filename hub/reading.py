@@ -4,8 +4,10 @@ Every emotion model (:mod:`hub.models`) only turns texts into label probabilitie
 scores). This module is what makes a *song* of that:
 
 * :func:`read_songs` — a catalog's songs, each cleaned, cut to what the model reads (see
-  :mod:`hub.text.language`) and scored in one batch; a song that cannot be read gets a
-  :class:`SongStatus` and a message instead of a vector, never an exception that stops a build;
+  :mod:`hub.text.language`) and scored in one batch (with ``stanzas=True``, each song's stanza
+  distributions too, from the same pass where the model reads stanza by stanza); a song that cannot be
+  read gets a :class:`SongStatus` and a message instead of a vector, never an exception that stops a build;
+* :func:`stanza_texts` — the stanzas of a song as a catalog build reads them;
 * :func:`analyze` — one song for the page: the song's distribution plus one distribution per stanza
   (the emotion arc, stanzas from :mod:`hub.text.segment`), with NaN rows for the stanzas the model
   does not read;
@@ -51,6 +53,7 @@ class SongReading:
     read_share: float = 0.0
     message: str = ""
     group_scores: np.ndarray | None = None  # per group of the model's ``group_names()``
+    stanza_probs: np.ndarray | None = None  # (n_stanzas, n_labels), the stanzas of :func:`stanza_texts`
 
     @property
     def scored(self) -> bool:
@@ -101,9 +104,17 @@ def mean_per_text(scores: np.ndarray, weights, starts) -> np.ndarray:
     return out
 
 
-def read_songs(model, lyrics: list[str], progress: bool = False) -> list[SongReading]:
+def stanza_texts(lyrics: str, language: str | None) -> list[str]:
+    """The stanzas of a song as a catalog build reads them (:func:`read_songs` with ``stanzas=True``): the
+    part a model of ``language`` reads, cut by :func:`hub.text.segment.split_stanzas`."""
+    part, _ = readable_part(check_lyrics(lyrics), language)
+    return split_stanzas(part) if part else []
+
+
+def read_songs(model, lyrics: list[str], progress: bool = False, stanzas: bool = False) -> list[SongReading]:
     """One :class:`SongReading` per song: the songs ``model`` can read are scored in one batch, the
-    others get a status (``unusable_lyrics``, ``no_korean``) and a message; nothing raises."""
+    others get a status (``unusable_lyrics``, ``no_korean``) and a message; nothing raises. With
+    ``stanzas``, each reading also holds its stanzas' distributions (``model.predict_with_stanzas``)."""
     readings: list[SongReading | None] = []
     parts, owners = [], []
     for i, text in enumerate(lyrics):
@@ -120,12 +131,15 @@ def read_songs(model, lyrics: list[str], progress: bool = False) -> list[SongRea
         parts.append(part)
         owners.append((i, share))
     if parts:
-        probs, groups = model.predict_with_groups(parts, progress=progress)
+        if stanzas:
+            probs, groups, per_stanza = model.predict_with_stanzas(parts, progress=progress)
+        else:
+            (probs, groups), per_stanza = model.predict_with_groups(parts, progress=progress), [None] * len(parts)
         evidence = model.has_evidence(probs)
         for k, ((i, share), found) in enumerate(zip(owners, evidence)):
             readings[i] = SongReading(probs[k], SongStatus.OK if found else SongStatus.NO_EVIDENCE, share,
                                       "" if found else "the model found no emotional evidence in the lyrics",
-                                      None if groups is None else groups[k])
+                                      None if groups is None else groups[k], per_stanza[k])
     return readings
 
 

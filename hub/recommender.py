@@ -1,9 +1,10 @@
 """Songs whose lyrics feel alike: top-k neighbours of emotion vectors, with filters for "digging".
 
-:class:`Recommender` holds the catalog (songs and their vectors), decides which songs a query may get
-and builds the results table; how alike two songs are is a measure of
-:mod:`hub.search.similarity` (``method=``: ``cosine``, ``weighted``, ...), and how the top k is found
-under it is :mod:`hub.search.index`.
+:class:`Recommender` holds the catalog (songs, their vectors and stanza vectors, the catalog statistics),
+decides which songs a query may get and builds the results table, with why each song was recommended
+(:meth:`Recommender.explain`); how alike two songs are is a measure of :mod:`hub.search.similarity`
+(``method=``: ``centred`` by default, ``cosine``, ``weighted``, ``arc``), and how the top k is found under
+it is :mod:`hub.search.index`.
 
 The query song itself is never recommended, and neither is a song whose vector holds no emotional
 evidence (``recommendable`` False, from the dataset's ``status`` column): vectors without evidence
@@ -14,6 +15,8 @@ first: when no song passes, the answer is empty without any search.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -21,12 +24,13 @@ import pandas as pd
 from hub.reading import SongStatus
 from hub.search.index import (COORD_SLACK, GATHER_MAX, INDEX_THRESHOLD, PRUNE_MAX_SHARE,  # noqa: F401
                               PRUNE_MIN, SCORE_SLACK, Search)
-from hub.search.similarity import SIMILARITIES, Similarity
-from hub.search.vectors import CatalogVectors, one_blas_thread
+from hub.search.similarity import DEFAULT, SIMILARITIES, Similarity
+from hub.search.vectors import ArcUnavailable, CatalogStats, Spaces, Stanzas, one_blas_thread
 from hub.song_dataset import TOP_LABELS
 
 SONG_COLUMNS = ["song_id", "title", "artist", "year"]
-RESULT_COLUMNS = SONG_COLUMNS + ["similarity", "top_labels"]
+RESULT_COLUMNS = SONG_COLUMNS + ["similarity", "top_labels", "why", "stanza_match"]
+WHY_LABELS = 3  # the shared emotions an explanation names
 # the measures registered in hub.search.similarity when this module was imported; recommend() looks names up
 # in SIMILARITIES itself, so a measure registered later is served as well
 METHODS = tuple(SIMILARITIES)
@@ -78,10 +82,15 @@ class Recommender:
         index: ``"exact"``, ``"faiss"`` (HNSW) or ``"auto"`` (Faiss from ``INDEX_THRESHOLD`` songs).
         hnsw_m, ef_search: HNSW graph degree and search breadth (higher = closer to exact, slower).
         recommendable: per song, whether it may appear in other songs' results (default all).
+        stats: the catalog statistics of the similarity scale (:class:`hub.search.vectors.CatalogStats`;
+            default: computed from these vectors, the recommendable songs defining the typical song).
+        stanzas: per song, its stanza vectors (a :class:`~hub.search.vectors.Stanzas`, or one array per
+            song); without them, no arc similarity and no stanza match in explanations.
+        lyrics: per song, its lyric text (or None): explanations then quote the matching stanzas' lines.
     """
 
     def __init__(self, vectors, songs, labels, index: str = "auto", hnsw_m: int = 32, ef_search: int = 128,
-                 recommendable=None):
+                 recommendable=None, stats: CatalogStats | None = None, stanzas=None, lyrics=None):
         self.labels = list(labels)
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or (vectors.size and vectors.shape[1] != len(self.labels)):
@@ -91,8 +100,6 @@ class Recommender:
         if not np.isfinite(vectors).all():
             raise VectorShapeError(f"row {int(np.argwhere(~np.isfinite(vectors))[0, 0])} of the vectors holds NaN or inf")
         self.songs = _songs_frame(songs, len(vectors))
-        self._catalog = CatalogVectors(vectors)
-        self.vectors = self._catalog.vectors
         self._row = {sid: i for i, sid in enumerate(self.songs["song_id"])}
         self.recommendable = np.ones(len(vectors), dtype=bool) if recommendable is None else \
             np.asarray(recommendable, dtype=bool).reshape(-1)
@@ -107,15 +114,37 @@ class Recommender:
         self._years = self.songs["year"].to_numpy(dtype=float, na_value=np.nan)
         self._columns = {c: self.songs[c].to_numpy(dtype=object) for c in ("song_id", "title", "artist")}
         self._columns["year"] = self.songs["year"].to_numpy(dtype=object, na_value=None)
-        self._search = Search(self._catalog, index, hnsw_m, ef_search)
+        if stanzas is not None and not isinstance(stanzas, Stanzas):
+            stanzas = Stanzas.from_lists(stanzas, len(self.labels))
+        if stanzas is not None and len(stanzas) != len(vectors):
+            raise VectorShapeError(f"stanza vectors for {len(stanzas)} songs, but {len(vectors)} songs")
+        if stats is None:
+            stats = CatalogStats.compute(vectors, stanzas, use=self.recommendable)
+        elif len(stats.mean) != len(self.labels):
+            raise VectorShapeError(f"catalog statistics for {len(stats.mean)} labels, but {len(self.labels)} labels")
+        self.stats = stats
+        self.lyrics = None if lyrics is None else list(lyrics)
+        self._spaces = Spaces(vectors, stats, stanzas)
+        self.vectors = self._spaces.probs.vectors
+        self.stanzas = stanzas
+        self._search = Search(self._spaces, index, hnsw_m, ef_search, default_space=SIMILARITIES[DEFAULT].space)
 
     @classmethod
     def from_dataset(cls, ds, **kwargs) -> "Recommender":
-        """A recommender over a song-vector dataset (see :mod:`hub.song_dataset`)."""
-        from hub.song_dataset import song_labels, song_statuses, song_vectors
+        """A recommender over a song-vector dataset (see :mod:`hub.song_dataset`): a loaded ``datasets.Dataset``
+        (its catalog statistics computed from it), or a folder or Hub repo id, loaded with the statistics
+        stored beside it (computed, with a warning, for a dataset built before they were stored)."""
+        from hub.song_dataset import (load_catalog_stats, load_song_vectors, song_labels, song_stanzas, song_statuses,
+                                      song_vectors)
 
+        if isinstance(ds, (str, Path)):
+            source, ds = ds, load_song_vectors(ds)
+            kwargs.setdefault("stats", load_catalog_stats(source, ds))
         songs = ds.select_columns(SONG_COLUMNS).to_pandas() if len(ds) else pd.DataFrame(columns=SONG_COLUMNS)
         kwargs.setdefault("recommendable", [s == SongStatus.OK for s in song_statuses(ds)])
+        kwargs.setdefault("stanzas", song_stanzas(ds))
+        if "lyrics" in ds.column_names:
+            kwargs.setdefault("lyrics", ds["lyrics"])
         return cls(song_vectors(ds), songs, song_labels(ds), **kwargs)
 
     def __len__(self) -> int:
@@ -134,9 +163,10 @@ class Recommender:
     def ef_search(self, value: int) -> None:
         self._search.ef_search = value
 
-    def build_index(self, hnsw_m: int = 32, ef_construction: int = 40) -> None:
-        """Build the Faiss HNSW index over the unit vectors and search with it from now on."""
-        self._search.build_graph(hnsw_m, ef_construction)
+    def build_index(self, hnsw_m: int = 32, ef_construction: int = 40, method: str = DEFAULT) -> None:
+        """Build the Faiss HNSW index over the unit vectors of ``method``'s space and search with it from
+        now on (the other inner-product measures' graphs are built when first searched)."""
+        self._search.build_graph(hnsw_m, ef_construction, space=self._measure(method, 2.0).space)
 
     # --- measure, filters -----------------------------------------------------------------------
 
@@ -157,11 +187,28 @@ class Recommender:
             raise RecommenderError(f"unknown method {method!r}: use {' or '.join(map(repr, SIMILARITIES))}")
         return measure(top1_weight=top1_weight)
 
-    def scores(self, q: np.ndarray, rows=None, method: str = "cosine", top1_weight: float = 2.0) -> np.ndarray:
-        """Similarity of query vector ``q`` to the catalog songs ``rows`` (all songs if None)."""
+    def _query(self, measure: Similarity, row: int | None = None, vector=None, stanzas=None) -> np.ndarray:
+        """The query in ``measure``'s space: catalog song ``row``'s vector there, or ``vector`` (an emotion
+        distribution, with its ``stanzas`` for the arc) put there."""
+        try:
+            if row is not None:
+                space = self._spaces.get(measure.space)  # first: a catalog without the space says so
+                scorable = measure.allowed(self._spaces)
+                if scorable is not None and not scorable[row]:
+                    raise ArcUnavailable(f"song {self._columns['song_id'][row]!r} has a single stanza: it has no "
+                                         f"arc to compare; use another measure")
+                return space.vectors[row]
+            return self._spaces.embed(measure.space, np.asarray(vector, dtype=np.float32).reshape(-1), stanzas)
+        except ArcUnavailable as e:
+            raise RecommenderError(str(e)) from None
+
+    def scores(self, q: np.ndarray, rows=None, method: str = DEFAULT, top1_weight: float = 2.0) -> np.ndarray:
+        """Similarity of query vector ``q`` (an emotion distribution) to the catalog songs ``rows`` (all songs
+        if None)."""
         measure = self._measure(method, top1_weight)
+        q = self._query(measure, vector=q)
         with one_blas_thread():
-            return measure.score(self._catalog, np.asarray(q, dtype=np.float32).reshape(-1), rows)
+            return measure.score(self._spaces.get(measure.space), q, rows)
 
     def _allowed(self, exclude: int | None, artist, year, exclude_same_artist, min_year_gap):
         """Which songs may be recommended, as a mask over the catalog, and how many (~1 ms at 1,000,000)."""
@@ -178,6 +225,10 @@ class Recommender:
 
     def _top(self, q, k, measure: Similarity, filters) -> tuple[np.ndarray, np.ndarray]:
         mask, allowed = self._allowed(*filters)
+        scorable = measure.allowed(self._spaces)
+        if scorable is not None:
+            mask &= scorable
+            allowed = int(np.count_nonzero(mask))
         if allowed == 0:  # nothing passes the filters: no search at all
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         return self._search.top(measure, q, min(k, allowed), mask, allowed, query_row=filters[0])
@@ -196,13 +247,16 @@ class Recommender:
             raise UnknownSongError(f"song id {song_id!r} is not in the catalog of {len(self)} songs; "
                                    "use search() to find a song's id") from None
 
-    def recommend(self, song_id=None, vector=None, k: int = 10, method: str = "cosine", top1_weight: float = 2.0,
+    def recommend(self, song_id=None, vector=None, k: int = 10, method: str = DEFAULT, top1_weight: float = 2.0,
                   exclude_same_artist: bool = False, min_year_gap: int = 0, query_artist: str | None = None,
-                  query_year: int | None = None) -> pd.DataFrame:
+                  query_year: int | None = None, stanzas=None, explain: bool = True) -> pd.DataFrame:
         """The ``k`` most similar songs to a catalog song (``song_id``) or to a new ``vector``.
 
         For a ``vector`` query, the artist/year filters compare against ``query_artist`` /
-        ``query_year``. Returns columns ``song_id, title, artist, year, similarity, top_labels``.
+        ``query_year``, and ``stanzas`` (its per-stanza distributions, e.g. ``analyze(...).segment_probs``)
+        give it an arc and stanza matches. Returns columns ``song_id, title, artist, year, similarity,
+        top_labels, why, stanza_match``: ``why`` and ``stanza_match`` are :meth:`explain`'s, in words
+        (empty strings with ``explain=False``).
         """
         if len(self) == 0:
             raise EmptyCatalogError("the catalog is empty: build song vectors first (python -m training.build_song_vectors)")
@@ -216,10 +270,12 @@ class Recommender:
         exclude = None
         if song_id is not None:
             exclude = self.row_of(song_id)
-            q = self.vectors[exclude]
             query_artist, query_year = self.songs.at[exclude, "artist"], self.songs.at[exclude, "year"]
+            q = self._query(measure, row=exclude)
         else:
-            q = self._check_vector(vector)
+            vector = self._check_vector(vector)
+            stanzas = self._check_stanzas(stanzas)
+            q = self._query(measure, vector=vector, stanzas=stanzas)
         if exclude_same_artist and query_artist is None:
             raise RecommenderError("exclude_same_artist needs the query's artist: pass query_artist with a vector")
         if min_year_gap > 0 and (query_year is None or pd.isna(query_year)):
@@ -232,7 +288,82 @@ class Recommender:
         out["year"] = pd.array(out["year"], dtype="Int64")
         out["similarity"] = sims.astype(float)
         out["top_labels"] = [self.top_labels(r) for r in rows]
+        why, match = [], []
+        for r in rows:
+            reason = self._explain(exclude, vector, stanzas, int(r)) if explain else None
+            why.append(describe_why(reason) if reason else "")
+            match.append(describe_stanza_match(reason) if reason else "")
+        out["why"], out["stanza_match"] = why, match
         return pd.DataFrame(out, columns=RESULT_COLUMNS)
+
+    # --- why a song was recommended -----------------------------------------------------------
+
+    def _check_stanzas(self, stanzas):
+        if stanzas is None:
+            return None
+        stanzas = np.asarray(stanzas, dtype=np.float32)
+        if stanzas.ndim != 2 or stanzas.shape[1] != len(self.labels):
+            raise VectorShapeError(f"the query's stanza vectors have shape {stanzas.shape}; expected (n, {len(self.labels)})")
+        return stanzas[np.isfinite(stanzas).all(axis=1)]  # stanzas the model did not read are NaN rows
+
+    def _stanzas_of(self, row: int | None, stanzas) -> np.ndarray | None:
+        if row is None:
+            return stanzas
+        return self._spaces.stanzas.of(row) if self._spaces.stanzas is not None else None
+
+    def _stanza_lines(self, row: int | None, count: int) -> list[str] | None:
+        """The stanzas of a catalog song's stored lyrics as its model read them (None without lyrics, or
+        when they cannot be cut into the ``count`` stanzas of its vectors)."""
+        if row is None or self.lyrics is None or not self.lyrics[row]:
+            return None
+        from hub.reading import stanza_texts
+        from hub.text.clean import LyricsError
+
+        for language in ("ko", None):  # the model's language is not stored: the cut that matches
+            try:
+                texts = stanza_texts(self.lyrics[row], language)
+            except LyricsError:
+                return None
+            if len(texts) == count:
+                return texts
+        return None
+
+    def _explain(self, query_row: int | None, vector, stanzas, row: int) -> dict:
+        mean = self._spaces.mean32
+        cq = (self.vectors[query_row] if query_row is not None else vector) - mean
+        cx = self.vectors[row] - mean
+        terms = cq * cx / max(float(np.linalg.norm(cq) * np.linalg.norm(cx)), 1e-12)
+        shared = terms[terms > 0].sum()
+        order = [j for j in np.argsort(-terms, kind="stable")[:WHY_LABELS] if terms[j] > 0]
+        reason = {"centred_similarity": float(terms.sum()),
+                  "shared": [(self.labels[j], float(terms[j] / shared)) for j in order], "stanza_match": None}
+        qs, xs = self._stanzas_of(query_row, stanzas), self._stanzas_of(row, None)
+        if qs is not None and xs is not None and len(qs) and len(xs):
+            a, b = qs - mean, xs - mean
+            a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+            b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
+            cos = a @ b.T
+            i, j = np.unravel_index(int(np.argmax(cos)), cos.shape)
+            pair = a[i] * b[j]
+            top = [self.labels[t] for t in np.argsort(-pair, kind="stable")[:2] if pair[t] > 0]
+            query_lines, song_lines = self._stanza_lines(query_row, len(qs)), self._stanza_lines(row, len(xs))
+            reason["stanza_match"] = {
+                "query_stanza": int(i) + 1, "song_stanza": int(j) + 1, "similarity": float(cos[i, j]), "emotions": top,
+                "query_lines": query_lines[i] if query_lines else None, "song_lines": song_lines[j] if song_lines else None}
+        return reason
+
+    def explain(self, query, song_id) -> dict:
+        """Why catalog song ``song_id`` is similar to ``query`` (a catalog song id, or an emotion
+        distribution): ``shared``, the emotions the two share most distinctively with their share of the
+        agreement (the positive per-label terms of the centred cosine, the dot product of the two unit
+        vectors after subtracting the catalog's mean profile; each term over their sum), best first, at most
+        3; ``centred_similarity``, the terms' sum; ``stanza_match``, the best-matching pair of stanzas
+        (1-based positions, their centred cosine, the two emotions they share most, and their text when the
+        catalog stores lyrics), or None without stanza vectors."""
+        row = self.row_of(song_id)
+        if isinstance(query, (str, int, np.integer)) and not isinstance(query, bool):
+            return self._explain(self.row_of(query), None, None, row)
+        return self._explain(None, self._check_vector(query), None, row)
 
     def recommend_lyrics(self, lyrics: str, predictor, **kwargs) -> pd.DataFrame:
         """Songs similar to new lyrics, scored by ``predictor`` (which must use the catalog's labels)."""
@@ -251,13 +382,21 @@ class Recommender:
         found = self.songs[hit]
         return (found if limit is None else found.head(limit)).reset_index(drop=True)
 
-    def similarity_matrix(self, song_ids, method: str = "cosine", top1_weight: float = 2.0) -> np.ndarray:
-        """Pairwise similarity of the given songs (row = query song; ``weighted`` is not symmetric)."""
+    def similarity_matrix(self, song_ids, method: str = DEFAULT, top1_weight: float = 2.0) -> np.ndarray:
+        """Pairwise similarity of the given songs (row = query song; ``weighted`` is not symmetric; under
+        ``arc``, a song without an arc scores 0 with every song)."""
         rows = np.array([self.row_of(s) for s in song_ids], dtype=int)
-        return np.stack([self.scores(self.vectors[r], rows, method, top1_weight) for r in rows]) if len(rows) \
-            else np.zeros((0, 0))
+        if not len(rows):
+            return np.zeros((0, 0))
+        measure = self._measure(method, top1_weight)
+        try:
+            space = self._spaces.get(measure.space)
+        except ArcUnavailable as e:
+            raise RecommenderError(str(e)) from None
+        with one_blas_thread():
+            return np.stack([measure.score(space, space.vectors[r], rows) for r in rows])
 
-    def neighbours(self, k: int = 10, method: str = "cosine", top1_weight: float = 2.0,
+    def neighbours(self, k: int = 10, method: str = DEFAULT, top1_weight: float = 2.0,
                    progress: bool = False) -> np.ndarray:
         """Row indices of every song's top-``k`` (itself excluded), shape ``(n_songs, min(k, n_songs-1))``."""
         from tqdm.auto import tqdm
@@ -266,7 +405,32 @@ class Recommender:
             raise EmptyCatalogError("the catalog is empty")
         k = min(int(k), len(self) - 1)
         measure = self._measure(method, top1_weight)
-        out = np.zeros((len(self), k), dtype=np.int64)
+        try:
+            space = self._spaces.get(measure.space)
+        except ArcUnavailable as e:
+            raise RecommenderError(str(e)) from None
+        out = np.full((len(self), k), -1, dtype=np.int64)  # -1: fewer than k songs to recommend (arc)
         for r in tqdm(range(len(self)), desc="neighbours", unit="song", disable=not progress):
-            out[r] = self._top(self.vectors[r], k, measure, (r, None, None, False, 0))[0]
+            found = self._top(space.vectors[r], k, measure, (r, None, None, False, 0))[0]
+            out[r, :len(found)] = found
         return out
+
+
+def describe_why(reason: dict) -> str:
+    """:meth:`Recommender.explain`'s shared emotions in words: ``"그리움 41% · 슬픔 22%"``."""
+    return " · ".join(f"{label} {share:.0%}" for label, share in reason["shared"]) or "(no emotion shared beyond the typical song)"
+
+
+def describe_stanza_match(reason: dict) -> str:
+    """:meth:`Recommender.explain`'s best stanza pair in words: positions, similarity, shared emotions, and the
+    first line of each stanza when the catalog stores lyrics."""
+    match = reason.get("stanza_match")
+    if not match:
+        return ""
+    text = f"{match['query_stanza']} ↔ {match['song_stanza']} ({match['similarity']:.2f})"
+    if match["emotions"]:
+        text += ": " + ", ".join(match["emotions"])
+    lines = [(match[k] or "").split("\n")[0] for k in ("query_lines", "song_lines")]
+    if any(lines):
+        text += " — " + " / ".join(f"\u201c{line}\u201d" for line in lines if line)
+    return text

@@ -19,11 +19,18 @@ column              feature                          meaning
                                                      emotional evidence (never recommended to others)
 ``read_share``      ``float32``                      share of the song's letters the model read (a
                                                      Korean model reads the lines with Hangul)
+``stanza_probs``    ``List(List(float32, length=L))`` one distribution per stanza the model read, in
+                                                     order (the song's emotion arc)
 ``lyrics``          ``string``                       only when built with ``include_lyrics=True``
 ==================  ===============================  ==============================================
 
-``status`` and ``read_share`` are optional when reading (datasets built before them count as ``ok``
-and fully read). Songs that could not be scored at all are not rows; the build lists them in
+``status``, ``read_share`` and ``stanza_probs`` are optional when reading (datasets built before them
+count as ``ok`` and fully read, and have no arcs).
+
+Beside the data, ``catalog_stats.json`` holds the catalog statistics the similarity scale uses
+(:class:`hub.search.vectors.CatalogStats`: the mean profile that centred similarity subtracts, the
+directions of stanza movement the arc measure reads). A dataset without it (built before it existed)
+still loads: :func:`load_catalog_stats` computes them from the vectors, with a warning. Songs that could not be scored at all are not rows; the build lists them in
 ``skipped.jsonl`` next to the data, and the card counts them.
 
 The label names travel inside the features (``top_label``), so ``datasets.load_dataset`` alone gives
@@ -45,18 +52,21 @@ VECTOR_COLUMN = "probs"
 LABEL_COLUMN = "top_label"
 REQUIRED_COLUMNS = ("song_id", "title", "artist", "year", VECTOR_COLUMN, LABEL_COLUMN, "top_labels",
                     "model", "model_revision")
-OPTIONAL_COLUMNS = ("status", "read_share")
+STANZA_COLUMN = "stanza_probs"
+OPTIONAL_COLUMNS = ("status", "read_share", STANZA_COLUMN)
 TOP_LABELS = 3
 DATA_FILE = "data/train-00000-of-00001.parquet"
 SKIPPED_FILE = "skipped.jsonl"
+STATS_FILE = "catalog_stats.json"
 
 
 class SongDatasetError(ValueError):
     """A song-vector dataset (or its inputs) that cannot be used; the message says what and where."""
 
 
-def song_features(labels: list[str], include_lyrics: bool = False):
-    """The ``datasets.Features`` of a song-vector dataset over ``labels``."""
+def song_features(labels: list[str], include_lyrics: bool = False, stanzas: bool = True):
+    """The ``datasets.Features`` of a song-vector dataset over ``labels`` (with per-stanza vectors unless
+    ``stanzas`` is False)."""
     from datasets import ClassLabel, Features, List, Value
 
     features = {
@@ -72,6 +82,8 @@ def song_features(labels: list[str], include_lyrics: bool = False):
         "status": Value("string"),
         "read_share": Value("float32"),
     }
+    if stanzas:
+        features[STANZA_COLUMN] = List(List(Value("float32"), length=len(labels)))
     if include_lyrics:
         features["lyrics"] = Value("string")
     return Features(features)
@@ -88,7 +100,7 @@ def _year(value, row: int):
 
 def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str], model_name: str,
                        model_revision: str | None, include_lyrics: bool = False, statuses: list[str] | None = None,
-                       read_shares: list[float] | None = None):
+                       read_shares: list[float] | None = None, stanza_vectors: list | None = None):
     """A ``datasets.Dataset`` of songs and their emotion vectors.
 
     Args:
@@ -98,6 +110,8 @@ def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str]
         model_name, model_revision: what made the vectors (recorded on every row and in the card).
         include_lyrics: keep the lyric text (off by default: lyrics are copyrighted).
         statuses, read_shares: per song, ``ok``/``no_evidence`` and the share read (default ok, 1.0).
+        stanza_vectors: per song, its ``(n_stanzas, len(labels))`` stanza distributions (None: the dataset
+            has no ``stanza_probs`` column).
     """
     from datasets import Dataset
 
@@ -132,9 +146,20 @@ def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str]
     bad = sorted(set(columns["status"]) - set(SCORED_STATUSES))
     if bad or len(columns["status"]) != len(songs) or len(columns["read_share"]) != len(songs):
         raise SongDatasetError(f"one status (ok or no_evidence) and one read share per song are needed; got {bad or 'a count mismatch'}")
+    if stanza_vectors is not None:
+        if len(stanza_vectors) != len(songs):
+            raise SongDatasetError(f"{len(stanza_vectors)} lists of stanza vectors for {len(songs)} songs")
+        stanza_vectors = [np.zeros((0, len(labels)), np.float32) if v is None else np.asarray(v, np.float32)
+                          for v in stanza_vectors]
+        bad = [i for i, v in enumerate(stanza_vectors) if v.ndim != 2 or v.shape[1] != len(labels)
+               or not np.isfinite(v).all()]
+        if bad:
+            raise SongDatasetError(f"song {bad[0]} ({ids[bad[0]]!r}): its stanza vectors have shape "
+                                   f"{stanza_vectors[bad[0]].shape} or hold NaN/inf; expected (n, {len(labels)})")
+        columns[STANZA_COLUMN] = [v.tolist() for v in stanza_vectors]
     if include_lyrics:
         columns["lyrics"] = [str(s.get("lyrics") or "") for s in songs]
-    return Dataset.from_dict(columns, features=song_features(labels, include_lyrics))
+    return Dataset.from_dict(columns, features=song_features(labels, include_lyrics, stanza_vectors is not None))
 
 
 def song_labels(ds) -> list[str]:
@@ -153,6 +178,62 @@ def song_vectors(ds) -> np.ndarray:
     column = ds.with_format("arrow")[VECTOR_COLUMN].combine_chunks()
     return (column.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
             .reshape(len(ds), len(song_labels(ds))))
+
+
+def song_stanzas(ds):
+    """Every song's stanza vectors as a :class:`hub.search.vectors.Stanzas`, or None for a dataset built
+    before they were stored."""
+    from hub.search.vectors import Stanzas
+
+    if STANZA_COLUMN not in ds.column_names:
+        return None
+    column = ds.with_format("arrow")[STANZA_COLUMN].combine_chunks()  # list<list<float32>>
+    import pyarrow.compute as pc
+
+    counts = pc.fill_null(pc.list_value_length(column), 0).to_numpy().astype(np.int64)
+    flat = column.flatten().flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+    n_labels = len(song_labels(ds))
+    return Stanzas(flat.reshape(-1, n_labels), np.concatenate([[0], np.cumsum(counts)]))
+
+
+def catalog_stats(ds):
+    """The catalog statistics of :class:`hub.search.vectors.CatalogStats`, computed from ``ds`` (the
+    songs with emotional evidence define the typical song)."""
+    from hub.search.vectors import CatalogStats
+
+    ok = np.array([s == SongStatus.OK for s in song_statuses(ds)], dtype=bool)
+    return CatalogStats.compute(song_vectors(ds), song_stanzas(ds), use=ok)
+
+
+def load_catalog_stats(path_or_repo, ds, revision: str | None = None):
+    """The statistics stored beside a dataset (``catalog_stats.json``, a folder or a Hub repo); for a
+    dataset saved before they were stored, they are computed from ``ds`` with a warning saying so."""
+    import json
+    import warnings
+
+    from hub.search.vectors import CatalogStats
+
+    source = Path(str(path_or_repo))
+    file = source / STATS_FILE
+    if not source.is_dir():  # a Hub repo: the file if it has one
+        try:
+            from huggingface_hub import hf_hub_download
+
+            file = Path(hf_hub_download(str(path_or_repo), STATS_FILE, repo_type="dataset", revision=revision))
+        except Exception:  # noqa: BLE001 - absent, offline or private: computed below, with the note
+            file = None
+    if file is not None and file.is_file():
+        try:
+            return CatalogStats.from_dict(json.loads(file.read_text(encoding="utf-8")), len(song_labels(ds)))
+        except (ValueError, KeyError, TypeError) as e:
+            raise SongDatasetError(f"{file} cannot be read ({e}); delete it to compute the statistics again") from None
+    stats = catalog_stats(ds)
+    warnings.warn(f"{path_or_repo}: no {STATS_FILE} (a dataset built before the catalog statistics were stored): "
+                  f"computed the mean profile from its {stats.n_songs} songs on load"
+                  + ("" if STANZA_COLUMN in ds.column_names else
+                     "; it has no per-stanza vectors, so arc similarity is unavailable (rebuild it for arcs)"),
+                  stacklevel=2)
+    return stats
 
 
 def validate_song_dataset(ds, source: str = "the dataset"):
@@ -179,6 +260,12 @@ def validate_song_dataset(ds, source: str = "the dataset"):
         row = int(bad[0])
         raise SongDatasetError(f"{source}, row {row}: the vector has {lengths[row]} values, "
                                f"expected {n_labels} (one per label)")
+    if STANZA_COLUMN in ds.column_names:
+        inner = ds.with_format("arrow")[STANZA_COLUMN].combine_chunks().flatten()
+        widths = pc.fill_null(pc.list_value_length(inner), 0).to_numpy()
+        if np.any(widths != n_labels):
+            raise SongDatasetError(f"{source}: a stanza vector has {int(widths[widths != n_labels][0])} values, "
+                                   f"expected {n_labels} (one per label)")
     ids = ds["song_id"]
     dupes = [i for i, n in Counter(ids).items() if n > 1]
     if dupes:
@@ -189,12 +276,14 @@ def validate_song_dataset(ds, source: str = "the dataset"):
 
 
 def dataset_card(ds, pretty_name: str = "gasa song emotion vectors", repo_id: str | None = None,
-                 license: str = "other", description: str = ""):
-    """A ``huggingface_hub.DatasetCard`` stating the schema, the model and how to load the data."""
+                 license: str = "other", description: str = "", stats=None):
+    """A ``huggingface_hub.DatasetCard`` stating the schema, the model, the catalog statistics (``stats``,
+    computed from ``ds`` if None) and how to load the data."""
     from datasets.info import DatasetInfosDict
     from huggingface_hub import DatasetCard, DatasetCardData
 
     labels = song_labels(ds)
+    stats = catalog_stats(ds) if stats is None else stats
     models = sorted(set(ds["model"])) or ["(none)"]
     revisions = sorted({r for r in ds["model_revision"] if r}) or ["(unknown)"]
     years = [y for y in ds["year"] if y is not None]
@@ -231,7 +320,7 @@ A local copy: `load_dataset("parquet", data_files="path/to/this/folder/data/*.pa
 reads the files as they are now (`load_dataset` on the folder itself keys its cache on the folder's
 name, so a rebuilt folder, or another folder with the same name, can come back stale).
 
-With gasa: `hub.recommender.Recommender.from_dataset(hub.song_dataset.load_song_vectors("{where}"))`.
+With gasa: `hub.recommender.Recommender.from_dataset("{where}")` (the vectors and the catalog statistics).
 
 ## Schema
 
@@ -248,7 +337,14 @@ With gasa: `hub.recommender.Recommender.from_dataset(hub.song_dataset.load_song_
 | model_revision | string, nullable | its commit or content hash |
 | status | string | `ok`, or `no_evidence`: the model found no emotional evidence (not recommended to others) |
 | read_share | float32 | share of the song's letters the model read (a Korean model reads lines with Hangul) |
-{"| lyrics | string | lyric text |" + chr(10) if "lyrics" in ds.column_names else ""}
+{"| stanza_probs | list of lists of " + str(len(labels)) + " float32 | one distribution per stanza read, in order (the emotion arc) |" + chr(10) if STANZA_COLUMN in ds.column_names else ""}{"| lyrics | string | lyric text |" + chr(10) if "lyrics" in ds.column_names else ""}
+## Catalog statistics
+
+`{STATS_FILE}` holds what gasa's similarity scale knows about this catalog as a whole: `mean`, the mean
+emotion profile of its {stats.n_songs:,} songs with emotional evidence (centred similarity, gasa's default,
+subtracts it, so two typical songs score about 0 and songs that depart from the typical song the same way
+near 1){", and `arc_basis`, the " + str(len(stats.arc_basis)) + " directions along which its stanzas move most within a song (the arc similarity reads each song's arc along them)" if stats.arc_basis is not None else ""}.
+
 ## Labels
 
 {", ".join(f"{i}: {name}" for i, name in enumerate(labels))}
@@ -258,8 +354,9 @@ With gasa: `hub.recommender.Recommender.from_dataset(hub.song_dataset.load_song_
 
 def save_song_dataset(ds, output_dir, pretty_name: str = "gasa song emotion vectors", repo_id: str | None = None,
                       license: str = "other", description: str = "", skipped: list[dict] | None = None) -> Path:
-    """Write ``ds`` as Parquet (``data/``) plus a dataset card, and the songs that could not be scored
-    (``skipped``: dicts with song_id, status and reason) as ``skipped.jsonl``; ``load_dataset(output_dir)``
+    """Write ``ds`` as Parquet (``data/``) plus a dataset card, the catalog statistics computed from it
+    (``catalog_stats.json``), and the songs that could not be scored (``skipped``: dicts with song_id,
+    status and reason) as ``skipped.jsonl``; ``load_dataset(output_dir)``
     reads it back. Written to a temporary folder and swapped in when complete, so an interrupted
     build leaves the previous dataset whole."""
     import json
@@ -267,10 +364,12 @@ def save_song_dataset(ds, output_dir, pretty_name: str = "gasa song emotion vect
     from hub.sources import staged_folder
 
     validate_song_dataset(ds)
+    stats = catalog_stats(ds)
     with staged_folder(output_dir) as staging:
         (staging / "data").mkdir()
         ds.to_parquet(str(staging / DATA_FILE))
-        dataset_card(ds, pretty_name, repo_id, license, description).save(staging / "README.md")
+        (staging / STATS_FILE).write_text(json.dumps(stats.to_dict()), encoding="utf-8")
+        dataset_card(ds, pretty_name, repo_id, license, description, stats).save(staging / "README.md")
         if skipped:
             (staging / SKIPPED_FILE).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in skipped),
                                                 encoding="utf-8")

@@ -42,17 +42,18 @@ def test_known_neighbours_and_filters(catalog):
     songs, vectors = catalog
     rec = Recommender(vectors, songs, LABELS)
     assert rec.index_kind == "exact"
-    out = rec.recommend("s1", k=3)
-    assert list(out.columns) == ["song_id", "title", "artist", "year", "similarity", "top_labels"]
+    out = rec.recommend("s1", k=3, method="cosine")
+    assert list(out.columns) == ["song_id", "title", "artist", "year", "similarity", "top_labels", "why",
+                                 "stanza_match"]
     assert list(out["song_id"]) == ["s2", "s3", "s6"]  # nearest first, never s1 itself
     assert out["similarity"].iloc[0] == pytest.approx(cos(vectors[0], vectors[1]), abs=1e-6)
     assert out["similarity"].is_monotonic_decreasing
     assert out["top_labels"].iloc[0] == ["joy", "sadness", "anger"]
 
     # same artist (case and spaces ignored) is dropped
-    assert list(rec.recommend("s1", k=2, exclude_same_artist=True)["song_id"]) == ["s3", "s6"]
+    assert list(rec.recommend("s1", k=2, method="cosine", exclude_same_artist=True)["song_id"]) == ["s3", "s6"]
     # at least 10 years apart; s6 has no year and cannot qualify
-    gap = rec.recommend("s1", k=5, min_year_gap=10)
+    gap = rec.recommend("s1", k=5, method="cosine", min_year_gap=10)
     assert list(gap["song_id"]) == ["s3", "s5", "s4"]
     assert all(abs(y - 1990) >= 10 for y in gap["year"])
     # k larger than what the filters leave gives what there is
@@ -90,7 +91,7 @@ def test_weighted_cosine_follows_the_formula():
     b = np.array([0.8, 0.05, 0.05, 0.1], dtype=np.float32)
     songs = [{"song_id": i, "title": i, "artist": i, "year": 2000} for i in ("q", "a", "b")]
     rec = Recommender(np.stack([q, a, b]), songs, LABELS)
-    plain = rec.recommend("q", k=2)
+    plain = rec.recommend("q", k=2, method="cosine")
     assert list(plain["song_id"]) == ["a", "b"]
     weighted = rec.recommend("q", k=2, method="weighted")
     assert list(weighted["song_id"]) == ["b", "a"]  # b shares q's top emotion (joy), which now counts double
@@ -137,7 +138,7 @@ def test_search_and_similarity_matrix(catalog):
     assert list(rec.search("storm")["song_id"]) == ["s4", "s5"]
     assert list(rec.search("XENO")["song_id"]) == ["s1", "s2"]
     assert rec.search("   ").empty and rec.search("zzz").empty
-    m = rec.similarity_matrix(["s1", "s4", "s3"])
+    m = rec.similarity_matrix(["s1", "s4", "s3"], method="cosine")
     assert m.shape == (3, 3)
     np.testing.assert_allclose(np.diag(m), 1.0, atol=1e-6)
     np.testing.assert_allclose(m, m.T, atol=1e-6)
@@ -161,9 +162,10 @@ def test_exact_and_faiss_agree():
     labels = [f"l{i}" for i in range(60)]
     exact = Recommender(vectors, songs, labels, index="exact")
     indexed = Recommender(vectors, songs, labels, index="faiss")
-    assert indexed.index_kind == "faiss" and indexed._search.graph.index.ntotal == 3000
+    # the default measure's graph is built at once, over the centred vectors
+    assert indexed.index_kind == "faiss" and indexed._search.graph_for("centred").index.ntotal == 3000
     for sid in [f"id{i}" for i in range(0, 3000, 60)]:
-        for kw in ({}, {"method": "weighted"}, {"exclude_same_artist": True, "min_year_gap": 15}):
+        for kw in ({}, {"method": "cosine"}, {"method": "weighted"}, {"exclude_same_artist": True, "min_year_gap": 15}):
             a, b = exact.recommend(sid, k=10, **kw), indexed.recommend(sid, k=10, **kw)
             assert list(a["song_id"]) == list(b["song_id"]), (sid, kw)
             np.testing.assert_allclose(a["similarity"], b["similarity"], atol=1e-6)
@@ -230,10 +232,10 @@ def test_bounded_exact_search_equals_brute_force(monkeypatch):
     vectors, songs = random_catalog(4000, seed=5)
     vectors[::11] = np.random.default_rng(6).random((len(vectors[::11]), 60))
     rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="exact")
-    assert rec._search.bound is not None
+    assert rec._search.bound_for("probs") is not None
     used = []
-    bounded = rec._search.bound.candidates
-    monkeypatch.setattr(rec._search.bound, "candidates", lambda *a: used.append(bounded(*a)) or used[-1])
+    bounded = rec._search.bound_for("probs").candidates
+    monkeypatch.setattr(rec._search.bound_for("probs"), "candidates", lambda *a: used.append(bounded(*a)) or used[-1])
     years = np.array([s["year"] for s in songs])
     for row in range(0, 4000, 131):
         for method, weight in (("cosine", 2.0), ("weighted", 2.0), ("weighted", 0.6)):
@@ -243,6 +245,12 @@ def test_bounded_exact_search_equals_brute_force(monkeypatch):
                 out = rec.recommend(f"id{row}", k=k, method=method, top1_weight=weight, min_year_gap=gap)
                 assert_exact_top(out, rec, sims, k)
     assert len(used) > 200 and all(u is not None for u in used)  # the rest passed 50 songs or fewer
+    centred = vectors - rec.stats.mean.astype(np.float32)  # the default measure: cosine of the centred vectors
+    assert rec._search.bound_for("centred") is not None
+    for row in range(0, 4000, 397):
+        allowed = (np.arange(4000) != row) & (np.abs(years - years[row]) >= 8)
+        _, sims = naive_top(centred, centred[row], 10, allowed=allowed)
+        assert_exact_top(rec.recommend(f"id{row}", k=10, min_year_gap=8), rec, sims, 10)
     rng = np.random.default_rng(7)
     signed = Recommender(vectors - 0.01, songs, [f"l{i}" for i in range(60)], index="exact")
     for _ in range(20):  # vectors that are not distributions: any sign
@@ -273,7 +281,7 @@ def test_digging_filters_with_the_index(monkeypatch):
                     allowed &= artists != artists[row]
                 allowed &= np.abs(years - years[row]) >= filters.get("min_year_gap", 0)
                 top, sims = naive_top(vectors, vectors[row], 10, allowed=allowed)
-                out = rec.recommend(f"id{row}", k=10, **filters)
+                out = rec.recommend(f"id{row}", k=10, method="cosine", **filters)
                 assert all(allowed[rec.row_of(s)] for s in out["song_id"])
                 if gather_max >= 3000 or allowed.sum() <= gather_max:
                     assert_exact_top(out, rec, sims, 10)
@@ -285,11 +293,12 @@ def test_digging_filters_with_the_index(monkeypatch):
         def search(self, *args, **kwargs):
             raise AssertionError("searched although no song passes the filters")
 
-    rec._search.graph.index = NoSearch()
-    for method in ("cosine", "weighted"):
+    rec._search.graph_for("probs").index = rec._search.graph_for("centred").index = NoSearch()
+    for method in ("cosine", "weighted", "centred"):
         # 1985-2024: no song is 45 years from any other
         out = rec.recommend("id7", k=10, method=method, min_year_gap=45, exclude_same_artist=True)
-        assert out.empty and list(out.columns) == ["song_id", "title", "artist", "year", "similarity", "top_labels"]
+        assert out.empty and list(out.columns) == ["song_id", "title", "artist", "year", "similarity", "top_labels",
+                                                   "why", "stanza_match"]
         assert rec.recommend(vector=vectors[7], k=5, method=method, query_year=1800, min_year_gap=300).empty
 
 
@@ -352,7 +361,7 @@ def test_a_measure_registered_in_one_place_is_used(test_measures, monkeypatch, c
     monkeypatch.setattr(module, "GATHER_MAX", 50)
     vectors, songs = random_catalog(2000, seed=9)
     rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="exact")
-    assert rec._search.bound is not None
+    assert rec._search.bound_for("probs") is not None
     years = np.array([s["year"] for s in songs])
     for row in range(0, 2000, 151):
         allowed = (np.arange(2000) != row) & (np.abs(years - years[row]) >= 5)
@@ -372,8 +381,8 @@ def test_inner_product_measures_use_the_graph(test_measures, monkeypatch):
     vectors, songs = random_catalog(3000, seed=10)
     rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], index="faiss")
     searched = []
-    graph = rec._search.graph.candidates
-    monkeypatch.setattr(rec._search.graph, "candidates", lambda *a: searched.append(1) or graph(*a))
+    graph = rec._search.graph_for("probs").candidates
+    monkeypatch.setattr(rec._search.graph_for("probs"), "candidates", lambda *a: searched.append(1) or graph(*a))
     recalls = []
     for row in range(0, 3000, 97):
         exact_top, sims = naive_top(vectors, vectors[row], 10, allowed=np.arange(3000) != row)
@@ -396,12 +405,12 @@ def test_recommendation_distribution_and_plots(catalog, tmp_path):
     assert gini([0, 0]) == 0.0
     songs, vectors = catalog
     rec = Recommender(vectors, songs, LABELS)
-    dist = recommendation_distribution(rec, k=1)
+    dist = recommendation_distribution(rec, k=1, method="cosine")
     # top-1: s1->s2, s2->s1, s3->s2 (cos .989 vs .981 for s6), s4->s5, s5->s4, s6->s3
     assert dist["counts"].tolist() == [1, 2, 1, 1, 1, 0]
     assert dist["coverage"] == pytest.approx(5 / 6)
     assert dist["gini"] == pytest.approx(52 / 36 - 7 / 6)  # sorted [0,1,1,1,1,2]: 2*sum(i*x)/(n*sum) - (n+1)/n
-    dist = recommendation_distribution(rec, k=2)
+    dist = recommendation_distribution(rec, k=2)  # the default measure, as neighbours()'s
     assert dist["counts"].sum() == 12 and dist["k"] == 2
     expected = np.bincount(rec.neighbours(k=2).ravel(), minlength=6)
     assert dist["counts"].tolist() == expected.tolist()
@@ -436,8 +445,10 @@ def test_search_speed_benchmark_runs(tmp_path):
     shares = {name: case["pass_share"] for name, case in figures["cases"].items()}
     assert shares == pytest.approx({"none": 1.0, "pass 95%": 0.95, "pass 10%": 0.1, "pass 1%": 0.01,
                                     "pass 0.1%": 0.001, "pass 0%": 0.0}, abs=1e-3)
+    assert figures["default_measure"] == "centred" and figures["explanations"]
     for case in figures["cases"].values():
         assert case["weighted"]["p99_ms"] >= case["weighted"]["p50_ms"] > 0 and case["recall_at_10"] >= 0.9
+        assert case["arc"]["p99_ms"] >= case["arc"]["p50_ms"] > 0 and case["cosine"]["p50_ms"] > 0
     check = figures["weighted_vs_naive"]
     assert check["queries"] > 0 and check["max_abs_diff"] < 1e-5 and check["max_top_k_score_diff"] < 1e-5
 
@@ -457,3 +468,119 @@ def test_catalog_views_cli(catalog, tmp_path):
     assert numbers["gini"] == pytest.approx(expected["gini"]) and numbers["coverage"] == pytest.approx(expected["coverage"])
     for png in ("similarity_heatmap.png", "recommendation_histogram.png"):
         assert (tmp_path / "views" / png).read_bytes()[:4] == b"\x89PNG"
+
+
+# --- the similarity scale, explanations and arcs (fixtures written for gasa) -----------------------------
+
+def classifier_like_catalog(n=2000, d=20, seed=11):
+    """Vectors like a classifier's on lyrics: a profile every song shares (the base rates) plus a little of
+    each song's own; songs and stanzas are made up here."""
+    rng = np.random.default_rng(seed)
+    base = rng.dirichlet(np.ones(d) * 2)
+    own = rng.dirichlet(np.ones(d) * 0.3, size=n)
+    vectors = (0.8 * base + 0.2 * own).astype(np.float32)
+    songs = [{"song_id": f"c{i}", "title": f"t{i}", "artist": f"a{i % 97}", "year": 1990 + i % 30} for i in range(n)]
+    return vectors, songs, [f"l{i}" for i in range(d)]
+
+
+def test_centred_scale_puts_typical_pairs_near_zero_and_the_same_feeling_near_one():
+    vectors, songs, labels = classifier_like_catalog()
+    vectors[1] = vectors[0] * 0.98 + vectors[5] * 0.02  # a planted near-duplicate of song 0
+    rec = Recommender(vectors, songs, labels)
+    rng = np.random.default_rng(0)
+    pairs = rng.integers(0, len(vectors), size=(400, 2))
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    raw = [rec.similarity_matrix([f"c{a}", f"c{b}"], method="cosine")[0, 1] for a, b in pairs]
+    centred = [rec.similarity_matrix([f"c{a}", f"c{b}"])[0, 1] for a, b in pairs]  # the default
+    assert np.median(raw) > 0.8  # raw cosine: every pair looks alike
+    assert abs(np.median(centred)) < 0.1
+    top = rec.recommend("c0", k=1)
+    assert top["song_id"][0] == "c1" and top["similarity"][0] > 0.95
+    # the default everywhere: recommend, similarity_matrix, neighbours agree with the centred formula
+    c = vectors - rec.stats.mean.astype(np.float32)
+    assert rec.similarity_matrix(["c0", "c1"])[0, 1] == pytest.approx(cos(c[0], c[1]), abs=1e-5)
+    assert rec.neighbours(k=1)[0, 0] == 1
+    # statistics given from outside (e.g. a dataset's stored ones) are the ones used
+    shifted = Recommender(vectors, songs, labels, stats=type(rec.stats)(mean=np.zeros(len(labels))))
+    assert shifted.recommend("c0", k=1, method="centred")["similarity"][0] == pytest.approx(cos(vectors[0], vectors[1]),
+                                                                                              abs=1e-5)
+
+
+def test_explanations_name_the_emotion_two_songs_share():
+    """Two songs built to share one emotion (l3) above a common profile: it is the first reason, with most of
+    the agreement; the best stanza pair is the two stanzas that carry it."""
+    vectors, songs, labels = classifier_like_catalog(n=300, d=8, seed=3)
+    base = vectors.mean(axis=0)
+    a, b = base.copy(), base.copy()
+    a[3] += 0.4
+    b[3] += 0.35
+    b[6] += 0.05
+    vectors[0], vectors[1] = a / a.sum(), b / b.sum()
+    stanzas = [[v, v] for v in vectors]
+    stanzas[0] = [vectors[10], vectors[0], vectors[11]]  # song 0's second stanza carries it
+    stanzas[1] = [vectors[1], vectors[12]]  # song 1's first
+    rec = Recommender(vectors, songs, labels, stanzas=stanzas)
+    why = rec.explain("c0", "c1")
+    assert why["shared"][0][0] == "l3" and why["shared"][0][1] > 0.8
+    assert sum(share for _, share in why["shared"]) <= 1.0 + 1e-6
+    assert why["centred_similarity"] == pytest.approx(rec.similarity_matrix(["c0", "c1"])[0, 1], abs=1e-5)
+    match = why["stanza_match"]
+    assert (match["query_stanza"], match["song_stanza"]) == (2, 1) and match["emotions"][0] == "l3"
+    out = rec.recommend("c0", k=3)
+    assert out["song_id"][0] == "c1" and out["why"][0].startswith("l3 ") and out["stanza_match"][0].startswith("2 ↔ 1")
+    # an emotion distribution as the query gives the same reasons
+    assert rec.explain(vectors[0], "c1")["shared"] == why["shared"]
+    # without stanza vectors there is no stanza match, and the table says nothing about one
+    plain = Recommender(vectors, songs, labels)
+    assert plain.explain("c0", "c1")["stanza_match"] is None and plain.recommend("c0", k=1)["stanza_match"][0] == ""
+
+
+def test_explanations_quote_the_stanzas_when_the_catalog_stores_lyrics():
+    labels = ["l0", "l1", "l2"]
+    vectors = np.array([[0.8, 0.1, 0.1], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.2, 0.6, 0.2]], np.float32)
+    songs = [{"song_id": f"s{i}", "title": "t", "artist": f"a{i}", "year": 2000} for i in range(4)]
+    lyrics = ["첫 번째 연의 노래\n\n두 번째 연은 환하게", "밝은 아침이 와요\n\n저녁에는 조용히", "비가 와요", "바람이 불어요"]
+    stanzas = [[[0.1, 0.1, 0.8], [0.8, 0.1, 0.1]], [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]], [[0.1, 0.1, 0.8]],
+               [[0.2, 0.6, 0.2]]]
+    rec = Recommender(vectors, songs, labels, stanzas=stanzas, lyrics=lyrics)
+    match = rec.explain("s0", "s1")["stanza_match"]
+    assert (match["query_stanza"], match["song_stanza"]) == (2, 1)
+    assert match["query_lines"] == "두 번째 연은 환하게" and match["song_lines"] == "밝은 아침이 와요"
+    assert "“두 번째 연은 환하게” / “밝은 아침이 와요”" in rec.recommend("s0", k=1)["stanza_match"][0]
+
+
+def arc(start, end, labels=4, stanzas=5):
+    """Stanza distributions moving from emotion ``start`` to emotion ``end`` through the song."""
+    out = []
+    for t in np.linspace(0, 1, stanzas):
+        v = np.full(labels, 0.1)
+        v[start] += 0.6 * (1 - t)
+        v[end] += 0.6 * t
+        out.append(v / v.sum())
+    return np.array(out, np.float32)
+
+
+def test_arc_similarity_tells_a_rising_song_from_a_falling_one():
+    """Songs of the same overall feeling: one moves from sadness (1) to joy (0), one from joy to sadness; a third
+    rises like the first over another number of stanzas."""
+    rises, falls, rises_too = arc(1, 0), arc(0, 1), arc(1, 0, stanzas=8)
+    rng = np.random.default_rng(4)
+    others = [arc(*rng.choice([2, 3], 2, replace=False), stanzas=int(rng.integers(2, 9))) for _ in range(40)]
+    per_song = [rises, falls, rises_too] + others + [arc(2, 2, stanzas=1)]  # the last has one stanza: no arc
+    vectors = np.array([s.mean(axis=0) for s in per_song], np.float32)
+    songs = [{"song_id": f"r{i}", "title": "t", "artist": f"a{i}", "year": 2000} for i in range(len(per_song))]
+    rec = Recommender(vectors, songs, ["joy", "sadness", "anger", "calm"], stanzas=per_song)
+    m = rec.similarity_matrix(["r0", "r1", "r2"], method="arc")
+    assert m[0, 2] > 0.9 and m[0, 1] < -0.9  # same movement vs opposite movement
+    assert abs(rec.similarity_matrix(["r0", "r1"], method="cosine")[0, 1] - 1) < 0.01  # the levels cannot tell them apart
+    out = rec.recommend("r0", k=50, method="arc")
+    assert out["song_id"][0] == "r2" and f"r{len(per_song) - 1}" not in set(out["song_id"])
+    with pytest.raises(RecommenderError, match="single stanza"):
+        rec.recommend(f"r{len(per_song) - 1}", method="arc")
+    # a new song given with its stanzas has an arc too; without them, arc says what it needs
+    assert rec.recommend(vector=vectors[0], stanzas=rises, k=1, method="arc")["song_id"][0] == "r0"
+    with pytest.raises(RecommenderError, match="needs the query's stanzas"):
+        rec.recommend(vector=vectors[0], method="arc")
+    # a catalog without stanza vectors: arc says it is unavailable there
+    with pytest.raises(RecommenderError, match="unavailable for this catalog"):
+        Recommender(vectors, songs, ["joy", "sadness", "anger", "calm"]).recommend("r0", method="arc")

@@ -124,7 +124,7 @@ def test_build_and_reload_in_fresh_process(tiny_model, lyrics_file, tmp_path):
     # new lyrics against the catalog, through the same model
     rec = Recommender.from_dataset(ds)
     new = "종이 편지가 부두 아래로 가라앉아\n나는 기다려"
-    found = rec.recommend_lyrics(new, predictor, k=5)
+    found = rec.recommend_lyrics(new, predictor, k=5, method="cosine")
     q = predictor.predict([new])[0]
     cosines = stored @ q / np.linalg.norm(stored, axis=1) / np.linalg.norm(q)
     # a random tiny model puts the songs' cosines within float noise of each other, so the order of
@@ -242,3 +242,60 @@ def test_load_returns_the_folders_current_content(tmp_path):
     snippet = 'ds.select_columns("probs").with_format("numpy")[:]["probs"]'
     assert snippet in card
     np.testing.assert_array_equal(eval(snippet), song_vectors(ds))
+
+
+def gasa_catalog(n=60, labels=("joy", "sadness", "anger", "calm"), seed=1):
+    """Made-up songs with stanza vectors (2-6 stanzas each) and song vectors their mean."""
+    rng = np.random.default_rng(seed)
+    songs = [{"song_id": f"g{i}", "title": f"Title {i}", "artist": f"Artist {i % 9}", "year": 1990 + i % 25}
+             for i in range(n)]
+    stanzas = [rng.dirichlet(np.ones(len(labels)), int(rng.integers(2, 7))).astype(np.float32) for _ in range(n)]
+    vectors = np.array([s.mean(axis=0) for s in stanzas], np.float32)
+    return songs, vectors, stanzas, list(labels)
+
+
+def test_stanza_vectors_and_catalog_statistics_are_stored(tmp_path):
+    import warnings
+
+    from hub.song_dataset import STATS_FILE, catalog_stats, song_stanzas
+
+    songs, vectors, stanzas, labels = gasa_catalog()
+    ds = build_song_dataset(songs, vectors, labels, "m", None, stanza_vectors=stanzas)
+    save_song_dataset(ds, tmp_path / "new")
+    stored = json.loads((tmp_path / "new" / STATS_FILE).read_text())
+    assert np.allclose(stored["mean"], vectors.astype(np.float64).mean(axis=0)) and len(stored["arc_basis"]) == 4
+    card = (tmp_path / "new" / "README.md").read_text()
+    assert "stanza_probs" in card and STATS_FILE in card and "arc_basis" in card
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a dataset with its statistics loads without a note
+        rec = Recommender.from_dataset(tmp_path / "new")
+    back = song_stanzas(load_song_vectors(tmp_path / "new"))
+    assert [len(s) for s in stanzas] == back.counts.tolist()
+    np.testing.assert_allclose(back.of(3), stanzas[3], atol=1e-7)
+    np.testing.assert_allclose(rec.stats.mean, catalog_stats(ds).mean)
+    assert rec.recommend("g0", k=3, method="arc")["similarity"].is_monotonic_decreasing
+    with pytest.raises(SongDatasetError, match="stanza vectors have shape"):
+        build_song_dataset(songs, vectors, labels, "m", None, stanza_vectors=[s[:, :2] for s in stanzas])
+
+
+def test_a_dataset_saved_before_the_statistics_loads_with_a_note(tmp_path):
+    """A dataset in the earlier format (no stanza_probs column, no catalog_stats.json) loads: the statistics are
+    computed on load, with a warning, and it recommends exactly what a fresh build of the same vectors does."""
+    from hub.recommender import RecommenderError
+    from hub.song_dataset import STATS_FILE
+
+    songs, vectors, stanzas, labels = gasa_catalog()
+    save_song_dataset(build_song_dataset(songs, vectors, labels, "m", None), tmp_path / "old")
+    (tmp_path / "old" / STATS_FILE).unlink()
+    save_song_dataset(build_song_dataset(songs, vectors, labels, "m", None, stanza_vectors=stanzas), tmp_path / "fresh")
+    assert "stanza_probs" not in load_song_vectors(tmp_path / "old").column_names
+    with pytest.warns(UserWarning, match="computed the mean profile from its 60 songs.*arc similarity is unavailable"):
+        old = Recommender.from_dataset(tmp_path / "old")
+    fresh = Recommender.from_dataset(tmp_path / "fresh")
+    for song in ("g0", "g17", "g42"):
+        for method in ("centred", "cosine", "weighted"):
+            a, b = old.recommend(song, k=5, method=method), fresh.recommend(song, k=5, method=method)
+            assert list(a["song_id"]) == list(b["song_id"]) and list(a["why"]) == list(b["why"])
+            np.testing.assert_allclose(a["similarity"], b["similarity"], atol=1e-6)
+    with pytest.raises(RecommenderError, match="arc similarity is unavailable for this catalog"):
+        old.recommend("g0", method="arc")

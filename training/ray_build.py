@@ -59,7 +59,7 @@ from training.song_build.core import predictor_revision, read_all, scoring_note,
 RAY_REQUIREMENT = "ray[data,client]==2.60.0"  # as pinned in requirements-ray.txt
 MAX_BLOCK_SIZE = 1000
 MANIFEST = "manifest.json"
-SHARD_FORMAT = 1
+SHARD_FORMAT = 2  # 2: shards hold the stanza vectors (a build's format-1 shards are discarded, the build starts over)
 KEPT_FIELDS = ("song_id", "title", "artist", "year")  # what the dataset and skipped.jsonl use of a record
 LOCAL_OBJECT_STORE = 256 * 1024 ** 2  # the blocks travel as small descriptions: a local cluster needs little
 
@@ -231,6 +231,8 @@ def write_shard(parts: Path, block: dict, records: list[dict], readings: list[So
         "message": pa.array([x.message or "" for x in readings], pa.string()),
         "probs": pa.array([None if x.probs is None else np.asarray(x.probs, dtype=np.float32).tolist()
                            for x in readings], pa.list_(pa.float32())),
+        "stanza_probs": pa.array([None if x.stanza_probs is None else np.asarray(x.stanza_probs, np.float32).tolist()
+                                  for x in readings], pa.list_(pa.list_(pa.float32()))),
     }).replace_schema_metadata({"gasa": json.dumps({**meta, "block": block["block"], "format": SHARD_FORMAT})})
     final = shard_path(parts, block["block"])
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
@@ -267,12 +269,14 @@ def assemble(parts: Path, plan: InputPlan) -> tuple[list[dict], list[SongReading
         valid = probs.is_valid().to_numpy(zero_copy_only=False)
         vectors = probs.flatten().to_numpy(zero_copy_only=False).astype(np.float32).reshape(-1, len(meta["labels"]))
         rows = iter(vectors)
-        for record, status, share, message, has in zip(table.column("record").to_pylist(),
-                                                       table.column("status").to_pylist(),
-                                                       table.column("read_share").to_pylist(),
-                                                       table.column("message").to_pylist(), valid):
+        stanzas = table.column("stanza_probs").to_pylist()
+        for record, status, share, message, has, per_stanza in zip(
+                table.column("record").to_pylist(), table.column("status").to_pylist(),
+                table.column("read_share").to_pylist(), table.column("message").to_pylist(), valid, stanzas):
             records.append(json.loads(record))
-            readings.append(SongReading(next(rows) if has else None, status, share, message))
+            readings.append(SongReading(next(rows) if has else None, status, share, message,
+                                        stanza_probs=None if per_stanza is None else
+                                        np.asarray(per_stanza, np.float32).reshape(-1, len(meta["labels"]))))
     if len(records) != len(plan.ids):
         raise RayBuildError(f"the shards hold {len(records)} songs, the input {len(plan.ids)}; delete {parts} and rerun")
     return records, readings, meta or {}

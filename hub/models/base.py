@@ -6,7 +6,7 @@ import numpy as np
 from hub import reading
 from hub.text.clean import LyricsError, check_lyrics
 from hub.text.language import readable_part
-from hub.text.segment import LINES_PER_BLOCK
+from hub.text.segment import LINES_PER_BLOCK, split_stanzas
 
 
 class ModelLoadError(RuntimeError):
@@ -54,6 +54,19 @@ class EmotionPredictor:
         taxonomy = self.taxonomy()
         return probs, None if taxonomy is None else taxonomy.group_score_matrix(probs)
 
+    def predict_with_stanzas(self, texts: list[str], progress: bool = False
+                             ) -> tuple[np.ndarray, np.ndarray | None, list[np.ndarray]]:
+        """:meth:`predict_with_groups` plus, per (already cleaned, readable) text, the distributions of its
+        stanzas (:func:`hub.text.segment.split_stanzas`), ``(n_stanzas, n_labels)``. Here the stanzas are
+        scored in one more batch; a model that reads texts stanza by stanza anyway returns the ones it scored."""
+        probs, groups = self.predict_with_groups(texts, progress=progress)
+        pieces, starts = [], [0]
+        for text in texts:
+            pieces += split_stanzas(text)
+            starts.append(len(pieces))
+        scores = self.predict_texts(pieces) if pieces else np.zeros((0, len(self.labels)), np.float32)
+        return probs, groups, [scores[a:b] for a, b in zip(starts, starts[1:])]
+
     def taxonomy(self):
         from hub.labels import taxonomy_for_labels
 
@@ -98,9 +111,9 @@ class EmotionPredictor:
         """Song-level distributions for raw lyrics (cleaned, checked and cut to what the model reads)."""
         return self.predict_texts([self.readable(t)[0] for t in lyrics], progress=progress)
 
-    def read_songs(self, lyrics: list[str], progress: bool = False) -> list[reading.SongReading]:
+    def read_songs(self, lyrics: list[str], progress: bool = False, stanzas: bool = False) -> list[reading.SongReading]:
         """One :class:`hub.reading.SongReading` per song (see :func:`hub.reading.read_songs`)."""
-        return reading.read_songs(self, lyrics, progress=progress)
+        return reading.read_songs(self, lyrics, progress=progress, stanzas=stanzas)
 
     def analyze(self, lyrics: str, lines_per_block: int = LINES_PER_BLOCK) -> reading.LyricsAnalysis:
         """The song's distribution and its emotion arc (see :func:`hub.reading.analyze`)."""

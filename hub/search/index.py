@@ -1,4 +1,5 @@
 """Candidate search: which catalog songs a measure must score to find a query's top k, apart from the measure.
+Every strategy works on the vectors of the measure's space (:class:`hub.search.vectors.Spaces`).
 
 Each strategy proposes candidate rows among the songs a ``mask`` allows; :class:`Search` picks the
 strategy for a query, by how many songs the filters allow, and ranks the candidates:
@@ -159,51 +160,86 @@ class FaissHNSW:
 
 
 class Search:
-    """The strategies a catalog has and the rule that picks one per query (see the module docstring).
+    """The strategies each vector space has and the rule that picks one per query (see the module docstring).
+
+    A measure reads one space of the catalog (:class:`hub.search.vectors.Spaces`: the distributions, the
+    centred distributions, the arcs); every strategy works on that space's vectors, so a measure that is an
+    inner product there (cosine, centred cosine, arc) gets the bound and the graph like plain cosine.
+    The structures of a space are built when it is first searched, except those of ``default_space``:
+    its bound (from ``PRUNE_MIN`` songs) and, for ``"faiss"``/``"auto"``, its graph are built at once, so
+    the first query of the default measure pays for nothing.
 
     Args:
-        catalog: the catalog's vectors.
+        spaces: the catalog's vectors (a :class:`~hub.search.vectors.CatalogVectors` is taken as its
+            ``probs`` space alone).
         index: ``"exact"``, ``"faiss"`` (HNSW) or ``"auto"`` (Faiss from ``INDEX_THRESHOLD`` songs).
         hnsw_m, ef_search: HNSW graph degree and search breadth (higher = closer to exact, slower).
+        default_space: the space built up front.
     """
 
-    def __init__(self, catalog: CatalogVectors, index: str = "auto", hnsw_m: int = 32, ef_search: int = 128):
+    def __init__(self, spaces, index: str = "auto", hnsw_m: int = 32, ef_search: int = 128,
+                 default_space: str = "probs"):
+        from hub.search.vectors import CatalogStats, Spaces
+
         if index not in ("exact", "faiss", "auto"):
             raise ValueError(f"unknown index {index!r}: use 'exact', 'faiss' or 'auto'")
-        self.catalog = catalog
-        n = len(catalog)
-        self.scan = ExactScan(catalog)
-        self.bound = BoundPruned(catalog) if n >= PRUNE_MIN else None
+        if isinstance(spaces, CatalogVectors):
+            spaces = Spaces(spaces.vectors, CatalogStats(np.zeros(spaces.vectors.shape[1])))
+        self.spaces = spaces
+        n = len(spaces.probs)
         self.kind = ("faiss" if n >= INDEX_THRESHOLD else "exact") if index == "auto" else index
-        self.ef_search = ef_search
-        self.graph = None
-        if self.kind == "faiss" and n:
-            self.build_graph(hnsw_m)
+        self.ef_search, self.hnsw_m, self.ef_construction = ef_search, hnsw_m, 40
+        self._scan, self._bound, self._graph = {}, {}, {}
+        if n and default_space:
+            self.bound_for(default_space)
+            if self.kind == "faiss":
+                self.build_graph(hnsw_m, space=default_space)
 
-    def build_graph(self, hnsw_m: int = 32, ef_construction: int = 40) -> None:
-        """Build the HNSW graph and search with it from now on (for inner-product measures)."""
-        self.graph, self.kind = FaissHNSW(self.catalog, hnsw_m, ef_construction), "faiss"
+    @property
+    def catalog(self) -> CatalogVectors:
+        return self.spaces.probs
+
+    def bound_for(self, space: str) -> BoundPruned | None:
+        if space not in self._bound:
+            vectors = self.spaces.get(space)
+            self._bound[space] = BoundPruned(vectors) if len(vectors) >= PRUNE_MIN else None
+        return self._bound[space]
+
+    def build_graph(self, hnsw_m: int = 32, ef_construction: int = 40, space: str = "probs") -> None:
+        """Build the HNSW graph over ``space`` and search its inner-product measures with it from now on
+        (the graphs of other spaces are built when first searched)."""
+        self._graph[space], self.kind = FaissHNSW(self.spaces.get(space), hnsw_m, ef_construction), "faiss"
+        self.hnsw_m, self.ef_construction = hnsw_m, ef_construction
+
+    def graph_for(self, space: str) -> FaissHNSW | None:
+        if self.kind != "faiss" or not len(self.spaces.probs):
+            return None
+        if space not in self._graph:
+            self.build_graph(self.hnsw_m, self.ef_construction, space)
+        return self._graph[space]
 
     def top(self, measure: Similarity, q, k, mask, allowed: int, query_row: int | None = None):
         """Rows and scores of the top ``k`` (at most ``allowed``, at least 1) of the songs ``mask`` allows
-        (``allowed`` of them); ``query_row``: the query's own row when it is a catalog song."""
+        (``allowed`` of them); ``q`` is the query in the measure's space; ``query_row``: the query's own row
+        when it is a catalog song."""
+        vectors = self.spaces.get(measure.space)
         with one_blas_thread():
             rows = None
             if allowed <= GATHER_MAX:
                 rows = np.flatnonzero(mask)
-            elif measure.is_inner_product and self.graph is not None:
-                filtered = allowed < len(self.catalog) - (query_row is not None)
-                rows = self.graph.candidates(q, k, mask, allowed, filtered, self.ef_search)
-            if rows is None and self.bound is not None:
-                rows = self.bound.candidates(measure, q, k, mask)
+            elif measure.is_inner_product and self.kind == "faiss":
+                filtered = allowed < len(vectors) - (query_row is not None)
+                rows = self.graph_for(measure.space).candidates(q, k, mask, allowed, filtered, self.ef_search)
+            if rows is None and self.bound_for(measure.space) is not None:
+                rows = self.bound_for(measure.space).candidates(measure, q, k, mask)
             if rows is None:
-                rows = self.scan.candidates(measure, q, k, mask)
+                rows = self._scan.setdefault(measure.space, ExactScan(vectors)).candidates(measure, q, k, mask)
             return self.rank(measure, q, rows, k)
 
     def rank(self, measure: Similarity, q, rows, k):
         """The top ``k`` of candidate ``rows``, scored by the measure; ties broken by catalog order, the same
         on every path."""
-        sims = measure.score(self.catalog, q, rows)
+        sims = measure.score(self.spaces.get(measure.space), q, rows)
         if len(rows) > 4 * k:
             kth = np.partition(sims, len(sims) - k)[len(sims) - k]
             keep = sims >= kth  # every tie at the boundary, so the ranking below is deterministic

@@ -1,30 +1,44 @@
 """Similarity measures: how alike a query's emotion vector and a catalog song's are, one class per measure.
 
-A measure is a small value (its options, e.g. ``top1_weight``) that scores catalog songs,
-``score(catalog, q, rows)``, as float32 (higher = more alike). It also says what the indexes of
-:mod:`hub.search.index` may do for it:
+A measure is a small value (its options, e.g. ``top1_weight``) that reads one of the catalog's vector
+spaces (``space``: ``probs``, ``centred`` or ``arc``, built by :class:`hub.search.vectors.Spaces`) and scores
+catalog songs in it, ``score(vectors, q, rows)``, as float32 (higher = more alike; ``q`` is the query in
+the same space). It also says what the indexes of :mod:`hub.search.index` may do for it:
 
-* ``is_inner_product``: the score is the inner product of the query's and the song's unit vectors
-  (plain cosine), so the HNSW graph built over the catalog's unit vectors serves it;
-* ``upper_bound(catalog, q)``: optionally, a :class:`CoordinateBound` that lets exact search skip the
+* ``is_inner_product``: the score is the inner product of the query's and the song's unit vectors in its
+  space, so an HNSW graph built over that space's unit vectors serves it;
+* ``upper_bound(vectors, q)``: optionally, a :class:`CoordinateBound` that lets exact search skip the
   songs that cannot reach the top (``None``: every song is scored).
 
 Adding a measure is one class here decorated with :func:`register`: ``Recommender.recommend(method=name)``,
 ``hub.recommender.METHODS``, the Space's similarity choices (:func:`choices`, with the class's ``label``)
-and ``python -m hub.catalog_views --method`` read :data:`SIMILARITIES`. A measure is built with the
-recommender's measure options as keywords (``top1_weight`` today) and takes those it reads.
+and ``python -m hub.catalog_views --method`` read :data:`SIMILARITIES`; :data:`DEFAULT` is the default
+of all of them. A measure is built with the recommender's measure options as keywords (``top1_weight``
+today) and takes those it reads.
 
 The measures:
 
+* ``centred`` (the default): the cosine of the two emotion distributions after subtracting the catalog's
+  mean profile (:class:`hub.search.vectors.CatalogStats`). Raw distributions all share the profile every
+  song has (a classifier's base rates), so raw cosines crowd near 1 (on 3,895 real chart songs: random
+  pairs median 0.88, a song's nearest neighbour 0.98); centred, two typical songs score about 0, songs that
+  depart from the typical song the same way near 1, opposite ways below 0 (random pairs 0.00, nearest
+  neighbour 0.85).
 * ``cosine``: cosine similarity of the two emotion distributions.
 * ``weighted``: the query's most likely emotion ``j`` counts ``top1_weight`` times (default 2) in
   *both* vectors before the cosine: ``cos(q * w_j, x * w_j)`` with ``w_j = top1_weight`` at ``j`` and 1
   elsewhere. Songs that share the query's dominant emotion rise.
+* ``arc``: songs whose emotion *moves* alike through the song, whatever its level: the cosine of the two
+  songs' arcs (:func:`hub.search.vectors.arc_vectors`: each stanza's deviation from its song's mean
+  stanza, along the catalog's main directions of movement, read at 8 evenly spaced points of the song).
+  Resampling to fixed points, rather than aligning stanzas (DTW), compares the songs' shapes position by
+  position (opening, middle, ending), keeps the measure an inner product (the same indexes serve it) and
+  costs one pass over 64 numbers per song. Songs of one stanza have no arc and are not returned.
 
-Both are one formula (:class:`TopEmotionCosine`): with ``c = top1_weight**2 - 1`` (``0`` for cosine),
-``(q * w_j) . (x * w_j) = q . x + c q_j x_j`` and ``|x * w_j|**2 = |x|**2 + c x_j**2``, so scoring songs
-is one matrix-vector product plus per-song arithmetic on precomputed squared norms; nothing is
-reweighted or copied per query.
+Cosine and weighted are one formula (:class:`TopEmotionCosine`): with ``c = top1_weight**2 - 1`` (``0``
+for cosine), ``(q * w_j) . (x * w_j) = q . x + c q_j x_j`` and ``|x * w_j|**2 = |x|**2 + c x_j**2``, so
+scoring songs is one matrix-vector product plus per-song arithmetic on precomputed squared norms;
+nothing is reweighted or copied per query. Centred and arc are plain cosines over their space.
 """
 from __future__ import annotations
 
@@ -32,7 +46,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from hub.search.vectors import CatalogVectors
+from hub.search.vectors import CatalogVectors, Spaces
 
 
 class CoordinateBound:
@@ -53,6 +67,7 @@ class Similarity:
 
     name: ClassVar[str] = ""
     label: ClassVar[str] = ""
+    space: ClassVar[str] = "probs"  # which of hub.search.vectors.Spaces it reads
     is_inner_product: ClassVar[bool] = False
 
     def __init__(self, **options):
@@ -64,6 +79,10 @@ class Similarity:
         raise NotImplementedError
 
     def upper_bound(self, catalog: CatalogVectors, q: np.ndarray) -> CoordinateBound | None:
+        return None
+
+    def allowed(self, spaces: Spaces) -> np.ndarray | None:
+        """Which songs this measure can score at all (None: every song)."""
         return None
 
 
@@ -92,7 +111,9 @@ class _TurningBound(CoordinateBound):
 
     def __init__(self, q: np.ndarray, c: float):
         q64 = q.astype(np.float64)
-        self.axis = j = int(np.argmax(q64))
+        # weighted cosine: the weighted emotion; plain cosine: any axis is valid, and the query's largest
+        # coordinate in size (a centred vector's may be negative) leaves the narrowest interval
+        self.axis = j = int(np.argmax(q64)) if c else int(np.argmax(np.abs(q64)))
         total = float(q64 @ q64)
         q_norm = np.sqrt(max(total + c * q64[j] ** 2, 1e-24))
         a, b = np.sqrt(1.0 + c) * q64[j] / q_norm, np.sqrt(max(total - q64[j] ** 2, 0.0)) / q_norm
@@ -123,7 +144,7 @@ class TopEmotionCosine(Similarity):
         """``(q.x + c q_j x_j) / (|x'| |q'|)`` with ``|x'|**2 = |x|**2 + c x_j**2``: ``cos(q * w_j, x * w_j)``
         without building the reweighted vectors."""
         c = self.extra
-        j = int(np.argmax(q))
+        j = int(np.argmax(q))  # unused when c == 0
         q_norm = np.sqrt(max(float(q @ q) + c * float(q[j]) ** 2, 1e-24))
         if rows is None:
             # one pass over the catalog gives both q'.x and x_j (a column of the row-major matrix alone
@@ -166,3 +187,27 @@ class WeightedCosine(TopEmotionCosine):
 
     def __init__(self, top1_weight: float = 2.0, **_options):
         super().__init__(float(top1_weight) ** 2 - 1.0)
+
+
+@register
+class Centred(Cosine):
+    """Cosine over the centred space: the distributions minus the catalog's mean profile."""
+
+    name = "centred"
+    label = "중심화 코사인 / Centred cosine"
+    space = "centred"
+
+
+@register
+class Arc(Cosine):
+    """Cosine of the songs' arcs (see the module docstring); songs without an arc are not scored."""
+
+    name = "arc"
+    label = "감정 흐름 / Emotional arc"
+    space = "arc"
+
+    def allowed(self, spaces):
+        return spaces.has_arc()
+
+
+DEFAULT = Centred.name

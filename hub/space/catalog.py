@@ -50,7 +50,7 @@ def tab(page: gr.Blocks, state: State) -> None:
         about = gr.Markdown(elem_id="catalog-summary")
         with gr.Row():
             k = gr.Slider(1, 20, value=TOP_K, step=1, label="top-k", elem_id="catalog-k")
-            method = gr.Radio(similarity.choices(), value="cosine", label="유사도 / Similarity")
+            method = gr.Radio(similarity.choices(), value=similarity.DEFAULT, label="유사도 / Similarity")
             button = gr.Button("분포 계산 / Compute distribution", variant="primary", elem_id="catalog-btn")
         status = gr.Markdown(elem_id="catalog-status")
         with gr.Row():

@@ -1,6 +1,7 @@
 """유사곡 찾기 / Similar songs: a catalog song (searched by title or artist) or pasted lyrics, a similarity
-measure (those registered in hub.search.similarity: cosine, weighted cosine), "digging" filters (other
-artists only, a minimum year gap); the top-10 and a similarity heatmap of the query and its results."""
+measure (those registered in hub.search.similarity; centred cosine by default), "digging" filters (other
+artists only, a minimum year gap); the top-10, each with why (the emotions the two songs share most
+distinctively, and the best-matching stanza pair), and a similarity heatmap of the query and its results."""
 from __future__ import annotations
 
 import gradio as gr
@@ -15,7 +16,7 @@ from hub.space.state import AppError, Catalog, State
 from hub.space.ui import bind, empty_table, figure, ok, problem, song_choices
 
 COLUMNS = ["순위 / Rank", "제목 / Title", "가수 / Artist", "연도 / Year", "유사도 / Similarity",
-           "주요 감정 / Top emotions"]
+           "주요 감정 / Top emotions", "이유 / Why", "닮은 연 / Best stanza match"]
 
 
 def search(state: State, query: str):
@@ -81,15 +82,17 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
                 raise AppError("a minimum year gap needs your song's year: fill in 연도 / Year, or set the gap to 0.")
             predictor = predictor_for_catalog(state, catalog, text, progress)
             progress(0.9, desc="finding similar songs")
-            vector = predictor.predict([text])[0]  # the lines it reads (Korean lines for a Korean model)
+            reading = predictor.analyze(text)  # the lines it reads (Korean lines for a Korean model), by stanza
+            vector, stanzas = reading.probs, reading.segment_probs[np.isfinite(reading.segment_probs).all(axis=1)]
             filters["exclude_same_artist"] = False  # pasted lyrics have no artist to exclude
-            results = rec.recommend(vector=vector, query_year=year, **filters)
+            results = rec.recommend(vector=vector, query_year=year, stanzas=stanzas, **filters)
             query = {"song_id": "__query__", "title": "입력 가사 / your lyrics", "artist": "query", "year": year}
         else:
             if not song_id:
                 raise AppError("pick a song first: type part of a title or artist and press 검색 / Search.")
             results = rec.recommend(song_id=song_id, **filters)
             vector = rec.vectors[rec.row_of(song_id)]
+            stanzas = None if rec.stanzas is None else rec.stanzas.of(rec.row_of(song_id))
             query = rec.songs.iloc[rec.row_of(song_id)][["song_id", "title", "artist", "year"]].to_dict()
     except (AppError, LyricsError, RecommenderError) as e:
         return problem(str(e)), empty_table(COLUMNS), None
@@ -99,12 +102,14 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
     table = pd.DataFrame(dict(zip(COLUMNS, [
         range(1, len(results) + 1), results["title"], results["artist"],
         results["year"].astype("string").fillna("?"), results["similarity"].round(4),
-        [", ".join(t) for t in results["top_labels"]]])))
-    # heatmap over the query and its results, through the same similarity code
+        [", ".join(t) for t in results["top_labels"]], results["why"], results["stanza_match"]])))
+    # heatmap over the query and its results, through the same similarity code and the catalog's scale
     ids = [query["song_id"]] + list(results["song_id"])
     vectors = np.vstack([vector] + [rec.vectors[rec.row_of(s)] for s in results["song_id"]])
     songs = [query] + results[["song_id", "title", "artist", "year"]].to_dict("records")
-    local = Recommender(vectors, songs, rec.labels, index="exact")
+    per_song = None if rec.stanzas is None or stanzas is None else \
+        [stanzas] + [rec.stanzas.of(rec.row_of(s)) for s in results["song_id"]]
+    local = Recommender(vectors, songs, rec.labels, index="exact", stats=rec.stats, stanzas=per_song)
     heatmap = figure(plot_similarity_heatmap(local, ids, method=method, top1_weight=float(top1_weight)))
     note = " · demo catalog (fictional songs)" if catalog.demo else ""
     return ok(f"top-{len(results)} for **{query['title']}** ({method}){note}"), table, heatmap
@@ -127,7 +132,7 @@ def tab(page: gr.Blocks, state: State) -> None:
                 year = gr.Textbox(label="연도 / Year of the pasted song (optional, for the year gap)", value="",
                                   placeholder="예 / e.g. 1995", max_lines=1, elem_id="similar-year")
             with gr.Column(scale=1):
-                method = gr.Radio(similarity.choices(), value="cosine", label="유사도 / Similarity",
+                method = gr.Radio(similarity.choices(), value=similarity.DEFAULT, label="유사도 / Similarity",
                                   elem_id="similar-method")
                 weight = gr.Slider(1, 5, value=2, step=0.5, label="가중치 / Top-1 emotion weight (weighted)")
                 other = gr.Checkbox(label="다른 가수만 / Other artists only", value=False, elem_id="other-artists")

@@ -169,11 +169,11 @@ class CatalogStore:
             if self._error is not None:
                 raise AppError(self._error)
             from hub.recommender import Recommender
-            from hub.song_dataset import load_song_vectors
+            from hub.song_dataset import load_catalog_stats, load_song_vectors
 
             try:
                 ds = load_song_vectors(self.config.songs)
-                recommender = Recommender.from_dataset(ds)
+                recommender = Recommender.from_dataset(ds, stats=load_catalog_stats(self.config.songs, ds))
             except Exception as e:  # noqa: BLE001 - SongDatasetError and friends: say what and how to fix
                 self._error = (f"the song catalog {self.config.songs!r} could not be loaded ({e}). Set --songs / "
                                f"GASA_SONGS to a song-vector dataset folder or Hub id, or leave it unset for the demo catalog.")

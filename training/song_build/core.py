@@ -58,9 +58,9 @@ def usable_songs(records: list[dict], source: str = "") -> tuple[list[dict], dic
 
 
 def read_all(predictor, records: list[dict], progress: bool = True) -> list[SongReading]:
-    """A reading per record. The crawl's own failures keep their status; the rest are scored in one
-    batch, and if the model raises on the batch each song is retried alone, so one bad song is
-    marked ``failed`` instead of stopping the build."""
+    """A reading per record, with its stanzas' distributions (the dataset's ``stanza_probs``). The crawl's
+    own failures keep their status; the rest are scored in one batch, and if the model raises on the batch
+    each song is retried alone, so one bad song is marked ``failed`` instead of stopping the build."""
     readings: list[SongReading | None] = []
     todo = []
     for i, record in enumerate(records):
@@ -73,13 +73,13 @@ def read_all(predictor, records: list[dict], progress: bool = True) -> list[Song
             todo.append(i)
     lyrics = [records[i]["lyrics"] for i in todo]
     try:
-        batch = predictor.read_songs(lyrics, progress=progress)
+        batch = predictor.read_songs(lyrics, progress=progress, stanzas=True)
     except Exception as e:  # noqa: BLE001 - find the song that broke the batch, keep the others
         print(f"scoring the batch failed ({type(e).__name__}: {e}); scoring song by song", file=sys.stderr)
         batch = []
         for text in lyrics:
             try:
-                batch += predictor.read_songs([text])
+                batch += predictor.read_songs([text], stanzas=True)
             except Exception as one:  # noqa: BLE001
                 batch.append(SongReading(None, SongStatus.FAILED, 0.0, f"{type(one).__name__}: {one}"))
     for i, reading in zip(todo, batch):
@@ -111,9 +111,12 @@ def write_dataset(records: list[dict], readings: list[SongReading], labels: list
         raise SongDatasetError(f"{lyrics}: none of its {len(records)} records could be scored "
                                f"({', '.join(f'{s}: {n}' for s, n in counts.items())}); nothing to build")
     songs = [rec for rec, _ in scored]
+    # readings of a model that gives no stanzas leave the column out
+    stanzas = [r.stanza_probs for _, r in scored]
     ds = build_song_dataset(songs, [r.probs for _, r in scored], list(labels), model_name=str(model),
                             model_revision=revision, include_lyrics=include_lyrics,
-                            statuses=[r.status for _, r in scored], read_shares=[r.read_share for _, r in scored])
+                            statuses=[r.status for _, r in scored], read_shares=[r.read_share for _, r in scored],
+                            stanza_vectors=None if any(v is None for v in stanzas) else stanzas)
     partial = sum(r.read_share < 0.999 for _, r in scored)
     save_song_dataset(ds, output, pretty_name=pretty_name, repo_id=push_to_hub, license=license, skipped=skipped,
                       description=f"{note}\nBuilt with `python -m training.build_song_vectors` from {len(records)} crawled "
