@@ -112,15 +112,30 @@ def main_artist(artist) -> str:
 def credited_artists(artist, title="") -> list[str]:
     """Every artist a song credits, normalised: the artist field's names ("A & B", "A, B"; aliases,
     members and "feat." inside its brackets) and the artists its title features ("(Feat. X, Y)")."""
-    field = unicodedata.normalize("NFKC", str(artist or ""))
-    outside, parts = _split_brackets(field)
+    return list(dict.fromkeys(_field_credits(artist) + _title_features(title)))
+
+
+def _field_credits(artist) -> list[str]:
+    outside, parts = _split_brackets(unicodedata.normalize("NFKC", str(artist or "")))
     found = _names(re.sub(r"\s(?:feat(?:uring)?|ft)\b\.?\s", ",", outside, flags=re.IGNORECASE))
     for part in parts:  # "(feat. B)", "(alias)", "(member & member)"
         found += _names(_FEATURING.sub("", part))
+    return found
+
+
+def _title_features(title) -> list[str]:
+    found = []
     for part in _split_brackets(unicodedata.normalize("NFKC", str(title or "")))[1]:
         if _FEATURING.match(part):  # "(Feat. X)" names artists; "(Prod. X)", "(Remix)", "(English title)" do not
             found += _names(_split_brackets(_FEATURING.sub("", part))[0])
-    return list(dict.fromkeys(found))
+    return found
+
+
+def _per_value(values, function) -> list:
+    """``function`` of each value, computed once per distinct value (artists repeat across a catalog)."""
+    codes, uniques = pd.factorize(pd.Series(list(values), dtype=object))
+    results = [function(u) for u in uniques]
+    return [results[c] for c in codes]
 
 
 class Credits:
@@ -128,7 +143,8 @@ class Credits:
     query finds the songs sharing an artist with it in time proportional to those songs."""
 
     def __init__(self, artists, titles):
-        per_song = [credited_artists(a, t) for a, t in zip(artists, titles)]
+        featured = _per_value(titles, lambda t: _title_features(t) if re.search(r"[^\w\s]", t) else [])
+        per_song = [list(dict.fromkeys(a + f)) if f else a for a, f in zip(_per_value(artists, _field_credits), featured)]
         counts = np.fromiter((len(c) for c in per_song), dtype=np.int64, count=len(per_song))
         flat = [name for names in per_song for name in names]
         codes, uniques = pd.factorize(pd.Series(flat, dtype=object)) if flat else (np.zeros(0, np.int64), [])
@@ -204,8 +220,8 @@ def work_ids(titles, artists, vectors=None, lyrics=None, vector_threshold: float
     from scipy.sparse.csgraph import connected_components
 
     n = len(titles)
-    title_key = pd.Series([normalise_title(t) for t in titles], dtype=object)
-    artist_key = pd.Series([main_artist(a) for a in artists], dtype=object)
+    title_key = pd.Series(_per_value(titles, normalise_title), dtype=object)
+    artist_key = pd.Series(_per_value(artists, main_artist), dtype=object)
     title_code, _ = pd.factorize(title_key)
     sizes = np.bincount(title_code, minlength=title_code.max() + 1 if n else 0)
     shared = sizes[title_code] > 1
