@@ -94,7 +94,8 @@ def random_songs(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     distance = distance[rng.permutation(n)]
     years = QUERY_YEAR + distance * rng.choice([-1, 1], n)
     artists = np.where(distance == 0, "a0", np.char.add("a", (1 + rng.integers(0, 10_000, n)).astype(str)))
-    songs = pd.DataFrame({"song_id": np.arange(n).astype(str), "title": "t", "artist": artists, "year": years})
+    ids = np.arange(n).astype(str)  # titles differ too: songs with one title by one artist are versions of one song
+    songs = pd.DataFrame({"song_id": ids, "title": np.char.add("t", ids), "artist": artists, "year": years})
     return songs, np.flatnonzero(distance == 0)
 
 

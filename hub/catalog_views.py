@@ -32,13 +32,15 @@ def gini(counts) -> float:
 
 
 def recommendation_distribution(recommender, k: int = 10, method: str = DEFAULT, top1_weight: float = 2.0,
-                                progress: bool = False) -> dict:
-    """How often each song appears in the other songs' top-``k``.
+                                progress: bool = False, one_per_artist: bool = False) -> dict:
+    """How often each song appears in the other songs' top-``k`` (one song per artist in each with
+    ``one_per_artist``).
 
     Returns ``dict(counts=np.ndarray (n_songs,), coverage=float, gini=float, k=int, method=str)``.
     """
-    neighbours = recommender.neighbours(k=k, method=method, top1_weight=top1_weight, progress=progress)
-    counts = np.bincount(neighbours[neighbours >= 0], minlength=len(recommender))  # -1: no song (arc)
+    neighbours = recommender.neighbours(k=k, method=method, top1_weight=top1_weight, progress=progress,
+                                        one_per_artist=one_per_artist)
+    counts = np.bincount(neighbours[neighbours >= 0], minlength=len(recommender))  # -1: fewer than k passed
     return dict(counts=counts, coverage=float((counts > 0).mean()), gini=gini(counts),
                 k=int(neighbours.shape[1]), method=method)
 
@@ -182,13 +184,15 @@ def main(argv=None):
     parser.add_argument("--method", choices=list(SIMILARITIES), default=DEFAULT,
                         help=f"similarity measure (default {DEFAULT}: cosine after subtracting the catalog's mean profile)")
     parser.add_argument("--top1-weight", type=float, default=2.0)
+    parser.add_argument("--one-per-artist", action="store_true", help="at most one song per artist in each top-k")
     parser.add_argument("--songs", default="", help="comma-separated song ids for the heatmap (default: first 20)")
     args = parser.parse_args(argv)
 
     rec = Recommender.from_dataset(args.dataset)  # with the catalog statistics stored beside it
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    dist = recommendation_distribution(rec, args.k, args.method, args.top1_weight, progress=True)
+    dist = recommendation_distribution(rec, args.k, args.method, args.top1_weight, progress=True,
+                                       one_per_artist=args.one_per_artist)
     plot_recommendation_histogram(dist).savefig(out / "recommendation_histogram.png", dpi=120)
     ids = [s.strip() for s in args.songs.split(",") if s.strip()] or list(rec.songs["song_id"][:20])
     plot_similarity_heatmap(rec, ids, args.method, args.top1_weight).savefig(out / "similarity_heatmap.png", dpi=120)

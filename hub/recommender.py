@@ -9,9 +9,14 @@ it is :mod:`hub.search.index`.
 The query song itself is never recommended, and neither is a song whose vector holds no emotional
 evidence (``recommendable`` False, from the dataset's ``status`` column): vectors without evidence
 sit close to each other and to the catalog's average, and would otherwise crowd the top of many
-lists. Filters for "digging": ``exclude_same_artist`` and ``min_year_gap`` (only songs released at
-least that many years before or after the query). The filters are one vectorized mask, counted
-first: when no song passes, the answer is empty without any search.
+lists. Versions of the query song (covers, remixes, re-releases: one work in :mod:`hub.works`) are never
+recommended for it, and a list holds one version of a song (``collapse_versions``, on by default).
+Filters for "digging": ``exclude_same_artist`` (no song crediting an artist the query credits,
+featured artists included) and ``min_year_gap`` (only songs released at least that many years before
+or after the query); ``one_per_artist`` keeps a list to one song per credited artist. The filters
+are one vectorized mask, counted first: when no song passes, the answer is empty without any search;
+one version and one artist per list are kept from a search's ranked results, searched further when
+they leave fewer than k.
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from hub.search.index import (COORD_SLACK, GATHER_MAX, INDEX_THRESHOLD, PRUNE_MA
 from hub.search.similarity import DEFAULT, SIMILARITIES, Similarity
 from hub.search.vectors import ArcUnavailable, CatalogStats, Spaces, Stanzas, one_blas_thread
 from hub.song_dataset import TOP_LABELS
+from hub.works import Credits, work_ids
 
 SONG_COLUMNS = ["song_id", "title", "artist", "year"]
 RESULT_COLUMNS = SONG_COLUMNS + ["similarity", "top_labels", "why", "stanza_match"]
@@ -86,7 +92,9 @@ class Recommender:
             default: computed from these vectors, the recommendable songs defining the typical song).
         stanzas: per song, its stanza vectors (a :class:`~hub.search.vectors.Stanzas`, or one array per
             song); without them, no arc similarity and no stanza match in explanations.
-        lyrics: per song, its lyric text (or None): explanations then quote the matching stanzas' lines.
+        lyrics: per song, its lyric text (or None): explanations then quote the matching stanzas' lines,
+            and near-identical lyrics also make two songs with one normalised title versions of one work
+            (see :mod:`hub.works`).
     """
 
     def __init__(self, vectors, songs, labels, index: str = "auto", hnsw_m: int = 32, ef_search: int = 128,
@@ -105,12 +113,11 @@ class Recommender:
             np.asarray(recommendable, dtype=bool).reshape(-1)
         if self.recommendable.shape != (len(vectors),):
             raise VectorShapeError(f"recommendable has {self.recommendable.shape[0]} values for {len(vectors)} songs")
-        # Artists as integer codes (case and surrounding spaces ignored): comparing 1,000,000 strings per
-        # query took tens of ms; comparing int32 codes takes well under one.
-        artists = self.songs["artist"].astype(str).str.strip().str.casefold().to_numpy()
-        codes, uniques = pd.factorize(artists)
-        self._artist_codes = codes.astype(np.int32)
-        self._artist_code = {a: i for i, a in enumerate(uniques)}
+        # Credited artists as integer codes, and each song's work, computed once: comparing 1,000,000
+        # strings per query took tens of ms; comparing integer codes takes well under one.
+        titles, artists = self.songs["title"].astype(str), self.songs["artist"].astype(str)
+        self._credits = Credits(artists, titles)
+        self._works = work_ids(titles, artists, vectors, lyrics)
         self._years = self.songs["year"].to_numpy(dtype=float, na_value=np.nan)
         self._columns = {c: self.songs[c].to_numpy(dtype=object) for c in ("song_id", "title", "artist")}
         self._columns["year"] = self.songs["year"].to_numpy(dtype=object, na_value=None)
@@ -210,20 +217,36 @@ class Recommender:
         with one_blas_thread():
             return measure.score(self._spaces.get(measure.space), q, rows)
 
-    def _allowed(self, exclude: int | None, artist, year, exclude_same_artist, min_year_gap):
-        """Which songs may be recommended, as a mask over the catalog, and how many (~1 ms at 1,000,000)."""
+    def _allowed(self, exclude: int | None, artists, year, exclude_same_artist, min_year_gap, collapse_versions):
+        """Which songs may be recommended, as a mask over the catalog, and how many (~1 ms at 1,000,000).
+        ``artists``: the codes of the artists the query credits."""
         ok = self.recommendable.copy()
         if exclude is not None:
             ok[exclude] = False
+            if collapse_versions:
+                ok &= self._works != self._works[exclude]
         if exclude_same_artist:
-            code = self._artist_code.get(artist, -1)  # an artist not in the catalog excludes no one
-            if code >= 0:
-                ok &= self._artist_codes != code
+            ok[self._credits.songs_of(artists)] = False
         if min_year_gap > 0:  # two comparisons, not |years - year|: a third of the passes over the catalog
             ok &= (self._years <= year - min_year_gap) | (self._years >= year + min_year_gap)  # NaN (unknown) fails both
         return ok, int(np.count_nonzero(ok))
 
-    def _top(self, q, k, measure: Similarity, filters) -> tuple[np.ndarray, np.ndarray]:
+    def _one_each(self, rows, versions: bool, artists: bool) -> np.ndarray:
+        """Positions in ranked ``rows`` to keep: the best of each work (``versions``) and of each credited
+        artist (``artists``: a song sharing an artist with one kept before is dropped)."""
+        keep = np.ones(len(rows), dtype=bool)
+        if versions:
+            keep[:] = False
+            keep[np.unique(self._works[rows], return_index=True)[1]] = True
+        if artists:
+            seen: set[int] = set()
+            for i in np.flatnonzero(keep):
+                codes = self._credits.of_song(rows[i]).tolist()
+                keep[i] = seen.isdisjoint(codes)
+                seen.update(codes)
+        return np.flatnonzero(keep)
+
+    def _top(self, q, k, measure: Similarity, filters, one_per_artist: bool = False) -> tuple[np.ndarray, np.ndarray]:
         mask, allowed = self._allowed(*filters)
         scorable = measure.allowed(self._spaces)
         if scorable is not None:
@@ -231,7 +254,14 @@ class Recommender:
             allowed = int(np.count_nonzero(mask))
         if allowed == 0:  # nothing passes the filters: no search at all
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        return self._search.top(measure, q, min(k, allowed), mask, allowed, query_row=filters[0])
+        versions = filters[-1]
+        fetch = 2 * k if versions or one_per_artist else k
+        while True:  # a search for more songs when keeping one of each leaves fewer than k
+            rows, sims = self._search.top(measure, q, min(fetch, allowed), mask, allowed, query_row=filters[0])
+            keep = self._one_each(rows, versions, one_per_artist)[:k]
+            if len(keep) == k or fetch >= allowed:
+                return rows[keep], sims[keep]
+            fetch *= 4
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -249,12 +279,15 @@ class Recommender:
 
     def recommend(self, song_id=None, vector=None, k: int = 10, method: str = DEFAULT, top1_weight: float = 2.0,
                   exclude_same_artist: bool = False, min_year_gap: int = 0, query_artist: str | None = None,
-                  query_year: int | None = None, stanzas=None, explain: bool = True) -> pd.DataFrame:
+                  query_year: int | None = None, stanzas=None, explain: bool = True, one_per_artist: bool = False,
+                  collapse_versions: bool = True) -> pd.DataFrame:
         """The ``k`` most similar songs to a catalog song (``song_id``) or to a new ``vector``.
 
-        For a ``vector`` query, the artist/year filters compare against ``query_artist`` /
-        ``query_year``, and ``stanzas`` (its per-stanza distributions, e.g. ``analyze(...).segment_probs``)
-        give it an arc and stanza matches. Returns columns ``song_id, title, artist, year, similarity,
+        For a ``vector`` query, the artist/year filters compare against ``query_artist`` (an artist
+        field: "A (feat. B)" credits both) / ``query_year``, and ``stanzas`` (its per-stanza
+        distributions, e.g. ``analyze(...).segment_probs``) give it an arc and stanza matches.
+        ``one_per_artist``: at most one song per credited artist; ``collapse_versions``: no version of the
+        query song, one version of each song. Returns columns ``song_id, title, artist, year, similarity,
         top_labels, why, stanza_match``: ``why`` and ``stanza_match`` are :meth:`explain`'s, in words
         (empty strings with ``explain=False``).
         """
@@ -272,18 +305,20 @@ class Recommender:
             exclude = self.row_of(song_id)
             query_artist, query_year = self.songs.at[exclude, "artist"], self.songs.at[exclude, "year"]
             q = self._query(measure, row=exclude)
+            artists = self._credits.of_song(exclude)  # its title's "(Feat. X)" too
         else:
             vector = self._check_vector(vector)
             stanzas = self._check_stanzas(stanzas)
             q = self._query(measure, vector=vector, stanzas=stanzas)
+            artists = self._credits.of_names(query_artist) if query_artist is not None else None
         if exclude_same_artist and query_artist is None:
             raise RecommenderError("exclude_same_artist needs the query's artist: pass query_artist with a vector")
         if min_year_gap > 0 and (query_year is None or pd.isna(query_year)):
             raise RecommenderError("min_year_gap needs the query's release year (unknown for this song / vector)")
-        artist = str(query_artist).strip().casefold() if query_artist is not None else None
         year = float(query_year) if min_year_gap > 0 else None
         rows, sims = self._top(q, int(k), measure,
-                               (exclude, artist, year, exclude_same_artist, min_year_gap))
+                               (exclude, artists, year, exclude_same_artist, min_year_gap, collapse_versions),
+                               one_per_artist)
         out = {c: self._columns[c][rows] for c in SONG_COLUMNS}  # plain arrays: pandas indexing is slow
         out["year"] = pd.array(out["year"], dtype="Int64")
         out["similarity"] = sims.astype(float)
@@ -397,8 +432,11 @@ class Recommender:
             return np.stack([measure.score(space, space.vectors[r], rows) for r in rows])
 
     def neighbours(self, k: int = 10, method: str = DEFAULT, top1_weight: float = 2.0,
-                   progress: bool = False) -> np.ndarray:
-        """Row indices of every song's top-``k`` (itself excluded), shape ``(n_songs, min(k, n_songs-1))``."""
+                   progress: bool = False, exclude_same_artist: bool = False, one_per_artist: bool = False,
+                   collapse_versions: bool = True) -> np.ndarray:
+        """Row indices of every song's top-``k`` (itself excluded), shape ``(n_songs, min(k, n_songs-1))``;
+        the filters are :meth:`recommend`'s. A row with fewer songs passing is padded with -1 (also under
+        ``arc``, for songs with fewer than k others that have an arc)."""
         from tqdm.auto import tqdm
 
         if len(self) == 0:
@@ -409,9 +447,10 @@ class Recommender:
             space = self._spaces.get(measure.space)
         except ArcUnavailable as e:
             raise RecommenderError(str(e)) from None
-        out = np.full((len(self), k), -1, dtype=np.int64)  # -1: fewer than k songs to recommend (arc)
+        out = np.full((len(self), k), -1, dtype=np.int64)
         for r in tqdm(range(len(self)), desc="neighbours", unit="song", disable=not progress):
-            found = self._top(space.vectors[r], k, measure, (r, None, None, False, 0))[0]
+            found = self._top(space.vectors[r], k, measure, (r, self._credits.of_song(r), None, exclude_same_artist, 0,
+                                                             collapse_versions), one_per_artist)[0]
             out[r, :len(found)] = found
         return out
 

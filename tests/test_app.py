@@ -166,6 +166,12 @@ def test_similar_songs_respect_filters(demo_app):
     assert heatmap.axes[0].images[0].get_array().shape == (len(results) + 1,) * 2
     # the best match is the expected one: the other sad farewell song
     assert results["제목 / Title"][0] == "이별 후에" and songs.loc["이별 후에", "year"] == 2012
+    # one song per artist (가수당 한 곡)
+    _, every, _ = similar.similar(demo_app, "song", "demo-002", "", None, "cosine", 2, False, 0)
+    _, one, _ = similar.similar(demo_app, "song", "demo-002", "", None, "cosine", 2, False, 0, True)
+    every, one = table(every), table(one)
+    assert one["가수 / Artist"].is_unique and len(one) == min(10, rec.songs["artist"].nunique())
+    assert every["가수 / Artist"].iloc[0] == one["가수 / Artist"].iloc[0]
 
     tears = "혼자 남은 밤 눈물이 흘러\n슬픈 노래만 들려"
     status, results, _ = similar.similar(demo_app, "lyrics", None, tears, 2000, "cosine", 2, False, 5)

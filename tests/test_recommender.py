@@ -538,7 +538,7 @@ def test_explanations_name_the_emotion_two_songs_share():
 def test_explanations_quote_the_stanzas_when_the_catalog_stores_lyrics():
     labels = ["l0", "l1", "l2"]
     vectors = np.array([[0.8, 0.1, 0.1], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.2, 0.6, 0.2]], np.float32)
-    songs = [{"song_id": f"s{i}", "title": "t", "artist": f"a{i}", "year": 2000} for i in range(4)]
+    songs = [{"song_id": f"s{i}", "title": f"t{i}", "artist": f"a{i}", "year": 2000} for i in range(4)]
     lyrics = ["첫 번째 연의 노래\n\n두 번째 연은 환하게", "밝은 아침이 와요\n\n저녁에는 조용히", "비가 와요", "바람이 불어요"]
     stanzas = [[[0.1, 0.1, 0.8], [0.8, 0.1, 0.1]], [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]], [[0.1, 0.1, 0.8]],
                [[0.2, 0.6, 0.2]]]
@@ -568,7 +568,7 @@ def test_arc_similarity_tells_a_rising_song_from_a_falling_one():
     others = [arc(*rng.choice([2, 3], 2, replace=False), stanzas=int(rng.integers(2, 9))) for _ in range(40)]
     per_song = [rises, falls, rises_too] + others + [arc(2, 2, stanzas=1)]  # the last has one stanza: no arc
     vectors = np.array([s.mean(axis=0) for s in per_song], np.float32)
-    songs = [{"song_id": f"r{i}", "title": "t", "artist": f"a{i}", "year": 2000} for i in range(len(per_song))]
+    songs = [{"song_id": f"r{i}", "title": f"t{i}", "artist": f"a{i}", "year": 2000} for i in range(len(per_song))]
     rec = Recommender(vectors, songs, ["joy", "sadness", "anger", "calm"], stanzas=per_song)
     m = rec.similarity_matrix(["r0", "r1", "r2"], method="arc")
     assert m[0, 2] > 0.9 and m[0, 1] < -0.9  # same movement vs opposite movement
@@ -584,3 +584,118 @@ def test_arc_similarity_tells_a_rising_song_from_a_falling_one():
     # a catalog without stanza vectors: arc says it is unavailable there
     with pytest.raises(RecommenderError, match="unavailable for this catalog"):
         Recommender(vectors, songs, ["joy", "sadness", "anger", "calm"]).recommend("r0", method="arc")
+
+
+# --- one entry per song: versions collapse, featured artists, one song per artist (fictional songs) ------------
+
+@pytest.fixture
+def versions_catalog():
+    """A song, its remix and "(Feat. X)" edition by its artist, a cover by another artist with a near-identical
+    vector, a different song sharing the title, and songs by the featured artist and featuring the artist."""
+    base = np.array([0.50, 0.30, 0.15, 0.05], dtype=np.float32)
+    songs = [
+        ("v1", "Paper Lantern", "Mori", base),
+        ("v2", "Paper Lantern (Remix)", "Mori", base + [0.00, 0.02, 0.00, 0.00]),
+        ("v3", "Paper Lantern (Feat. Sol)", "Mori", base + [0.02, 0.00, 0.00, 0.00]),
+        ("v4", "ＰＡＰＥＲ ＬＡＮＴＥＲＮ (Acoustic Ver.)", "Kai", base + [0.00, 0.00, 0.01, 0.00]),
+        ("v5", "Paper Lantern", "Juno", [0.35, 0.20, 0.25, 0.20]),  # another song that shares the title
+        ("s6", "Night Tram", "Sol", base + [0.00, 0.05, 0.05, 0.00]),
+        ("s7", "Salt Wind", "Rhee (feat. Mori)", base + [0.05, 0.00, 0.05, 0.00]),
+        ("s8", "Glass River", "Rhee", base + [0.00, 0.06, 0.00, 0.03]),
+        ("s9", "Blue Hour", "Sol & Dae", base + [0.06, 0.06, 0.00, 0.00]),
+        ("s10", "Tin Roof", "Ona", base + [0.00, 0.00, 0.08, 0.06]),
+        ("s11", "Low Tide", "Pell", [0.10, 0.10, 0.40, 0.40]),
+        ("s12", "Moth Light", "Quill", [0.20, 0.50, 0.20, 0.10]),
+    ]
+    vectors = np.array([v for *_, v in songs], dtype=np.float32)
+    table = [{"song_id": i, "title": t, "artist": a, "year": 2000 + n} for n, (i, t, a, _) in enumerate(songs)]
+    return vectors, table
+
+
+def test_titles_and_credits_normalise():
+    from hub.works import credited_artists, main_artist, normalise_title
+
+    for title in ["Paper Lantern (Feat. Sol)", "paper lantern (Remix)", "ＰＡＰＥＲ　ＬＡＮＴＥＲＮ", "Paper Lantern (Inst.)",
+                  "Paper Lantern - Acoustic Ver.", "Paper Lantern Live Ver.", "Paper-Lantern!", "Paper Lantern(2020)",
+                  "Paper Lantern [Prod. Kai]", "Paper Lantern (Live)", "Paper Lantern feat. Sol"]:
+        assert normalise_title(title) == "paperlantern", title
+    assert normalise_title("[Intro]") == "intro" and normalise_title("Live") == "live"
+    assert normalise_title("종이 등불 (Paper Lantern)") == "종이등불"
+    assert credited_artists("Mori & Sol") == ["mori&sol", "mori", "sol"]
+    assert credited_artists("Ｍｏｒｉ", "Glow (Feat. Sol, Dae(대))") == ["mori", "sol", "dae"]
+    assert set(credited_artists("Duo Lune (Mori, Sol)")) == {"duolune", "mori", "sol"}
+    assert set(credited_artists("Mori (feat. Sol)", "Glow (With Kai)")) == {"mori", "sol", "kai"}
+    assert credited_artists("Mori", "Glow (Prod. Kai)") == ["mori"]  # a producer is not a featured artist
+    assert main_artist("Mori (모리)") == main_artist("MORI") == "mori"
+
+
+def test_versions_of_a_song_are_one_work(versions_catalog):
+    vectors, songs = versions_catalog
+    rec = Recommender(vectors, songs, LABELS)
+    work = dict(zip(rec.songs["song_id"], rec._works))
+    assert work["v1"] == work["v2"] == work["v3"] == work["v4"]  # same artist, or near-identical vectors
+    assert cos(vectors[0], vectors[3]) >= 0.98 and cos(vectors[0], vectors[4]) < 0.98
+    assert len({work[s] for s in ["v1", "v5", "s6", "s7", "s8"]}) == 5  # v5 only shares the title
+    # near-identical lyrics make versions as well, when the catalog stores them
+    lyrics = ["paper lanterns drift", "", "", "", "paper lanterns drift, we sing", "", "", "", "", "", "", ""]
+    with_lyrics = Recommender(vectors, songs, LABELS, lyrics=lyrics)
+    assert with_lyrics._works[4] == with_lyrics._works[0]
+    assert Recommender(vectors, songs, LABELS, lyrics=["paper lanterns drift"] + [""] * 3 + ["a tin roof in rain"]
+                       + [""] * 7)._works[4] != with_lyrics._works[0]
+
+
+def test_no_version_in_a_top_ten_and_one_per_list(versions_catalog):
+    vectors, songs = versions_catalog
+    versions = {"v1", "v2", "v3", "v4"}
+    for index in ("exact", "faiss"):
+        rec = Recommender(vectors, songs, LABELS, index=index)
+        for query in versions:
+            for other in (False, True):
+                assert not versions & set(rec.recommend(query, k=10, exclude_same_artist=other)["song_id"])
+        for query in ["s6", "s8", "s9", "s10", "v5"]:  # close to every version: only the best one is listed
+            out = rec.recommend(query, k=10)
+            assert len(versions & set(out["song_id"])) == 1, query
+            assert len(out) == min(10, len(songs) - 1 - 3)
+        assert len(versions & set(rec.recommend(vector=vectors[0], k=10)["song_id"])) == 1
+        # without collapsing, as before
+        assert versions - {"v1"} <= set(rec.recommend("v1", k=10, collapse_versions=False)["song_id"])
+        rows = rec.neighbours(k=10)
+        for r, row in enumerate(rows):
+            row = row[row >= 0]
+            assert rec._works[r] not in rec._works[row] and len(set(rec._works[row])) == len(row)
+
+
+def test_other_artists_only_drops_featured_appearances_both_ways(versions_catalog):
+    vectors, songs = versions_catalog
+    rec = Recommender(vectors, songs, LABELS)
+
+    def listed(query, **kwargs):
+        return set(rec.recommend(query, k=11, exclude_same_artist=True, collapse_versions=False, **kwargs)["song_id"])
+
+    assert {"v3", "s9"}.isdisjoint(listed("s6"))  # Sol: featured in v3's title, one of "Sol & Dae"
+    assert "v1" in listed("s6")
+    assert {"s6", "s7", "s9", "v1", "v2"}.isdisjoint(listed("v3"))  # Mori feat. Sol: Sol's songs and Mori's
+    assert "v4" in listed("v3")
+    assert "s7" not in listed("s8") and "v1" in listed("s8")  # Rhee: Rhee (feat. Mori)'s song, not Mori's
+    assert {"v1", "v2", "v3"}.isdisjoint(listed("s7"))  # Rhee (feat. Mori): Mori's songs
+    assert "s8" not in listed("s7")
+    by_vector = set(rec.recommend(vector=vectors[5], k=11, exclude_same_artist=True, query_artist="ＳＯＬ ",
+                                  collapse_versions=False)["song_id"])
+    assert {"s6", "v3", "s9"}.isdisjoint(by_vector) and "v1" in by_vector
+
+
+def test_one_song_per_artist(versions_catalog):
+    vectors, songs = versions_catalog
+    songs = [dict(s) for s in songs]
+    for s in songs[9:]:  # Ona, Pell and Quill become Rhee: four of Rhee's songs
+        s["artist"] = "rhee"
+    rec = Recommender(vectors, songs, LABELS)  # ranked by plain cosine below: the counts follow its order
+    out = rec.recommend("s6", k=10, one_per_artist=True, method="cosine")
+    credits = [set(rec._credits.of_song(rec.row_of(s)).tolist()) for s in out["song_id"]]
+    assert all(a.isdisjoint(b) for i, a in enumerate(credits) for b in credits[:i])
+    # Mori (one version of Paper Lantern), Juno, Rhee (s7 credits Mori as well), Sol & Dae: searched on past k
+    assert len(out) == 4 and list(out["song_id"]) == list(rec.recommend("s6", k=4, one_per_artist=True, method="cosine")["song_id"])
+    assert {"v5", "s8", "s9"} <= set(out["song_id"])
+    assert len(rec.recommend("s6", k=10)) == 8  # without it: every work but s6's own
+    dist = recommendation_distribution(rec, k=3, one_per_artist=True)
+    assert dist["counts"].sum() == (rec.neighbours(k=3, one_per_artist=True) >= 0).sum()

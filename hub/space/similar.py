@@ -1,7 +1,8 @@
 """유사곡 찾기 / Similar songs: a catalog song (searched by title or artist) or pasted lyrics, a similarity
 measure (those registered in hub.search.similarity; centred cosine by default), "digging" filters (other
-artists only, a minimum year gap); the top-10, each with why (the emotions the two songs share most
-distinctively, and the best-matching stanza pair), and a similarity heatmap of the query and its results."""
+artists only, a minimum year gap, one song per artist); the top-10 (one version of each song), each with why
+(the emotions the two songs share most distinctively, and the best-matching stanza pair), and a similarity
+heatmap of the query and its results."""
 from __future__ import annotations
 
 import gradio as gr
@@ -65,7 +66,7 @@ def predictor_for_catalog(state: State, catalog: Catalog, text: str, progress) -
 
 
 def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, method: str, top1_weight: float,
-            other_artists: bool, min_year_gap: float, progress=gr.Progress()):
+            other_artists: bool, min_year_gap: float, one_per_artist: bool = False, progress=gr.Progress()):
     """status, results table, heatmap of query + results."""
     from hub.catalog_views import plot_similarity_heatmap
     from hub.recommender import Recommender, RecommenderError
@@ -74,7 +75,8 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
         catalog = state.catalog.get()
         rec = catalog.recommender
         filters = dict(method=method, top1_weight=float(top1_weight), k=TOP_K,
-                       exclude_same_artist=bool(other_artists), min_year_gap=int(min_year_gap or 0))
+                       exclude_same_artist=bool(other_artists), min_year_gap=int(min_year_gap or 0),
+                       one_per_artist=bool(one_per_artist))
         if mode == "lyrics":
             text = check_lyrics(lyrics or "")
             year = parse_year(query_year)
@@ -137,6 +139,7 @@ def tab(page: gr.Blocks, state: State) -> None:
                 weight = gr.Slider(1, 5, value=2, step=0.5, label="가중치 / Top-1 emotion weight (weighted)")
                 other = gr.Checkbox(label="다른 가수만 / Other artists only", value=False, elem_id="other-artists")
                 gap = gr.Slider(0, 30, value=0, step=1, label="최소 연도 차 / Minimum year gap", elem_id="year-gap")
+                one = gr.Checkbox(label="가수당 한 곡 / One song per artist", value=False, elem_id="one-per-artist")
                 button = gr.Button("유사곡 찾기 / Find similar songs", variant="primary", elem_id="similar-btn")
         status = gr.Markdown(elem_id="similar-status")
         table = gr.Dataframe(empty_table(COLUMNS), label="유사곡 top-10 / Top-10 similar songs", interactive=False,
@@ -146,6 +149,6 @@ def tab(page: gr.Blocks, state: State) -> None:
 
     search_btn.click(bind(search, state), [query], [song, status], api_name="search")
     query.submit(bind(search, state), [query], [song, status], api_visibility="private")
-    button.click(bind(similar, state), [mode, song, lyrics, year, method, weight, other, gap], [status, table, heatmap],
-                 api_name="similar")
+    button.click(bind(similar, state), [mode, song, lyrics, year, method, weight, other, gap, one],
+                 [status, table, heatmap], api_name="similar")
     page.load(bind(song_choices, state), None, [song], api_visibility="private")
