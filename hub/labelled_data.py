@@ -371,6 +371,58 @@ def read_kote_parquet(files, source: str | None = None) -> LabelledTexts:
     return _finish(source, texts, labels, problems, KOTE)
 
 
+@dataclass
+class LyricStanzas:
+    """Lyric stanzas written for gasa, each with its dominant group by design (``groups``) and its KOTE labels
+    (``rows``: a multi-label :class:`LabelledTexts`)."""
+
+    rows: LabelledTexts
+    groups: list[str]
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def subset(self, rows) -> "LyricStanzas":
+        return LyricStanzas(self.rows.subset(rows), [self.groups[i] for i in np.asarray(rows, dtype=int)])
+
+
+def read_lyric_stanzas(path) -> LyricStanzas:
+    """A JSONL file of lyric stanzas, one object a line: ``{"text": "...", "group": "슬픔", "labels": ["슬픔",
+    "서러움"], ...}`` (``group`` one of KOTE's six shared groups, ``labels`` KOTE label names); see
+    ``training/data/README.md``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise DataFormatError(_not_utf8(path, e)) from None
+    problem = _jsonl_problem(path, text)
+    if problem:
+        raise DataFormatError(problem)
+    texts, labels, groups, problems = [], [], [], []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        stanza, group, names = record.get("text"), record.get("group"), record.get("labels")
+        if not isinstance(stanza, str) or not stanza.strip():
+            problems.append(f"line {n}: no text")
+        elif group not in KOTE.shared_groups:
+            problems.append(f"line {n}: group {group!r} is not one of {', '.join(KOTE.shared_groups)}")
+        elif not isinstance(names, list) or not names or any(name not in KOTE.label2id for name in names):
+            problems.append(f"line {n}: labels {names!r} must be a list of KOTE label names")
+        else:
+            row = np.zeros(len(KOTE), dtype=np.int64)
+            row[[KOTE.index(name) for name in names]] = 1
+            texts.append(stanza)
+            labels.append(row)
+            groups.append(group)
+    if problems:
+        _fail(path, problems)
+    if not texts:
+        raise DataFormatError(f"{path} holds no stanzas")
+    return LyricStanzas(LabelledTexts(texts, np.array(labels), KOTE, str(path)), groups)
+
+
 def load_kote(source, split: str = "train") -> LabelledTexts:
     """One KOTE split from a folder (``{split}.tsv``; ``val.tsv`` for validation), a ``.tsv`` or
     ``.parquet`` file, or a Hub data set id (``searle-j/kote``: the converted Parquet)."""

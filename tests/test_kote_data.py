@@ -118,3 +118,26 @@ def test_top_group_agreement_scores_ties_at_chance():
     targets = np.zeros((2, 44), dtype=int)
     targets[0, [5, 7]] = 1  # 슬픔 + 존경 (기타: not a shared group)
     assert gold_groups(targets, KOTE) == [{"슬픔"}, set()]
+
+
+def test_the_shipped_lyric_stanzas_read_and_cover_every_group():
+    from hub.labelled_data import read_lyric_stanzas
+    from training.train_korean_kote import DEFAULT_STANZAS
+
+    stanzas = read_lyric_stanzas(DEFAULT_STANZAS)
+    assert len(stanzas) > 1000 and stanzas.rows.labels.shape == (len(stanzas), len(KOTE))
+    counts = {g: stanzas.groups.count(g) for g in KOTE.shared_groups}
+    assert min(counts.values()) >= 100 and counts["기쁨"] + counts["슬픔"] > len(stanzas) / 2
+    assert stanzas.rows.labels.sum(axis=1).min() >= 1
+    assert all(2 <= len(t.split("\n")) <= 12 for t in stanzas.rows.texts)
+
+
+def test_bad_lyric_stanzas_say_which_line(tmp_path):
+    from hub.labelled_data import read_lyric_stanzas
+
+    bad = tmp_path / "stanzas.jsonl"
+    bad.write_text('{"text": "비가 와\\n너를 생각해", "group": "슬픔", "labels": ["슬픔"]}\n'
+                   '{"text": "춤을 춰", "group": "행복", "labels": ["기쁨"]}\n'
+                   '{"text": "몰라", "group": "당황", "labels": ["모름"]}\n', encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"line 2: group '행복' is not one of .*line 3: labels \['모름'\]"):
+        read_lyric_stanzas(bad)
