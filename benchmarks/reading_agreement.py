@@ -1,0 +1,86 @@
+"""How a model's reading of real songs agrees with blind raters (../shared/protocols/blind-raters.md).
+
+Reads the songs a ratings file names from a lyrics file in the crawler's shape (``song_id``, ``lyrics``), scores
+them with a model as a catalog build does (``read_songs``: the song's readable part, stanza by stanza), and
+compares with the raters' consensus:
+
+* top group: the model's top emotion group (the catch-all 기타 left out) against the raters' dominant group;
+* top label: the model's most likely label among the raters' labels (KOTE models);
+* valence: the sign of (joy group - the negative groups) against the raters' mean valence (songs rated 0 left out);
+* baselines: always answering the most common consensus group, and the confusions (rater -> model).
+
+Ratings: a JSON object or list of ``{"song_id": ..., "group": ..., "labels": [...], "valence": v}`` (one per song,
+the consensus of two raters; songs they disagreed on left out). The ratings and the lyrics are research data kept
+outside the project: pass their paths.
+
+    python benchmarks/reading_agreement.py --ratings RATINGS.json --lyrics ../shared/data/kpop_dev/lyrics.jsonl
+        [--model gasa-korean-kote] [--model OTHER ...]
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+NEGATIVE_GROUPS = ("슬픔", "분노", "불안", "상처")
+
+
+def read_ratings(path) -> list[dict]:
+    ratings = json.loads(Path(path).read_text(encoding="utf-8"))
+    return list(ratings.values()) if isinstance(ratings, dict) else list(ratings)
+
+
+def agreement(model, ratings: list[dict], lyrics: dict[str, str]) -> dict:
+    """The figures above for one model (songs it cannot read are counted and left out)."""
+    rated = [r for r in ratings if r["song_id"] in lyrics]
+    readings = model.read_songs([lyrics[r["song_id"]] for r in rated])
+    groups = model.group_names() or []
+    other = getattr(model.taxonomy(), "other_group", None)
+    hits, label_hits, valence, confusions, read = [], [], [], collections.Counter(), 0
+    for rating, reading in zip(rated, readings):
+        if reading.group_scores is None:
+            continue
+        read += 1
+        scores = dict(zip(groups, reading.group_scores))
+        top = max((g for g in groups if g != other), key=scores.get)
+        hits.append(top == rating["group"])
+        if top != rating["group"]:
+            confusions[f"{rating['group']}->{top}"] += 1
+        label_hits.append(model.labels[int(np.argmax(reading.probs))] in rating.get("labels", []))
+        if rating.get("valence"):
+            leaning = scores.get("기쁨", 0) - max(scores.get(g, 0) for g in NEGATIVE_GROUPS)
+            valence.append((leaning > 0) == (rating["valence"] > 0))
+    consensus = collections.Counter(r["group"] for r in rated)
+    return {"songs": read, "unread": len(rated) - read, "top_group": float(np.mean(hits)),
+            "top_label_in_raters_labels": float(np.mean(label_hits)), "valence_sign": float(np.mean(valence)),
+            "always_most_common_group": consensus.most_common(1)[0][1] / len(rated),
+            "confusions": dict(confusions.most_common(6))}
+
+
+def main(argv=None) -> int:
+    from hub.models.registry import load_predictor
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--ratings", required=True, help="the raters' consensus (JSON, see above)")
+    p.add_argument("--lyrics", required=True, help="lyrics JSONL with song_id and lyrics")
+    p.add_argument("--model", action="append", help="model(s) to compare (default: gasa-korean-kote)")
+    args = p.parse_args(argv)
+    lyrics = {}
+    with open(args.lyrics, encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            lyrics[str(row["song_id"])] = row.get("lyrics") or ""
+    ratings = read_ratings(args.ratings)
+    for name in args.model or ["gasa-korean-kote"]:
+        print(name, json.dumps(agreement(load_predictor(name), ratings, lyrics), ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
