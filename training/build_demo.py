@@ -24,7 +24,7 @@ def main(argv=None) -> None:
     ds, counts = build(args.model, str(DEMO_DIR / "demo_lyrics.jsonl"), str(DEMO_SONGS),
                        include_lyrics=True, revision="demo", pretty_name="gasa demo catalog (fictional songs)",
                        license="mit", note=DEMO_NOTE)
-    print(f"wrote {len(ds)} demo songs ({dict(counts)}) to {DEMO_SONGS}")
+    print(f"wrote {len(ds)} demo songs ({', '.join(f'{n} {s}' for s, n in counts.items())}) to {DEMO_SONGS}")
 
 
 if __name__ == "__main__":

@@ -79,14 +79,18 @@ SOFTWARE.
 
 # --- fitting ------------------------------------------------------------------------------------
 
-def fit_with_thresholds(classifier: KoteClassifier, docs, targets, folds: int, seed: int, desc: str = "") -> KoteClassifier:
+def fit_with_thresholds(classifier: KoteClassifier, docs, targets, folds: int, seed: int, desc: str = "",
+                        tuned_on: int | None = None) -> KoteClassifier:
     """A clone of ``classifier`` fitted on all given rows (texts or Kiwi readings), with per-label
-    thresholds tuned on out-of-fold predictions (features refitted per fold)."""
+    thresholds tuned on out-of-fold predictions (features refitted per fold) of the first ``tuned_on``
+    rows (default all): the people's labels of comments, not the labels lyric stanzas were written with,
+    whose use of a label differs (the thresholds decide KOTE's multi-label answers)."""
     print(f"fitting {desc or 'the model'}: {folds} folds out-of-fold, then all {len(docs):,} rows", file=sys.stderr)
     oof = cross_val_predict(classifier, docs, targets, cv=KFold(folds, shuffle=True, random_state=seed),
                             method="predict_proba")
     fitted = clone(classifier).fit(docs, targets)
-    return fitted.set_params(thresholds=tune_thresholds(oof, targets, grid=THRESHOLD_GRID))
+    rows = slice(None, tuned_on)
+    return fitted.set_params(thresholds=tune_thresholds(oof[rows], np.asarray(targets)[rows], grid=THRESHOLD_GRID))
 
 
 def to_model(fitted: KoteClassifier, config: KoteModelConfig) -> KoteEmotionModel:
@@ -240,7 +244,7 @@ def run(args) -> dict:
         return figures
 
     chosen = fit_with_thresholds(classifier, readings(fit_set), fit_set.labels, args.folds, args.seed,
-                                 desc="(chosen model)")
+                                 desc="(chosen model)", tuned_on=len(comments))
     held_probs, held_groups = chosen.predict_proba_with_groups(readings(held))
     figures = {"model": measured(chosen),
                "frequency_baseline": frequency_baseline(comments.labels, held.labels),
@@ -255,7 +259,7 @@ def run(args) -> dict:
                          **measure(held_probs, held.labels, chosen.thresholds, KOTE.group_score_matrix(held_probs))))
 
     shipped = fit_with_thresholds(classifier, readings(final), final.labels, args.folds, args.seed,
-                                  desc="(shipped model)")
+                                  desc="(shipped model)", tuned_on=len(final_comments))
     model = to_model(shipped, replace(config, metrics={
         name: {k: round(v, 4) if isinstance(v, float) else v for k, v in f.items()} for name, f in figures.items()},
         training={"data": Path(args.data).name if Path(args.data).exists() else str(args.data), "rows": len(final),
@@ -281,7 +285,7 @@ def run_ablation(classifier: KoteClassifier, fit_set, comments, measured, readin
     rows = []
     for variant, overrides, rows_fitted in variants:
         m = fit_with_thresholds(clone(classifier).set_params(**overrides), readings(rows_fitted), rows_fitted.labels,
-                                args.folds, args.seed, desc=variant)
+                                args.folds, args.seed, desc=variant, tuned_on=len(comments))
         rows.append(dict(variant=variant, **measured(m)))
     return rows
 
