@@ -84,12 +84,15 @@ def fit_with_thresholds(classifier: KoteClassifier, docs, targets, folds: int, s
     """A clone of ``classifier`` fitted on all given rows (texts or Kiwi readings), with per-label
     thresholds tuned on out-of-fold predictions (features refitted per fold) of the first ``tuned_on``
     rows (default all): the people's labels of comments, not the labels lyric stanzas were written with,
-    whose use of a label differs (the thresholds decide KOTE's multi-label answers)."""
+    whose use of a label differs (the thresholds decide KOTE's multi-label answers); the label frequencies
+    are those rows' too."""
     print(f"fitting {desc or 'the model'}: {folds} folds out-of-fold, then all {len(docs):,} rows", file=sys.stderr)
     oof = cross_val_predict(classifier, docs, targets, cv=KFold(folds, shuffle=True, random_state=seed),
                             method="predict_proba")
     fitted = clone(classifier).fit(docs, targets)
     rows = slice(None, tuned_on)
+    # the labels' priors, which has_evidence weighs a text against, are people's too: stanzas never say 없음
+    fitted.label_frequencies_ = np.asarray(targets)[rows].mean(axis=0)
     return fitted.set_params(thresholds=tune_thresholds(oof[rows], np.asarray(targets)[rows], grid=THRESHOLD_GRID))
 
 
