@@ -49,15 +49,18 @@ class BrittleKote:
     @classmethod
     def from_pretrained(cls, folder, **kwargs):
         predictor = load_predictor("gasa-korean-kote")
-        inner = predictor.predict_with_groups
-
-        def predict_with_groups(texts, progress=False):
-            if any("{MARK}" in t for t in texts):
-                raise RuntimeError("this engine cannot read {MARK}")
-            return inner(texts, progress=progress)
-
-        predictor.predict_with_groups = predict_with_groups
+        # both ways of scoring a batch (a build reads songs with their stanzas) raise on the mark
+        for method in ("predict_with_groups", "predict_with_stanzas"):
+            setattr(predictor, method, brittle(getattr(predictor, method)))
         return predictor
+
+
+def brittle(inner):
+    def scored(texts, progress=False):
+        if any("{MARK}" in t for t in texts):
+            raise RuntimeError("this engine cannot read {MARK}")
+        return inner(texts, progress=progress)
+    return scored
 '''
 
 
