@@ -134,10 +134,13 @@ def test_not_a_playlist_and_layout_change(site, tmp_path):
 
 def test_resume_after_interruption_loses_nothing(site, tmp_path):
     out = tmp_path / "lyrics.jsonl"
-    site.slow["1004"] = 40  # the crawl hangs on the 4th song and gets interrupted there
+    site.slow["1004"] = 20  # the crawl hangs on the 4th song and gets interrupted there
     cmd = [sys.executable, "-m", "training.crawl_melon", "--playlist", f"{site.base}/playlist.html",
-           "--output", str(out), "--base-url", site.base, "--delay", "0.05", "--wait", "5", "--retries", "0", "--page-timeout", "25"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+           "--output", str(out), "--base-url", site.base, "--delay", "0.05", "--wait", "5", "--retries", "0", "--page-timeout", "4"]
+    # Ctrl-C as in a terminal: a command started in the background (`cmd &`, nohup) inherits SIGINT ignored, and
+    # Python then never turns SIGINT into KeyboardInterrupt; the crawl is started with the default disposition
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and site.hits["1004"] == 0:
