@@ -163,8 +163,11 @@ def run_cli(args, env, log: Path, on_poll=None, timeout: float = 240.0, watch=No
 
     seen = {}
     with log.open("w") as out:
+        # SIGINT at its default disposition, as in a terminal: a test run started in the background hands it
+        # down ignored, and the build would never see the Ctrl-C a test sends it
         proc = subprocess.Popen([sys.executable, "-m", "training.build_song_vectors", *map(str, args)], cwd=ROOT,
-                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + timeout
         while proc.poll() is None:
