@@ -14,7 +14,11 @@ the consensus of two raters; songs they disagreed on left out). The ratings and 
 outside the project: pass their paths.
 
     python benchmarks/reading_agreement.py --ratings RATINGS.json --lyrics ../shared/data/kpop_dev/lyrics.jsonl
-        [--model gasa-korean-kote] [--model OTHER ...]
+        [--model gasa-korean-kote] [--model OTHER ...] [--english-model gasa-english-goemotions | none]
+
+Each model reads as a catalog build does: a KOTE model with the English model beside it (the default; ``none``
+reads Korean lines only). The figures are given for all songs, and apart for mixed songs (at least
+``--mixed-share`` of their letters Latin) and the others, so that English lines are seen to be read no worse.
 """
 from __future__ import annotations
 
@@ -63,13 +67,27 @@ def agreement(model, ratings: list[dict], lyrics: dict[str, str]) -> dict:
             "confusions": dict(confusions.most_common(6))}
 
 
+def latin_share(text: str) -> float:
+    from hub.text.language import LATIN_LETTER, LETTER
+
+    letters = len(LETTER.findall(text))
+    return len(LATIN_LETTER.findall(text)) / letters if letters else 0.0
+
+
 def main(argv=None) -> int:
-    from hub.models.registry import load_predictor
+    from hub.models.bilingual import DEFAULT_ENGLISH_MODEL, load_reader
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--ratings", required=True, help="the raters' consensus (JSON, see above)")
     p.add_argument("--lyrics", required=True, help="lyrics JSONL with song_id and lyrics")
     p.add_argument("--model", action="append", help="model(s) to compare (default: gasa-korean-kote)")
+    p.add_argument("--english-model", default=DEFAULT_ENGLISH_MODEL,
+                   help=f"read English lines with this model (default {DEFAULT_ENGLISH_MODEL}; 'none': Korean only)")
+    p.add_argument("--calibration", default="shipped",
+                   help="gasa-english-goemotions' calibration into the Korean scale: shipped (default), or one its "
+                        "trainer compared (calibrations.json: none, stanzas, comments)")
+    p.add_argument("--mixed-share", type=float, default=0.2,
+                   help="a song with at least this share of Latin letters counts as mixed (default 0.2)")
     args = p.parse_args(argv)
     lyrics = {}
     with open(args.lyrics, encoding="utf-8") as f:
@@ -77,8 +95,20 @@ def main(argv=None) -> int:
             row = json.loads(line)
             lyrics[str(row["song_id"])] = row.get("lyrics") or ""
     ratings = read_ratings(args.ratings)
+    mixed = [r for r in ratings if latin_share(lyrics.get(r["song_id"], "")) >= args.mixed_share]
+    others = [r for r in ratings if r not in mixed]
     for name in args.model or ["gasa-korean-kote"]:
-        print(name, json.dumps(agreement(load_predictor(name), ratings, lyrics), ensure_ascii=False))
+        model = load_reader(name, args.english_model)
+        if args.calibration != "shipped" and hasattr(model, "space"):
+            from hub.models.bilingual import KoteSpace
+
+            source = Path(getattr(model.english, "source", "")) / "calibrations.json"
+            model.space = KoteSpace(model.english, calibration=json.loads(source.read_text())[args.calibration])
+            print(f"calibration: {args.calibration} (from {source})")
+        print(model.name, json.dumps(agreement(model, ratings, lyrics), ensure_ascii=False))
+        for part, rows in ((f"mixed (>= {args.mixed_share:.0%} Latin letters)", mixed), ("the others", others)):
+            if rows:
+                print(f"  {part}:", json.dumps(agreement(model, rows, lyrics), ensure_ascii=False))
     return 0
 
 

@@ -65,7 +65,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from hub import __version__
-from hub.labels import KOTE
+from hub.labels import KOTE, TAXONOMIES, kote_group_targets
 from hub.models.base import EmotionPredictor, ModelLoadError
 from hub.models.registry import ENGINE_CONFIG, LEGACY_ENGINES, kind_stamp
 from hub.reading import mean_per_text
@@ -77,7 +77,7 @@ KIND = "kote-linear"  # this model's kind in hub.models.registry.MODEL_KINDS
 DATA_DIR = Path(__file__).parent / "data" / MODEL_NAME
 VOCABULARY_FILE = "vocabulary.json"
 WEIGHTS_FILE = "model.safetensors"
-VIEWS = ("char", "morph")
+VIEWS = ("char", "morph", "word")
 SPACES = re.compile(r"\s+")
 WEIGHT_DTYPE = np.float16  # stored precision of the weight matrix (halves the file; outputs move < 1e-3)
 
@@ -101,12 +101,15 @@ class KoteModelConfig:
         gasa_version: the gasa that saved it.
         name: the model's name in the app, reports and song datasets.
         labels: label names in output order (KOTE's 44, id order).
-        char_ngrams, morph_ngrams, embedding_anchors, min_df, max_features, C: the
+        char_ngrams, morph_ngrams, word_ngrams, embedding_anchors, min_df, max_features, C, label_set: the
             :class:`KoteClassifier` parameters of that name (:meth:`classifier_params`).
         thresholds: per-label decision thresholds (empty: 0.5 each), the :class:`KoteClassifier`'s too.
         groups: the emotion groups of the group heads, in output order.
         label_frequencies: how often each label was given in the training data (its prior), which
             :meth:`KoteEmotionModel.has_evidence` compares against.
+        kote_calibration: an English model's ``scale`` and ``shift`` (log-odds, one per KOTE label then group)
+            that put its readings, mapped into KOTE's labels, on the Korean model's scale
+            (:class:`hub.models.bilingual.KoteSpace`); empty for a Korean model.
         lines_per_block: lyrics without blank lines are read in blocks of this many lines.
         metrics: measured figures, recorded by the trainer (for the card and the app).
         training: what the model was trained on, recorded by the trainer.
@@ -118,6 +121,8 @@ class KoteModelConfig:
     labels: list[str] = field(default_factory=lambda: list(KOTE.labels))
     char_ngrams: list[int] = _classifier_default("char_ngrams")
     morph_ngrams: list[int] = _classifier_default("morph_ngrams")
+    word_ngrams: list[int] = _classifier_default("word_ngrams")
+    label_set: str = _classifier_default("label_set")
     embedding_anchors: int = _classifier_default("embedding_anchors")
     min_df: int = _classifier_default("min_df")
     max_features: int | None = _classifier_default("max_features")
@@ -125,6 +130,7 @@ class KoteModelConfig:
     groups: list[str] = field(default_factory=lambda: list(KOTE.group_order))
     thresholds: list[float] = field(default_factory=list)
     label_frequencies: list[float] = field(default_factory=list)
+    kote_calibration: dict = field(default_factory=dict)
     lines_per_block: int = LINES_PER_BLOCK
     metrics: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
@@ -218,12 +224,15 @@ def _vectorizer(view: str, ngrams, min_df: int, max_features: int | None):
     common = dict(sublinear_tf=True, min_df=min_df, max_features=max_features, dtype=np.float32)
     if view == "char":
         return TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(ngrams), **common)
+    if view == "word":  # English words, lower-cased, with their apostrophes (don't, I'm) and one-letter words (I)
+        return TfidfVectorizer(analyzer="word", token_pattern=r"(?u)\b\w+(?:'\w+)?\b", ngram_range=tuple(ngrams),
+                               **common)
     # morphemes arrive as space-separated form/TAG words: split on spaces only, keep case
     return TfidfVectorizer(analyzer="word", tokenizer=str.split, token_pattern=None, lowercase=False,
                            ngram_range=tuple(ngrams), **common)
 
 
-VIEW_INPUTS = {"char": _texts, "morph": _morphemes}  # what each TF-IDF view reads of a KiwiReading
+VIEW_INPUTS = {"char": _texts, "morph": _morphemes, "word": _texts}  # what each TF-IDF view reads of a KiwiReading
 
 
 class MorphemeEmbeddings(TransformerMixin, BaseEstimator):
@@ -303,9 +312,10 @@ class MorphemeEmbeddings(TransformerMixin, BaseEstimator):
 
 # --- step 3: the heads, and the estimator ------------------------------------------------------------
 
-def with_group_targets(targets: np.ndarray) -> np.ndarray:
-    """The 44 label columns, then one per group (``KOTE.group_order``): 1 when people named any of its labels."""
-    return np.hstack([targets, KOTE.group_score_matrix(targets).astype(targets.dtype)])
+def with_group_targets(targets: np.ndarray, label_set: str = "kote") -> np.ndarray:
+    """The label columns, then one per KOTE group (``KOTE.group_order``): 1 when people named any of its labels
+    (GoEmotions labels count through :data:`hub.labels.GOEMOTIONS_TO_KOTE`)."""
+    return np.hstack([targets, kote_group_targets(targets, label_set).astype(targets.dtype)])
 
 
 def fit_heads(x, targets: np.ndarray, C: float, n_jobs: int) -> tuple[np.ndarray, np.ndarray]:
@@ -351,11 +361,14 @@ class KoteClassifier(ClassifierMixin, BaseEstimator):
         char_ngrams: ``(min, max)`` character n-gram lengths, inside word boundaries; ``(0, 0)`` leaves
             the character view out.
         morph_ngrams: ``(min, max)`` morpheme n-gram lengths; ``(0, 0)`` leaves the morpheme view out.
+        word_ngrams: ``(min, max)`` word n-gram lengths (English words, lower-cased); ``(0, 0)`` (the Korean
+            model) leaves the word view out.
         embedding_anchors: anchor morphemes of the Kiwi ``cong`` embedding view (0 leaves it out).
         min_df: n-grams found in fewer training texts are dropped.
         max_features: at most this many n-grams per view (the most frequent); ``None`` keeps all.
         C: inverse L2 regularization of each label's logistic regression.
         thresholds: per-label decision thresholds of :meth:`predict` (``None`` or empty: 0.5 each).
+        label_set: the labels' set, ``"kote"`` or ``"goemotions"``: the group heads learn KOTE's groups from it.
         extra_features: a transformer of :class:`KiwiReading` s whose columns are appended to the views
             (the trainer's ablations; a model with one cannot be saved).
         n_jobs: threads fitting the heads.
@@ -367,9 +380,11 @@ class KoteClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, char_ngrams=(1, 4), morph_ngrams=(1, 2), embedding_anchors: int = 256, min_df: int = 2,
                  max_features: int | None = 200_000, C: float = 2.0, thresholds=None, extra_features=None,
-                 n_jobs: int = 2):
+                 n_jobs: int = 2, word_ngrams=(0, 0), label_set: str = "kote"):
         self.char_ngrams = char_ngrams
         self.morph_ngrams = morph_ngrams
+        self.word_ngrams = word_ngrams
+        self.label_set = label_set
         self.embedding_anchors = embedding_anchors
         self.min_df = min_df
         self.max_features = max_features
@@ -379,7 +394,7 @@ class KoteClassifier(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def _views(self) -> list[tuple[str, tuple[int, int]]]:
-        return [(v, ngrams) for v, ngrams in zip(VIEWS, (self.char_ngrams, self.morph_ngrams)) if ngrams[1] > 0]
+        return [(v, ngrams) for v, ngrams in zip(VIEWS, (self.char_ngrams, self.morph_ngrams, self.word_ngrams)) if ngrams[1] > 0]
 
     def _featurizer(self) -> Pipeline:
         union = [(view, make_pipeline(FunctionTransformer(VIEW_INPUTS[view]),
@@ -392,12 +407,15 @@ class KoteClassifier(ClassifierMixin, BaseEstimator):
         needs_kiwi = any(v == "morph" for v, _ in self._views()) or bool(self.embedding_anchors)
         return Pipeline([("kiwi", KiwiReader(analyze=needs_kiwi)), ("views", FeatureUnion(union))])
 
-    def fit(self, X, y) -> "KoteClassifier":
-        """``X``: texts or :class:`KiwiReading` s; ``y``: ``(rows, labels)`` 0/1 label matrix."""
+    def fit(self, X, y, group_targets=None) -> "KoteClassifier":
+        """``X``: texts or :class:`KiwiReading` s; ``y``: ``(rows, labels)`` 0/1 label matrix; ``group_targets``:
+        ``(rows, groups)`` 0/1, where rows name their groups directly (lyric stanzas written with a group and KOTE
+        labels, fitted beside GoEmotions rows); by default the groups of each row's labels."""
         y = np.asarray(y)
         self.features_ = self._featurizer()
         x = self.features_.fit_transform(X)
-        self.weight_, self.bias_ = fit_heads(x, with_group_targets(y), self.C, self.n_jobs)
+        groups = kote_group_targets(y, self.label_set) if group_targets is None else np.asarray(group_targets)
+        self.weight_, self.bias_ = fit_heads(x, np.hstack([y, groups.astype(y.dtype)]), self.C, self.n_jobs)
         self.classes_ = np.arange(y.shape[1])
         self.label_frequencies_ = y.mean(axis=0)
         return self
@@ -501,6 +519,8 @@ class KoteEmotionModel(EmotionPredictor):
     language = "ko"
     uses_kiwi = True
     label_set = "kote"
+    default_folder = DATA_DIR
+    trainer = "training.train_korean_kote"
 
     def __init__(self, config: KoteModelConfig, classifier: KoteClassifier):
         self.config = config
@@ -526,11 +546,15 @@ class KoteEmotionModel(EmotionPredictor):
             starts.append(len(blocks))
             blocks += split_stanzas(text, self.config.lines_per_block)
         starts.append(len(blocks))
+        # a chorus repeated in a song, or a hook shared by versions of it, is scored once
+        unique = list(dict.fromkeys(blocks))
         width = len(self.labels) + len(self.groups)
-        scores = np.zeros((len(blocks), width), dtype=np.float32)
+        scored = np.zeros((len(unique), width), dtype=np.float32)
         step = 512
-        for start in tqdm(range(0, len(blocks), step), desc=self.name, unit="batch", disable=not progress):
-            scores[start:start + step] = np.hstack(self.classifier.predict_proba_with_groups(blocks[start:start + step]))
+        for start in tqdm(range(0, len(unique), step), desc=self.name, unit="batch", disable=not progress):
+            scored[start:start + step] = np.hstack(self.classifier.predict_proba_with_groups(unique[start:start + step]))
+        row = {block: i for i, block in enumerate(unique)}
+        scores = scored[[row[block] for block in blocks]] if blocks else scored
         out = mean_per_text(scores, [len(block) for block in blocks], starts)
         n = len(self.labels)
         return out[:, :n], out[:, n:], [scores[a:b, :n] for a, b in zip(starts, starts[1:])]
@@ -552,7 +576,8 @@ class KoteEmotionModel(EmotionPredictor):
         if not self.config.label_frequencies:
             return super().has_evidence(probs)
         lift = _log_odds(probs) - _log_odds(np.asarray(self.config.label_frequencies))
-        none = KOTE.index(KOTE.no_emotion)
+        taxonomy = TAXONOMIES[self.label_set]
+        none = taxonomy.index(taxonomy.no_emotion)
         emotions = np.delete(lift, none, axis=1).max(axis=1)
         return lift[:, none] < emotions
 
@@ -563,7 +588,7 @@ class KoteEmotionModel(EmotionPredictor):
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         vocab, tensors = self.classifier.to_state()
-        save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"format": "np", "model": MODEL_NAME})
+        save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"format": "np", "model": self.name})
         (folder / VOCABULARY_FILE).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
         self.config.save(folder)
         if card is not None:
@@ -571,15 +596,15 @@ class KoteEmotionModel(EmotionPredictor):
         return folder
 
     @classmethod
-    def from_pretrained(cls, folder: str | Path = DATA_DIR) -> "KoteEmotionModel":
+    def from_pretrained(cls, folder: str | Path | None = None) -> "KoteEmotionModel":
         from safetensors import SafetensorError
         from safetensors.numpy import load_file
 
-        folder = Path(folder)
+        folder = Path(folder or cls.default_folder)
         missing = [f for f in (ENGINE_CONFIG, VOCABULARY_FILE, WEIGHTS_FILE) if not (folder / f).is_file()]
         if missing:
-            raise ModelLoadError(f"{folder} is not a saved gasa-korean-kote model: {', '.join(missing)} missing. "
-                                 "Train one with `python -m training.train_korean_kote --output DIR`.")
+            raise ModelLoadError(f"{folder} is not a saved {cls.default_folder.name} model: {', '.join(missing)} "
+                                 f"missing. Train one with `python -m {cls.trainer} --output DIR`.")
         config = KoteModelConfig.load(folder)
         try:
             vocab = json.loads((folder / VOCABULARY_FILE).read_text(encoding="utf-8"))
@@ -604,3 +629,34 @@ def _log_odds(p: np.ndarray) -> np.ndarray:
 def load_default_model() -> KoteEmotionModel:
     """The committed model in ``hub/data/gasa-korean-kote`` (the app's offline default)."""
     return KoteEmotionModel.from_pretrained(DATA_DIR)
+
+
+# --- the English model ------------------------------------------------------------------------------
+
+ENGLISH_MODEL_NAME = "gasa-english-goemotions"
+ENGLISH_KIND = "english-linear"
+ENGLISH_DATA_DIR = Path(__file__).parent / "data" / ENGLISH_MODEL_NAME
+
+
+class EnglishEmotionModel(KoteEmotionModel):
+    """gasa-english-goemotions: the same linear model over English text, learned from GoEmotions (28 labels).
+
+    Its views are TF-IDF of English words (unigrams and bigrams) and of character n-grams; no Kiwi. Its
+    group heads estimate KOTE's groups (GoEmotions labels seen through :data:`hub.labels.GOEMOTIONS_TO_KOTE`),
+    and its config's ``kote_calibration`` puts its readings on the Korean model's scale, so that
+    :class:`hub.models.bilingual.BilingualModel` reads a song's English lines into the same vector as its
+    Korean ones. ``python -m training.train_english_goemotions`` trains it.
+    """
+
+    language = None  # alone, it reads every line (GoEmotions' comments hold emoji-only rows); beside the Korean
+    # model, BilingualModel gives it the English lines
+    uses_kiwi = False
+    label_set = "goemotions"
+    default_folder = ENGLISH_DATA_DIR
+    trainer = "training.train_english_goemotions"
+
+
+@lru_cache(maxsize=1)
+def load_english_model() -> EnglishEmotionModel:
+    """The committed English model in ``hub/data/gasa-english-goemotions`` (read beside the Korean default)."""
+    return EnglishEmotionModel.from_pretrained(ENGLISH_DATA_DIR)

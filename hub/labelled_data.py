@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .labels import AIHUB, KOTE, Taxonomy
+from .labels import AIHUB, GOEMOTIONS, KOTE, Taxonomy
 from .sources import is_hub_id
 
 PERSON_TURNS = ("HS01", "HS02", "HS03")
@@ -467,12 +467,82 @@ def read_labelled(path, taxonomy: Taxonomy = AIHUB) -> LabelledTexts:
         return read_kote_parquet(str(path))
     if suffix == ".tsv" and taxonomy is KOTE and _headerless_kote(path):
         return read_kote_tsv(path)
+    if suffix == ".tsv" and taxonomy is GOEMOTIONS and _headerless_kote(path):
+        split = read_goemotions_tsv(path)
+        return LabelledTexts(split.texts, split.targets, GOEMOTIONS, str(path))
     if suffix in (".csv", ".tsv", ".jsonl", ".json"):
         return read_table(path, taxonomy)
     raise DataFormatError(
         f"{path}: unsupported file type {suffix or '(none)'}; use AI-Hub .json/.zip/.xlsx, KOTE .tsv/.parquet, "
         "or .csv/.tsv/.jsonl with text and label columns"
     )
+
+
+# --- GoEmotions TSV (text<TAB>comma-separated label ids<TAB>comment id, no header) ------------------
+
+class GoEmotionsDataError(DataFormatError):
+    """A GoEmotions file or request that cannot be used; the message names the file and row."""
+
+
+@dataclass
+class GoEmotionsSplit:
+    """Texts with 0/1 targets over the 28 GoEmotions labels."""
+
+    texts: list[str]
+    targets: np.ndarray  # (n, 28) float32 0/1
+    ids: list[str]
+    path: str = ""
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, index) -> "GoEmotionsSplit":
+        index = np.asarray(index, dtype=int)
+        return GoEmotionsSplit([self.texts[i] for i in index], self.targets[index],
+                               [self.ids[i] for i in index], self.path)
+
+
+def read_goemotions_tsv(path) -> GoEmotionsSplit:
+    """Read a GoEmotions TSV; raise :class:`GoEmotionsDataError` naming the row on bad input."""
+    path = Path(path)
+    if not path.is_file():
+        raise GoEmotionsDataError(f"{path}: no such file (expected a GoEmotions TSV such as train.tsv).")
+    texts, rows, ids = [], [], []
+    with path.open(encoding="utf-8", newline="") as f:
+        for line_no, row in enumerate(csv.reader(f, delimiter="\t"), start=1):
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line
+            if len(row) != 3:
+                raise GoEmotionsDataError(
+                    f"{path}, row {line_no}: {len(row)} tab-separated columns, expected 3 "
+                    "(text, comma-separated label ids, comment id)."
+                )
+            text, label_field, comment_id = row
+            if not text.strip():
+                raise GoEmotionsDataError(f"{path}, row {line_no}: the text is empty.")
+            try:
+                labels = [int(x) for x in label_field.split(",") if x.strip()]
+            except ValueError:
+                raise GoEmotionsDataError(
+                    f"{path}, row {line_no}: labels {label_field!r} are not comma-separated integer ids."
+                ) from None
+            if not labels:
+                raise GoEmotionsDataError(f"{path}, row {line_no}: no label ids.")
+            bad = [x for x in labels if not 0 <= x < len(GOEMOTIONS)]
+            if bad:
+                raise GoEmotionsDataError(
+                    f"{path}, row {line_no}: label id(s) {bad} outside 0-{len(GOEMOTIONS) - 1} "
+                    f"(GoEmotions has {len(GOEMOTIONS)} labels)."
+                )
+            texts.append(text)
+            rows.append(labels)
+            ids.append(comment_id)
+    if not texts:
+        raise GoEmotionsDataError(f"{path}: the file holds no rows.")
+    targets = np.zeros((len(texts), len(GOEMOTIONS)), dtype=np.float32)
+    for i, labels in enumerate(rows):
+        targets[i, labels] = 1.0
+    return GoEmotionsSplit(texts, targets, ids, str(path))
 
 
 def _headerless_kote(path: Path) -> bool:

@@ -257,6 +257,69 @@ BREAKUP = Taxonomy(
 
 TAXONOMIES = {t.name: t for t in (AIHUB, KOTE, GOEMOTIONS, BREAKUP)}
 
+# GoEmotions label -> the KOTE labels that mean the same: the one written-down map from English readings
+# into the Korean label space, so one song gets one vector whichever language a stanza is in
+# (hub.models.bilingual). Why each entry:
+# * direct counterparts: anger, fear, gratitude, sadness, joy, surprise, realization, remorse (guilt),
+#   nervousness (anxiety), caring, curiosity, disappointment, pride, neutral (없음);
+# * one GoEmotions label, two KOTE shades: admiration (moved + respect), annoyance (irritation + complaint),
+#   disgust (revulsion + hatred), embarrassment (shame + awkwardness), grief (sadness + despair),
+#   relief (relief/trust + comfort), joy (joy + happiness), excitement (fun + anticipation);
+# * love: KOTE has no "love"; what people label in a loving Korean comment is caring, happiness and warm
+#   delight, so love goes there; desire and optimism are anticipation (기대감), approval is welcome/goodwill.
+# KOTE labels without a GoEmotions counterpart (지긋지긋, 우쭐댐/무시함, 비장함, 한심함, 어이없음, 패배/자기혐오,
+# 귀찮음, 힘듦/지침, 부담/안_내킴, 서러움, 재미없음, 불쌍함/연민) are read from the English model's estimate of their
+# group instead (see kote_sources).
+GOEMOTIONS_TO_KOTE = {
+    "admiration": ("감동/감탄", "존경"), "amusement": ("즐거움/신남",), "anger": ("화남/분노",),
+    "annoyance": ("짜증", "불평/불만"), "approval": ("환영/호의",), "caring": ("아껴주는",),
+    "confusion": ("당황/난처", "의심/불신"), "curiosity": ("신기함/관심",), "desire": ("기대감",),
+    "disappointment": ("안타까움/실망",), "disapproval": ("불평/불만",), "disgust": ("역겨움/징그러움", "증오/혐오"),
+    "embarrassment": ("부끄러움", "당황/난처"), "excitement": ("즐거움/신남", "기대감"), "fear": ("공포/무서움",),
+    "gratitude": ("고마움",), "grief": ("슬픔", "절망"), "joy": ("기쁨", "행복"),
+    "love": ("아껴주는", "행복", "흐뭇함(귀여움/예쁨)"), "nervousness": ("불안/걱정",), "optimism": ("기대감",),
+    "pride": ("뿌듯함",), "realization": ("깨달음",), "relief": ("안심/신뢰", "편안/쾌적"), "remorse": ("죄책감",),
+    "sadness": ("슬픔",), "surprise": ("놀람", "경악"), "neutral": ("없음",),
+}
+
+
+def kote_sources() -> np.ndarray:
+    """The map as a ``(GoEmotions labels, KOTE labels)`` 0/1 matrix (rows in GoEmotions id order)."""
+    out = np.zeros((len(GOEMOTIONS), len(KOTE)), dtype=np.float32)
+    for label, targets in GOEMOTIONS_TO_KOTE.items():
+        for target in targets:
+            out[GOEMOTIONS.index(label), KOTE.index(target)] = 1
+    return out
+
+
+def goemotions_in_kote(probs: np.ndarray) -> np.ndarray:
+    """GoEmotions probabilities (or 0/1 labels) ``(n, 28)`` -> KOTE ``(n, 44)`` through :data:`GOEMOTIONS_TO_KOTE`:
+    each KOTE label takes its strongest source (independent sigmoids: the max, as groups do); a KOTE label
+    without a source is NaN, for the caller to fill."""
+    probs = np.atleast_2d(np.asarray(probs, dtype=np.float32))
+    sources = kote_sources().astype(bool)
+    out = np.full((len(probs), len(KOTE)), np.nan, dtype=np.float32)
+    for k in np.flatnonzero(sources.any(axis=0)):
+        out[:, k] = probs[:, sources[:, k]].max(axis=1)
+    return out
+
+
+def kote_in_goemotions(targets: np.ndarray) -> np.ndarray:
+    """KOTE 0/1 labels ``(n, 44)`` -> GoEmotions 0/1 labels ``(n, 28)``: the map read backwards (a GoEmotions label is
+    given when one of the KOTE labels it maps to is), for lyric stanzas labelled in KOTE read by an English model."""
+    return (np.asarray(targets, dtype=np.float32) @ kote_sources().T > 0).astype(np.float32)
+
+
+def kote_group_targets(targets: np.ndarray, label_set: str = "kote") -> np.ndarray:
+    """One 0/1 column per KOTE group (``KOTE.group_order``): 1 when people named a label of that group, for
+    KOTE labels or (``label_set="goemotions"``) GoEmotions labels seen through :data:`GOEMOTIONS_TO_KOTE`."""
+    targets = np.asarray(targets)
+    if label_set == "goemotions":
+        targets = np.nan_to_num(goemotions_in_kote(targets))
+    elif label_set != "kote":
+        raise ValueError(f"group targets in KOTE's groups need KOTE or GoEmotions labels, not {label_set!r}")
+    return (KOTE.group_score_matrix(targets) > 0.5).astype(np.float32)
+
 
 def taxonomy_for_labels(labels) -> Taxonomy | None:
     """The known taxonomy whose label names are exactly ``labels`` (in order), if any."""

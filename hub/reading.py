@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hub.text.clean import LyricsError, check_lyrics
-from hub.text.language import readable_part
+from hub.text.language import readable_part, split_by_language
 from hub.text.segment import LINES_PER_BLOCK, split_stanzas
 
 
@@ -38,6 +38,7 @@ class SongStatus(enum.StrEnum):
     ERROR = "error"               # the crawler recorded an error for it
     UNUSABLE_LYRICS = "unusable_lyrics"  # empty after cleaning, or too long to be one song
     NO_KOREAN = "no_korean"       # a Korean-only model found no line with Hangul
+    NO_READABLE_LINES = "no_readable_lines"  # no line in a language the model reads (Korean or English)
     FAILED = "failed"             # the model raised on this song alone
 
 
@@ -65,7 +66,7 @@ class LyricsAnalysis:
     """Emotion of one song: the song-level distribution and the per-stanza arc.
 
     ``segment_probs`` has one row per stanza; a stanza the model does not read (no Korean for a
-    Korean model) is a row of NaN. ``groups`` names the emotion groups of ``group_scores`` (song)
+    Korean model) is a row of NaN, and ``segment_languages`` says which of each stanza's languages it read. ``groups`` names the emotion groups of ``group_scores`` (song)
     and ``segment_group_scores`` (stanzas), when the labels have groups. ``read_share`` is the share
     of the song's letters the model read; ``evidence`` is False when it found no emotional evidence.
     """
@@ -80,6 +81,7 @@ class LyricsAnalysis:
     read_share: float = 1.0
     evidence: bool = True
     other_group: str | None = None  # a catch-all group (KOTE's 기타) that is never "the" emotion
+    segment_languages: list[str] = field(default_factory=list)  # per stanza, the languages read: "ko", "en", "ko+en", ""
 
     def top_group(self) -> str | None:
         """The emotion group with the highest score, among the groups that name an emotion."""
@@ -95,12 +97,18 @@ class LyricsAnalysis:
 
 def mean_per_text(scores: np.ndarray, weights, starts) -> np.ndarray:
     """Per text, the ``weights``-weighted mean of its rows of ``scores``, where the rows are laid out
-    text by text: text ``i``'s are ``scores[starts[i]:starts[i + 1]]``. (One slice per text: a mask
-    over all rows per text makes a call quadratic in its texts, minutes for a large catalog.)"""
+    text by text: text ``i``'s are ``scores[starts[i]:starts[i + 1]]``. One pass over all rows
+    (``np.add.reduceat``): a catalog has hundreds of thousands of stanzas, and a call per text costs
+    seconds (a mask over all rows per text, minutes)."""
     weights = np.asarray(weights, dtype=np.float64)
+    starts = np.asarray(starts, dtype=np.int64)
     out = np.zeros((len(starts) - 1, scores.shape[1]), dtype=np.float32)
-    for i, (start, end) in enumerate(zip(starts, starts[1:])):
-        out[i] = np.average(scores[start:end], axis=0, weights=weights[start:end])
+    if not len(out):
+        return out
+    if np.any(starts[1:] <= starts[:-1]):
+        raise ValueError("every text needs at least one scored piece to average")
+    sums = np.add.reduceat(np.asarray(scores, dtype=np.float64) * weights[:, None], starts[:-1], axis=0)
+    out[:] = sums / np.add.reduceat(weights, starts[:-1])[:, None]
     return out
 
 
@@ -113,7 +121,7 @@ def stanza_texts(lyrics: str, language: str | None) -> list[str]:
 
 def read_songs(model, lyrics: list[str], progress: bool = False, stanzas: bool = False) -> list[SongReading]:
     """One :class:`SongReading` per song: the songs ``model`` can read are scored in one batch, the
-    others get a status (``unusable_lyrics``, ``no_korean``) and a message; nothing raises. With
+    others get a status (``unusable_lyrics``, ``no_korean``, ``no_readable_lines``) and a message; nothing raises. With
     ``stanzas``, each reading also holds its stanzas' distributions (``model.predict_with_stanzas``)."""
     readings: list[SongReading | None] = []
     parts, owners = [], []
@@ -125,7 +133,11 @@ def read_songs(model, lyrics: list[str], progress: bool = False, stanzas: bool =
             continue
         part, share = readable_part(cleaned, model.language)
         if not part:
-            readings.append(SongReading(None, SongStatus.NO_KOREAN, 0.0, "no line with Korean (Hangul) to read"))
+            readings.append(SongReading(None, SongStatus.NO_KOREAN, 0.0, "no line with Korean (Hangul) to read")
+                            if model.language == "ko" else
+                            SongReading(None, SongStatus.NO_READABLE_LINES, 0.0,
+                                        f"no line in a language the model reads ({model.language}): "
+                                        "Korean (Hangul) or English (Latin letters)"))
             continue
         readings.append(None)
         parts.append(part)
@@ -163,4 +175,12 @@ def analyze(model, lyrics: str, lines_per_block: int = LINES_PER_BLOCK) -> Lyric
                           group_scores=None if groups is None else groups[0],
                           segment_group_scores=None if groups is None else per_stanza(groups),
                           read_share=share, evidence=bool(model.has_evidence(probs[:1])[0]),
-                          other_group=getattr(model.taxonomy(), "other_group", None))
+                          other_group=getattr(model.taxonomy(), "other_group", None),
+                          segment_languages=[languages_read(seg, model.language) for seg in segments])
+
+
+def languages_read(stanza: str, language: str | None) -> str:
+    """Which of a stanza's languages a model of ``language`` reads: ``"ko"``, ``"en"``, ``"ko+en"`` or ``""``
+    (a model without a language reads every line, whichever it is)."""
+    wanted = None if language is None else language.split("+")
+    return "+".join(lang for lang, part in split_by_language(stanza).items() if part and (wanted is None or lang in wanted))

@@ -275,6 +275,12 @@ def validate_song_dataset(ds, source: str = "the dataset"):
     return ds
 
 
+# what a model named "KOREAN + ENGLISH" (hub.models.bilingual.BilingualModel) did, for the card
+BILINGUAL_NOTE = ("; each line was read by the model of its language: lines with Hangul by the Korean model (the first), "
+                  "lines in Latin letters by the English model (the second), whose readings are put into the Korean "
+                  "model's labels (`hub.labels.GOEMOTIONS_TO_KOTE`)")
+
+
 def dataset_card(ds, pretty_name: str = "gasa song emotion vectors", repo_id: str | None = None,
                  license: str = "other", description: str = "", stats=None):
     """A ``huggingface_hub.DatasetCard`` stating the schema, the model, the catalog statistics (``stats``,
@@ -303,7 +309,8 @@ the probability distribution over {len(labels)} emotion labels that an emotion c
 Songs whose vectors are close by cosine similarity feel alike, whatever their era.
 {description}
 
-- Model: {", ".join(f"`{m}`" for m in models)} (revision {", ".join(f"`{r}`" for r in revisions)})
+- Model: {", ".join(f"`{m}`" for m in models)} (revision {", ".join(f"`{r}`" for r in revisions)}){BILINGUAL_NOTE
+  if any(" + " in m for m in models) else ""}
 - {lyrics_note}
 
 ## Load

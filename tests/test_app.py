@@ -20,7 +20,7 @@ from hub.labels import AIHUB, GOEMOTIONS, KOTE
 from hub.space import analysis, catalog, evaluation, similar
 from hub.space.config import parse_config
 from hub.space.state import State
-from hub.space.ui import OK_MARK, PROBLEM_MARK
+from hub.space.ui import CAUTION_MARK, OK_MARK, PROBLEM_MARK
 from training.tiny_models import make_classifier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,7 @@ SAD = "비가 내리는 밤 혼자 남아 눈물이 흘러\n슬픈 노래만 들
 # a Korean song with an English stanza (written for these tests)
 MIXED = "비가 내리는 밤 혼자 남아 눈물이 흘러\n슬픈 노래만 들려\n\nI walk alone tonight\nthe rain keeps falling down"
 ENGLISH = "I walk alone tonight\nthe rain keeps falling down\n\nbut tomorrow I will smile again"
+JAPANESE = "あめのよる\nきみをまつ"  # neither Korean nor English
 
 
 def table(df) -> pd.DataFrame:
@@ -67,7 +68,8 @@ def korean_transformer(tmp_path_factory):
 
 def test_config_flags_win_over_env_and_defaults_are_offline():
     default = parse_config([], environ={})
-    assert default.korean_model == "gasa-korean-kote" and default.english_model is None
+    assert default.korean_model == "gasa-korean-kote" and default.english_model == "gasa-english-goemotions"
+    assert parse_config(["--english-model", "none"], environ={}).english_model is None  # Korean lines only
     assert default.demo_catalog and default.eval_models == []
     env = {"GASA_KOREAN_MODEL": "org/ko", "GASA_ENGLISH_MODEL": "org/en", "GASA_SONGS": "org/songs",
            "GASA_EVAL_MODELS": "a/b, c/d", "GASA_PORT": "8123", "GASA_HOST": "0.0.0.0"}
@@ -93,13 +95,21 @@ def test_analysis_shows_kote_emotions_with_groups(demo_app):
     assert "read" not in status  # all of it is Korean
 
 
-def test_a_mixed_song_reports_how_much_was_read(demo_app):
+def test_a_mixed_song_is_read_whole_and_says_which_model_read_what(demo_app):
     status, top, bars, mix, arc = analysis.analyze(demo_app, MIXED, "auto")
-    assert status.startswith(OK_MARK) and re.search(r"read \d+% of the song", status), status
-    assert "1 stanza(s) without Korean not read" in status
+    assert status.startswith(OK_MARK) and "한국어 + English" in status, status
+    assert "Korean lines: `gasa-korean-kote` (1 stanza(s))" in status
+    assert "English lines: `gasa-english-goemotions` (1 stanza(s))" in status and "read " not in status
+    assert np.isfinite(arc.axes[0].lines[0].get_ydata()).all()  # the English stanza is in the arc
+    assert {e.split(" (")[0] for e in table(top)["감정 / Emotion"]} <= set(KOTE.labels)  # one label space
+    # the Korean model alone, chosen in the menu, reads the Korean lines and says how much that was
+    status, top, bars, mix, arc = analysis.analyze(demo_app, MIXED, "korean")
+    assert re.search(r"read \d+% of the song \(its lines with Hangul; 1 stanza\(s\) not read\)", status), status
     assert np.isnan(arc.axes[0].lines[0].get_ydata()[1])  # the English stanza is a gap in the arc
     status, *_ = analysis.analyze(demo_app, ENGLISH, "korean")  # the Korean model asked for English only
     assert status.startswith(PROBLEM_MARK) and "no Korean line" in status
+    status, *_ = analysis.analyze(demo_app, ENGLISH + "\n\n" + JAPANESE * 8, "auto")  # mostly unread: a caution
+    assert status.startswith(CAUTION_MARK) and "**only** read" in status, status
 
 
 def test_engine_analysis_gives_top10_groups_and_arc(engine_app):
@@ -120,20 +130,22 @@ def test_engine_analysis_gives_top10_groups_and_arc(engine_app):
     ("", "empty"),
     ("   \n\n  ", "empty"),
     ("가" * 100_000, "100,000 characters"),
-    (ENGLISH, "--english-model"),
-], ids=["empty", "blank", "100KB", "english-without-model"])
+    (JAPANESE, "no line in Korean or English"),
+], ids=["empty", "blank", "100KB", "neither-korean-nor-english"])
 def test_bad_lyrics_get_a_message(demo_app, text, expected):
     status, top, bars, mix, arc = analysis.analyze(demo_app, text, "auto")
     assert status.startswith(PROBLEM_MARK) and expected in status
     assert top.empty and bars is None and arc is None
 
 
-def test_english_lyrics_go_to_the_english_model(english_model):
+def test_a_configured_english_model_replaces_the_built_in_one(english_model):
     a = State(parse_config(["--english-model", str(english_model)], environ={}))
-    status, top, *_ = analysis.analyze(a, ENGLISH, "auto")
-    assert status.startswith(OK_MARK) and "English" in status, status
-    assert set(table(top)["감정 / Emotion"]) <= set(GOEMOTIONS.labels)
-    status, top, *_ = analysis.analyze(a, SAD, "auto")  # Korean still goes to the Korean model
+    status, top, *_ = analysis.analyze(a, ENGLISH, "auto")  # read into KOTE's labels through the map
+    assert status.startswith(OK_MARK) and f"English lines: `{english_model}`" in status, status
+    assert {e.split(" (")[0] for e in table(top)["감정 / Emotion"]} <= set(KOTE.labels)
+    status, top, *_ = analysis.analyze(a, ENGLISH, "english")  # alone, in its own labels
+    assert status.startswith(OK_MARK) and set(table(top)["감정 / Emotion"]) <= set(GOEMOTIONS.labels), status
+    status, top, *_ = analysis.analyze(a, SAD, "auto")  # Korean lines still go to the Korean model
     assert "gasa-korean-kote" in status and {e.split(" (")[0] for e in top["감정 / Emotion"]} <= set(KOTE.labels)
     assert analysis.mostly_latin(ENGLISH) and not analysis.mostly_latin(SAD + "\nyeah yeah")
 
@@ -143,7 +155,7 @@ def test_unreachable_model_is_reported_and_other_tabs_keep_working(tmp_path):
                                  environ={}))
     status, *_ = analysis.analyze(a, SAD, "korean")
     assert status.startswith(PROBLEM_MARK) and "nobody/not-a-model" in status and "--korean-model" in status
-    status, *_ = analysis.analyze(a, ENGLISH, "auto")
+    status, *_ = analysis.analyze(a, ENGLISH, "english")
     assert status.startswith(PROBLEM_MARK) and "--english-model" in status
     status, results, heatmap = similar.similar(a, "song", "demo-002", "", None, "cosine", 2, False, 0)
     assert status.startswith(OK_MARK) and len(results) == 10 and heatmap is not None

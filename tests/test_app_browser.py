@@ -142,9 +142,9 @@ def test_bad_lyrics_through_the_page(page):
     page.fill("#lyrics textarea", "가나다라마바사 " * 12_500)  # 100,000 characters
     page.click("#analyze-btn")
     assert "100,000 characters" in status_text(page, "analysis-status", "limit")
-    page.fill("#lyrics textarea", "I walk alone in the rain tonight")
+    page.fill("#lyrics textarea", "あめのよる きみをまつ")  # neither Korean nor English
     page.click("#analyze-btn")
-    assert "--english-model" in status_text(page, "analysis-status", "English")
+    assert "no line in Korean or English" in status_text(page, "analysis-status", "Korean or English")
     page.screenshot(path=str(ARTIFACTS / "2-analysis-bad-input.png"), full_page=True)
 
 

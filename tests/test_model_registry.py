@@ -21,7 +21,7 @@ def test_a_saved_model_names_its_kind_and_version(saved_engine):
     assert "engine" not in config  # no module path: renaming a module never breaks a saved model
     assert model_class(saved_engine) is KoreanEmotionEngine and model_class(saved_engine).uses_kiwi
     assert model_class("gasa-korean-kote").uses_kiwi and model_class("some-org/some-model") is None
-    assert is_engine(saved_engine) and set(MODEL_KINDS) == {"kote-linear", "korean-dictionary"}
+    assert is_engine(saved_engine) and set(MODEL_KINDS) == {"kote-linear", "korean-dictionary", "english-linear"}
 
 
 def test_a_folder_saved_before_kinds_still_loads(saved_engine, tmp_path):

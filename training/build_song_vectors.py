@@ -1,6 +1,7 @@
 """Run an emotion model over crawled lyrics and write the song-vector dataset (with its dataset card).
 
     python -m training.build_song_vectors --lyrics lyrics.jsonl --output DIR [--model gasa-korean-kote] \
+        [--english-model gasa-english-goemotions | HUB_ID | none] \
         [--push-to-hub REPO] [--include-lyrics] [--backend torch|onnx] [--quantize int8 [--verify-margin M]] \
         [--engine local|ray] [--address ADDR] [--num-workers N] [--gpus-per-worker G] [--block-size B]
 
@@ -21,7 +22,8 @@ One song never stops a build. Every record gets a status:
 * ``ok`` — scored; ``no_evidence`` — scored, but the model found no emotional evidence (kept, and
   never recommended to other songs);
 * skipped, with the reason: ``no_lyrics`` / ``error`` (from the crawl), ``unusable_lyrics`` (empty
-  after cleaning, or far too long), ``no_korean`` (a Korean model and no line with Hangul),
+  after cleaning, or far too long), ``no_korean`` (a Korean model alone and no line with Hangul),
+  ``no_readable_lines`` (no line in Korean or English, for the default bilingual reading),
   ``failed`` (the model raised on this song).
 
 Scored songs become the dataset (with ``status`` and ``read_share``, the share of the song the model
@@ -39,30 +41,34 @@ import sys
 from hub.lyrics_file import (LyricsFileError, parquet_files, parquet_song_ids, read_lyrics_jsonl,  # noqa: F401
                              read_records, record_from_row)
 from hub.models.base import ModelLoadError
-from hub.models.registry import load_predictor
+from hub.models.bilingual import DEFAULT_ENGLISH_MODEL, load_reader
 from hub.reading import SCORED_STATUSES
 from hub.song_dataset import SongDatasetError
 from training.song_build.core import (STATUS_ORDER, model_revision, predictor_revision, read_all,  # noqa: F401
-                                      scoring_note, scoring_options, summary_table, usable_songs, write_dataset)
+                                      reader_name, scoring_note, scoring_options, summary_table, usable_songs,
+                                      write_dataset)
 
 DEFAULT_MODEL = "gasa-korean-kote"
 
 
 def build(model: str, lyrics: str, output: str, push_to_hub: str | None = None, include_lyrics: bool = False,
           revision: str | None = None, pretty_name: str = "gasa song emotion vectors", license: str = "other",
-          note: str = "", backend: str = "torch", quantize: str | None = None, verify_margin: float | None = None):
+          note: str = "", backend: str = "torch", quantize: str | None = None, verify_margin: float | None = None,
+          english_model: str | None = DEFAULT_ENGLISH_MODEL):
     """Score every record of a crawl file and write the dataset (see the module docstring);
     ``pretty_name``, ``license`` and ``note`` go into the dataset card; ``backend``, ``quantize`` and
-    ``verify_margin`` are :class:`hub.predictor.TransformerEmotionPredictor`'s (a transformer model only). Returns the
+    ``verify_margin`` are :class:`hub.predictor.TransformerEmotionPredictor`'s (a transformer model only);
+    ``english_model`` reads the English lines beside ``model`` (None or "none": Korean lines only). Returns the
     dataset and the count of songs per status."""
     records = read_records(lyrics)
     options = scoring_options(model, backend, quantize, verify_margin)
-    predictor = load_predictor(model, **options)
+    predictor = load_reader(model, english_model, **options)
     note = scoring_note(note, options)
     print(f"{len(records)} crawled records; model {predictor.name}", file=sys.stderr)
     readings = read_all(predictor, records)
-    return write_dataset(records, readings, list(predictor.labels), model, predictor_revision(predictor, model, revision),
-                         lyrics, output, push_to_hub, include_lyrics, pretty_name, license, note)
+    return write_dataset(records, readings, list(predictor.labels), reader_name(predictor, model),
+                         predictor_revision(predictor, model, revision), lyrics, output, push_to_hub, include_lyrics,
+                         pretty_name, license, note, language=predictor.language)
 
 
 def main(argv=None) -> int:
@@ -70,6 +76,10 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=DEFAULT_MODEL,
                         help=f"model folder, Hub id or built-in name (default {DEFAULT_MODEL}; gasa-korean-engine is the "
                              "60-label dictionary engine)")
+    parser.add_argument("--english-model", default=DEFAULT_ENGLISH_MODEL,
+                        help=f"model for the English lines, read into the Korean model's labels (default "
+                             f"{DEFAULT_ENGLISH_MODEL}; a GoEmotions Hub model such as SamLowe/roberta-base-go_emotions; "
+                             "'none' reads Korean lines only)")
     parser.add_argument("--lyrics", required=True,
                         help="JSONL from python -m training.crawl_melon, or Parquet (a file or a folder) with its fields")
     parser.add_argument("--output", required=True, help="dataset folder (Parquet under data/ + README.md)")
@@ -120,6 +130,7 @@ def main(argv=None) -> int:
                 ds, counts = build_ray(args.model, args.lyrics, args.output, args.push_to_hub, args.include_lyrics,
                                        args.revision, address=args.address, num_workers=args.num_workers,
                                        gpus_per_worker=args.gpus_per_worker, block_size=args.block_size,
+                                       english_model=args.english_model,
                                        scoring=scoring_options(args.model, args.backend, args.quantize,
                                                                args.verify_margin))
             except RayInterrupted as e:
@@ -131,7 +142,7 @@ def main(argv=None) -> int:
         else:
             ds, counts = build(args.model, args.lyrics, args.output, args.push_to_hub, args.include_lyrics,
                                args.revision, backend=args.backend, quantize=args.quantize,
-                               verify_margin=args.verify_margin)
+                               verify_margin=args.verify_margin, english_model=args.english_model)
     except (LyricsFileError, SongDatasetError, ModelLoadError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

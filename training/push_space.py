@@ -111,7 +111,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.push_space", description=__doc__.split("\n\n")[0])
     p.add_argument("--repo", required=True, help="Space id ORG/NAME")
     p.add_argument("--korean-model", help="Hub id for the Korean model (default: the offline engine)")
-    p.add_argument("--english-model", help="Hub id of a GoEmotions model for English lyrics")
+    p.add_argument("--english-model", help="Hub id of a GoEmotions model for the English lines (default: the built-in "
+                                           "gasa-english-goemotions)")
     p.add_argument("--songs", help="Hub id of a song-vector dataset (default: the demo catalog)")
     p.add_argument("--eval-model", action="append", default=[], help="extra model for the evaluation tab")
     p.add_argument("--private", action="store_true")

@@ -54,7 +54,8 @@ from hub.models.registry import is_engine
 from hub.models.transformer import check_model_source
 from hub.reading import SongReading
 from hub.lyrics_file import LyricsFileError, parquet_files, parquet_song_ids, read_lyrics_jsonl, record_from_row
-from training.song_build.core import predictor_revision, read_all, scoring_note, write_dataset
+from hub.models.bilingual import DEFAULT_ENGLISH_MODEL
+from training.song_build.core import predictor_revision, read_all, reader_name, scoring_note, write_dataset
 
 RAY_REQUIREMENT = "ray[data,client]==2.60.0"  # as pinned in requirements-ray.txt
 MAX_BLOCK_SIZE = 1000
@@ -316,13 +317,14 @@ class BlockScorer:
     """A Ray Data worker: loads the model once, then scores whole blocks and writes their shards."""
 
     def __init__(self, model: str, revision: str | None, include_lyrics: bool, parts: str, gpus: float = 0.0,
-                 scoring: dict | None = None):
-        from hub.models.registry import load_predictor
+                 scoring: dict | None = None, english_model: str | None = DEFAULT_ENGLISH_MODEL):
+        from hub.models.bilingual import load_reader
 
         start = time.perf_counter()
-        self.predictor = load_predictor(model, **(scoring or {}))
+        self.predictor = load_reader(model, english_model, **(scoring or {}))
         self.device = self.predictor.to("cuda") if gpus else "cpu"  # where it really scores, in words
-        self.meta = {"labels": list(self.predictor.labels), "model": str(model), "predictor": self.predictor.name,
+        self.meta = {"labels": list(self.predictor.labels), "model": reader_name(self.predictor, model),
+                     "predictor": self.predictor.name, "language": self.predictor.language,
                      "revision": predictor_revision(self.predictor, model, revision)}
         self.include_lyrics, self.parts = include_lyrics, Path(parts)
         self.load_seconds = time.perf_counter() - start
@@ -460,7 +462,8 @@ class RunStats:
 
 
 def run_blocks(ray, todo: list[dict], model: str, revision: str | None, include_lyrics: bool, parts: Path,
-               num_workers: int, gpus_per_worker: float, stats: RunStats, scoring: dict | None = None) -> None:
+               num_workers: int, gpus_per_worker: float, stats: RunStats, scoring: dict | None = None,
+               english_model: str | None = DEFAULT_ENGLISH_MODEL) -> None:
     """Score the blocks in ``todo`` on a fixed pool of ``num_workers`` actors, printing progress."""
     import ray.data
 
@@ -474,7 +477,7 @@ def run_blocks(ray, todo: list[dict], model: str, revision: str | None, include_
                         compute=ray.data.ActorPoolStrategy(size=num_workers, max_tasks_in_flight_per_actor=1),
                         fn_constructor_kwargs={"model": str(model), "revision": revision, "parts": str(parts),
                                                "include_lyrics": include_lyrics, "gpus": gpus_per_worker,
-                                               "scoring": scoring})
+                                               "scoring": scoring, "english_model": english_model})
     total_songs = sum(b["count"] for b in todo)
     start = time.perf_counter()
     for row in ds.iter_rows():
@@ -494,11 +497,12 @@ def run_blocks(ray, todo: list[dict], model: str, revision: str | None, include_
 def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = None, include_lyrics: bool = False,
               revision: str | None = None, address: str | None = None, num_workers: int | None = None,
               gpus_per_worker: float = 0.0, block_size: int | None = None, pretty_name: str = "gasa song emotion vectors",
-              license: str = "other", note: str = "", stats: RunStats | None = None, scoring: dict | None = None):
+              license: str = "other", note: str = "", stats: RunStats | None = None, scoring: dict | None = None,
+              english_model: str | None = DEFAULT_ENGLISH_MODEL):
     """:func:`training.build_song_vectors.build` on Ray (see the module docstring); returns the same
     (dataset, counts per status). ``scoring``: the predictor options of
     :func:`training.song_build.core.scoring_options` (backend, int8, verify_margin), recorded in
-    the manifest, so that a rerun with others starts over. Raises :class:`RayBuildError` (cluster, shards),
+    the manifest, so that a rerun with others starts over; ``english_model`` as the local build's. Raises :class:`RayBuildError` (cluster, shards),
     :class:`RayInterrupted` (Ctrl-C or SIGTERM: the shards stay for a rerun), and the local build's
     errors (input, model, nothing to build). ``stats`` is filled with what the workers did."""
     stats = stats if stats is not None else RunStats()
@@ -510,7 +514,7 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
     plan, size = plan_blocks(lyrics, block_size)
     parts = parts_folder(output)
     prepare_parts(parts, {"input": str(Path(lyrics).resolve()), "sha256": plan.sha256, "songs": len(plan.ids),
-                          "block_size": size, "model": str(model), "revision": revision,
+                          "block_size": size, "model": str(model), "english_model": english_model, "revision": revision,
                           "include_lyrics": include_lyrics, "scoring": scoring, "format": SHARD_FORMAT})
     todo = [b for b in plan.blocks if not shard_path(parts, b["block"]).exists()]
     stats.blocks_total, stats.blocks_done_before = len(plan.blocks), len(plan.blocks) - len(todo)
@@ -541,7 +545,8 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
             print(f"ray: {workers} workers on {address or 'a local cluster'} "
                   f"({resources.get('CPU', 0):g} CPUs, {resources.get('GPU', 0):g} GPUs); model {model}",
                   file=sys.stderr, flush=True)
-            run_blocks(ray, todo, model, revision, include_lyrics, parts, workers, gpus_per_worker, stats, scoring)
+            run_blocks(ray, todo, model, revision, include_lyrics, parts, workers, gpus_per_worker, stats, scoring,
+                       english_model)
         except KeyboardInterrupt:
             done = sum(shard_path(parts, b["block"]).exists() for b in plan.blocks)
             raise RayInterrupted(f"{done} of {len(plan.blocks)} blocks are done in {parts}; rerun the same "
@@ -564,8 +569,9 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
             print(line, file=sys.stderr)
     records, readings, meta = assemble(parts, plan)
     try:
-        result = write_dataset(records, readings, meta.get("labels"), model, meta.get("revision"), lyrics, output,
-                               push_to_hub, include_lyrics, pretty_name, license, scoring_note(note, scoring))
+        result = write_dataset(records, readings, meta.get("labels"), meta.get("model", model), meta.get("revision"),
+                               lyrics, output, push_to_hub, include_lyrics, pretty_name, license,
+                               scoring_note(note, scoring), language=meta.get("language", "ko"))
     except Exception:
         drop_if_empty(parts)  # e.g. an input without songs: nothing to resume
         raise

@@ -37,6 +37,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import clone
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.preprocessing import FunctionTransformer
@@ -80,29 +81,33 @@ SOFTWARE.
 # --- fitting ------------------------------------------------------------------------------------
 
 def fit_with_thresholds(classifier: KoteClassifier, docs, targets, folds: int, seed: int, desc: str = "",
-                        tuned_on: int | None = None) -> KoteClassifier:
+                        tuned_on: int | None = None, group_targets=None) -> KoteClassifier:
     """A clone of ``classifier`` fitted on all given rows (texts or Kiwi readings), with per-label
     thresholds tuned on out-of-fold predictions (features refitted per fold) of the first ``tuned_on``
     rows (default all): the people's labels of comments, not the labels lyric stanzas were written with,
     whose use of a label differs (the thresholds decide KOTE's multi-label answers); the label frequencies
-    are those rows' too."""
+    are those rows' too. ``group_targets``: :meth:`KoteClassifier.fit`'s. The out-of-fold probabilities of
+    every row (labels, then groups) are kept as ``out_of_fold_``."""
     print(f"fitting {desc or 'the model'}: {folds} folds out-of-fold, then all {len(docs):,} rows", file=sys.stderr)
-    oof = cross_val_predict(classifier, docs, targets, cv=KFold(folds, shuffle=True, random_state=seed),
-                            method="predict_proba")
-    fitted = clone(classifier).fit(docs, targets)
+    params = {} if group_targets is None else {"group_targets": np.asarray(group_targets)}
+    oof = expit(cross_val_predict(classifier, docs, targets, cv=KFold(folds, shuffle=True, random_state=seed),
+                                  method="decision_function", params=params)).astype(np.float32)
+    fitted = clone(classifier).fit(docs, targets, **params)
+    fitted.out_of_fold_ = oof
+    oof = oof[:, :np.asarray(targets).shape[1]]
     rows = slice(None, tuned_on)
     # the labels' priors, which has_evidence weighs a text against, are people's too: stanzas never say 없음
     fitted.label_frequencies_ = np.asarray(targets)[rows].mean(axis=0)
     return fitted.set_params(thresholds=tune_thresholds(oof[rows], np.asarray(targets)[rows], grid=THRESHOLD_GRID))
 
 
-def to_model(fitted: KoteClassifier, config: KoteModelConfig) -> KoteEmotionModel:
+def to_model(fitted: KoteClassifier, config: KoteModelConfig, model_class=KoteEmotionModel) -> KoteEmotionModel:
     """The app's model of a fitted classifier: its parameters, thresholds and label frequencies go into ``config``
     (rounded as the card shows them)."""
     shared = {k: v for k, v in fitted.get_params(deep=False).items() if k in config.classifier_params()}
     config = replace(config, **{**shared, "thresholds": [round(float(t), 4) for t in fitted.thresholds],
                                 "label_frequencies": [round(float(f), 5) for f in fitted.label_frequencies_]})
-    model = KoteEmotionModel(config, fitted)
+    model = model_class(config, fitted)
     model.classifier.set_params(thresholds=config.thresholds)  # the model's own copy predicts at the saved ones
     return model
 

@@ -9,6 +9,14 @@ from hub.text.language import readable_part
 from hub.text.segment import LINES_PER_BLOCK, split_stanzas
 
 
+# what a model that found no line in its language(s) says, by its ``language``
+NOTHING_TO_READ = {
+    "ko": "these lyrics have no Korean line (Hangul), and {} reads Korean only.",
+    "en": "these lyrics have no English line (Latin letters without Hangul), and {} reads English only.",
+    "ko+en": "these lyrics have no line in Korean or English (Hangul or Latin letters) for {} to read.",
+}
+
+
 class ModelLoadError(RuntimeError):
     """A model folder or id that cannot be loaded; the message names it and the problem."""
 
@@ -103,8 +111,7 @@ class EmotionPredictor:
         """:meth:`readable` for text already cleaned."""
         part, share = readable_part(text, self.language)
         if not part:
-            raise LyricsError(f"these lyrics have no Korean line, and {self.name or 'this model'} reads Korean only: "
-                              "use an English model for English lyrics.")
+            raise LyricsError(NOTHING_TO_READ.get(self.language, NOTHING_TO_READ["ko"]).format(self.name or "this model"))
         return part, share
 
     def predict(self, lyrics: list[str], progress: bool = False) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 Three ways to name a model, tried in this order by :func:`load_predictor`:
 
-1. a built-in model (:data:`BUILTIN_PREDICTORS`): ``gasa-korean-kote`` (the app's default) or
-   ``gasa-korean-engine``, shipped in ``hub/data``;
+1. a built-in model (:data:`BUILTIN_PREDICTORS`): ``gasa-korean-kote`` (the app's default),
+   ``gasa-korean-engine`` or ``gasa-english-goemotions`` (the English default), shipped in ``hub/data``;
 2. a folder saved by a non-transformer model: its ``gasa_engine.json`` names the model's kind
    (``model_type``, a key of :data:`MODEL_KINDS`) and the gasa version that wrote it
    (``gasa_version``), as peft's ``peft_type`` and ``peft_version`` do; folders saved before kinds
@@ -32,13 +32,15 @@ ENGINE_CONFIG = "gasa_engine.json"  # a folder saved by a non-transformer model:
 MODEL_KINDS = {
     "kote-linear": "hub.kote_model:KoteEmotionModel",
     "korean-dictionary": "hub.korean_engine:KoreanEmotionEngine",
+    "english-linear": "hub.kote_model:EnglishEmotionModel",
 }
 # What folders saved before kinds existed hold in ``engine``.
 LEGACY_ENGINES = {ref: kind for kind, ref in MODEL_KINDS.items()}
 
 # Built-in models by name -> (kind, "module:function" returning the shipped model, cached).
 BUILTIN_MODELS = {"gasa-korean-kote": ("kote-linear", "hub.kote_model:load_default_model"),
-                  "gasa-korean-engine": ("korean-dictionary", "hub.korean_engine:load_default_engine")}
+                  "gasa-korean-engine": ("korean-dictionary", "hub.korean_engine:load_default_engine"),
+                  "gasa-english-goemotions": ("english-linear", "hub.kote_model:load_english_model")}
 BUILTIN_PREDICTORS = {name: loader for name, (_, loader) in BUILTIN_MODELS.items()}
 
 

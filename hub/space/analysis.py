@@ -7,29 +7,24 @@ import numpy as np
 import pandas as pd
 
 from hub import plots
-from hub.korean_text import HANGUL_SYLLABLE
 from hub.labels import taxonomy_for_labels
 from hub.text.clean import LyricsError, check_lyrics
 from hub.text.language import mostly_latin
 from hub.text.segment import LINES_PER_BLOCK, segment_unit
 from hub.space.state import AppError, State
-from hub.space.ui import bind, emotion_name, empty_table, figure, group_name, ok, problem, song_choices
+from hub.space.ui import bind, caution, emotion_name, empty_table, figure, group_name, ok, problem, song_choices
 
 TOP_K = 10
 MODEL_AUTO, MODEL_KOREAN, MODEL_ENGLISH = "auto", "korean", "english"
 COLUMNS = ["순위 / Rank", "감정 / Emotion", "그룹 / Group", "확률 / Probability"]
 
 
-def pick_role(state: State, text: str, choice: str) -> str:
-    if choice != MODEL_AUTO:
-        return choice
-    if mostly_latin(text) and "english" in state.models.names:
-        return MODEL_ENGLISH
-    if not HANGUL_SYLLABLE.search(text):
-        raise AppError("these lyrics have no Korean, and no English model is configured: start the app with "
-                       "--english-model SamLowe/roberta-base-go_emotions (or set GASA_ENGLISH_MODEL), "
-                       "or paste Korean lyrics.")
-    return MODEL_KOREAN  # mixed lyrics: the Korean model reads the lines with Hangul, and the page says how much
+def model_for(state: State, choice: str, progress=None):
+    """The model the chosen reading uses: by default the Korean and English models together (each line by the
+    model of its language), else the one model chosen."""
+    if choice == MODEL_AUTO:
+        return state.models.reader(progress)
+    return state.models.get(choice, progress)
 
 
 def top_table(top, taxonomy) -> pd.DataFrame:
@@ -65,13 +60,29 @@ def segments_note(analysis, unit: str) -> str:
     return f"{n} blocks of {LINES_PER_BLOCK} lines / {LINES_PER_BLOCK}줄 단위 (no blank lines separate its stanzas)"
 
 
-def reading_note(analysis, unit: str) -> str:
+READ_LINES = {"ko": "its lines with Hangul", "en": "its English lines", "ko+en": "its Korean and English lines"}
+LOW_READ_SHARE = 0.5  # below this share of a song read, the headline is a caution, not a check mark
+
+
+def readers_note(analysis, predictor, unit: str) -> str:
+    """Which model read which stanzas, when a Korean and an English model read the song together."""
+    readers = getattr(predictor, "readers_by_language", None)
+    if not readers:
+        return ""
+    counts = {lang: sum(lang in found.split("+") for found in analysis.segment_languages if found) for lang in readers}
+    names = {"ko": "한국어 / Korean", "en": "English"}
+    return " · " + ", ".join(f"{names[lang]} lines: `{model.name}` ({counts[lang]} {unit}(s))"
+                             for lang, model in readers.items() if counts[lang])
+
+
+def reading_note(analysis, unit: str, language: str | None = "ko") -> str:
     """What the model read and found, for the status line."""
     notes = []
     if analysis.read_share < 0.999:
         unread = int(np.isnan(analysis.segment_probs[:, 0]).sum()) if analysis.segment_probs is not None else 0
-        notes.append(f"read {analysis.read_share:.0%} of the song (its lines with Hangul"
-                     + (f"; {unread} {unit}(s) without Korean not read)" if unread else ")"))
+        caution = "**only** " if analysis.read_share < LOW_READ_SHARE else ""
+        notes.append(f"{caution}read {analysis.read_share:.0%} of the song ({READ_LINES.get(language, 'the lines it reads')}"
+                     + (f"; {unread} {unit}(s) not read)" if unread else ")"))
     if not analysis.evidence:
         notes.append("**no emotional evidence found**: none of its emotions reaches the model's threshold, so the "
                      "ranking below is a weak guess")
@@ -82,8 +93,7 @@ def analyze(state: State, lyrics: str, choice: str, progress=gr.Progress()):
     """status, top-10 table, top-10 plot, group-mix plot, arc plot."""
     try:
         text = check_lyrics(lyrics or "")
-        role = pick_role(state, text, choice or MODEL_AUTO)
-        predictor = state.models.get(role, progress)
+        predictor = model_for(state, choice or MODEL_AUTO, progress)
         progress(0.9, desc="analyzing")
         analysis = predictor.analyze(text, lines_per_block=LINES_PER_BLOCK)
     except (LyricsError, AppError) as e:
@@ -92,11 +102,13 @@ def analyze(state: State, lyrics: str, choice: str, progress=gr.Progress()):
     unit = segment_unit(text, len(analysis.segments))
     bars, mix, arc = figures(analysis, top, taxonomy, unit)
     best, p = top[0]
-    lang = "English" if role == MODEL_ENGLISH else "한국어"
+    lang = {"ko": "한국어", "en": "English", "ko+en": "한국어 + English"}.get(predictor.language, "")
     group = analysis.top_group()
     group = f" · top group {plots.group_label(taxonomy, group)}" if group and taxonomy is not None else ""
-    status = ok(f"**{emotion_name(taxonomy, best)}** ({p:.1%}){group} · model `{predictor.name}` ({lang}) · "
-                f"{segments_note(analysis, unit)}{reading_note(analysis, unit)}")
+    mark = ok if analysis.read_share >= LOW_READ_SHARE else caution
+    status = mark(f"**{emotion_name(taxonomy, best)}** ({p:.1%}){group} · model `{predictor.name}` ({lang}) · "
+                  f"{segments_note(analysis, unit)}{readers_note(analysis, predictor, unit)}"
+                  f"{reading_note(analysis, unit, predictor.language)}")
     return status, top_table(top, taxonomy), bars, mix, arc
 
 
@@ -123,7 +135,7 @@ def catalog_song_lyrics(state: State, song_id: str):
 
 
 def model_choices(config) -> list[tuple[str, str]]:
-    choices = [("자동 / Auto (Korean, or English for mostly-Latin lyrics)", MODEL_AUTO),
+    choices = [("자동 / Auto (each line by the model of its language)", MODEL_AUTO),
                (f"한국어 / Korean: {config.korean_model}", MODEL_KOREAN)]
     if config.english_model:
         choices.append((f"English: {config.english_model}", MODEL_ENGLISH))

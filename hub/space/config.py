@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hub.models.bilingual import DEFAULT_ENGLISH_MODEL
+
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_SONGS = DEMO_DIR / "gasa_demo_catalog"
 DEFAULT_KOREAN_MODEL = "gasa-korean-kote"
@@ -14,7 +16,7 @@ DEFAULT_KOREAN_MODEL = "gasa-korean-kote"
 @dataclass
 class AppConfig:
     korean_model: str = DEFAULT_KOREAN_MODEL
-    english_model: str | None = None
+    english_model: str | None = DEFAULT_ENGLISH_MODEL
     songs: str = str(DEMO_SONGS)
     eval_models: list[str] = field(default_factory=list)
     host: str | None = None
@@ -32,9 +34,10 @@ def parse_config(argv=None, environ=None) -> AppConfig:
     p.add_argument("--korean-model", default=env.get("GASA_KOREAN_MODEL") or DEFAULT_KOREAN_MODEL,
                    help="Korean model: Hub id, local folder or built-in engine name (env GASA_KOREAN_MODEL; "
                         f"default {DEFAULT_KOREAN_MODEL}, offline)")
-    p.add_argument("--english-model", default=env.get("GASA_ENGLISH_MODEL") or None,
-                   help="GoEmotions model for mostly-English lyrics, e.g. SamLowe/roberta-base-go_emotions "
-                        "(env GASA_ENGLISH_MODEL; default none)")
+    p.add_argument("--english-model", default=env.get("GASA_ENGLISH_MODEL") or DEFAULT_ENGLISH_MODEL,
+                   help="GoEmotions model for the English lines, read beside the Korean model: built-in, folder or "
+                        "Hub id such as SamLowe/roberta-base-go_emotions (env GASA_ENGLISH_MODEL; default "
+                        f"{DEFAULT_ENGLISH_MODEL}, offline; 'none' reads Korean lines only)")
     p.add_argument("--songs", default=env.get("GASA_SONGS") or str(DEMO_SONGS),
                    help="song-vector dataset: folder or Hub dataset id (env GASA_SONGS; default the demo catalog)")
     p.add_argument("--eval-model", action="append", default=None,
@@ -46,14 +49,14 @@ def parse_config(argv=None, environ=None) -> AppConfig:
     a = p.parse_args(argv)
     eval_models = a.eval_model if a.eval_model is not None else \
         [m.strip() for m in env.get("GASA_EVAL_MODELS", "").split(",") if m.strip()]
-    return AppConfig(korean_model=a.korean_model, english_model=a.english_model, songs=a.songs,
+    english = None if a.english_model.strip().lower() in ("", "none") else a.english_model
+    return AppConfig(korean_model=a.korean_model, english_model=english, songs=a.songs,
                      eval_models=eval_models, host=a.host, port=a.port)
 
 
 def config_note(config: AppConfig) -> str:
     """The line under the title: which models and catalog this page runs on."""
-    english = f"`{config.english_model}`" if config.english_model else \
-        "none (set `--english-model` / `GASA_ENGLISH_MODEL` for English lyrics)"
+    english = f"`{config.english_model}`" if config.english_model else "none (Korean lines only)"
     demo = (" · **데모 데이터 / Demo data**: the catalog and the evaluation set are fictional lines written for "
             "gasa, not real songs" if config.demo_catalog else "")
     return (f"한국어 모델 / Korean model: `{config.korean_model}` · English model: {english} · "

@@ -51,7 +51,11 @@ def parse_year(value) -> int | None:
 
 
 def predictor_for_catalog(state: State, catalog: Catalog, text: str, progress) -> EmotionPredictor:
-    """The configured model whose labels are the catalog's (vectors must be comparable)."""
+    """The configured model whose labels are the catalog's (vectors must be comparable): the Korean and English
+    models reading together for a catalog built so (the default), else the one model that matches."""
+    reader = state.models.reader(progress)
+    if list(reader.labels) == catalog.labels:
+        return reader
     roles = [MODEL_ENGLISH, MODEL_KOREAN] if mostly_latin(text) else [MODEL_KOREAN, MODEL_ENGLISH]
     tried = []
     for role in roles:

@@ -7,6 +7,7 @@ and the bar keeps creeping within a step, so a cold start never sits at one figu
 from __future__ import annotations
 
 import contextvars
+import logging
 import math
 import threading
 import time
@@ -20,6 +21,7 @@ from hub.models.registry import class_attribute, load_predictor
 from hub.space.config import DEFAULT_KOREAN_MODEL, AppConfig
 
 MAX_DROPDOWN_SONGS = 500
+logger = logging.getLogger("gasa.app")
 
 
 class AppError(Exception):
@@ -72,9 +74,9 @@ def load_model(name: str, english: bool = False, progress=None) -> EmotionPredic
             kiwi.tokenize("처음 불러올 때 형태소 분석기를 준비합니다")
     with progress_step(progress, 0.4, 0.8, f"loading {name} (first use; cached afterwards)", 2.0):
         if english:
-            from hub.english import EnglishTagger
+            from hub.models.bilingual import load_english
 
-            predictor = EnglishTagger.from_pretrained(name)
+            predictor = load_english(name)
         else:
             predictor = load_predictor(name)
     if predictor.language == "ko":
@@ -98,6 +100,7 @@ class Models:
         self._loaded: dict[str, EmotionPredictor] = {}
         self._failed: dict[str, str] = {}
         self._locks = {role: threading.Lock() for role in self.names}  # one model loading never blocks another
+        self._reader_lock = threading.Lock()
 
     @staticmethod
     def flag_of(role: str) -> str:
@@ -129,6 +132,27 @@ class Models:
                 raise AppError(self._failed[role]) from None
             self._loaded[role] = predictor
             return predictor
+
+
+    def reader(self, progress=None) -> EmotionPredictor:
+        """What reads a visitor's lyrics by default: the Korean and the English model together, each line by the
+        model of its language (:class:`hub.models.bilingual.BilingualModel`), or the Korean model alone where
+        there is no English model or its labels are not KOTE's. An English model that fails to load is logged
+        and the Korean model reads alone."""
+        from hub.models.bilingual import BilingualModel, reads_bilingual
+
+        with self._reader_lock:
+            if "reader" in self._loaded:
+                return self._loaded["reader"]
+            korean = self.get("korean", progress)
+            reader = korean
+            if "english" in self.names and reads_bilingual(korean):
+                try:
+                    reader = BilingualModel(korean, self.get("english", progress))
+                except (AppError, ModelLoadError) as e:
+                    logger.warning("English lines will not be read: %s", e)
+            self._loaded["reader"] = reader
+            return reader
 
 
 # --- the song catalog -------------------------------------------------------------------------------

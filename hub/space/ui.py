@@ -8,11 +8,16 @@ import pandas as pd
 
 from hub import plots  # sets the Hangul font for every figure
 
-OK_MARK, PROBLEM_MARK = "✓", "⚠"  # plain symbols: common text fonts have them, unlike emoji
+OK_MARK, CAUTION_MARK, PROBLEM_MARK = "✓", "△", "⚠"  # plain symbols: common text fonts have them, unlike emoji
 
 
 def ok(text: str) -> str:
     return f"{OK_MARK} {text}"
+
+
+def caution(text: str) -> str:
+    """A result to read with care (a song mostly not read): shown, but not with a check mark."""
+    return f"{CAUTION_MARK} {text}"
 
 
 def problem(text: str) -> str:

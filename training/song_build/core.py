@@ -93,13 +93,18 @@ def summary_table(counts: Counter) -> str:
     return markdown_table([{"status": s, "songs": counts[s]} for s in STATUS_ORDER if counts[s]])
 
 
+# what a partly read song left out, by its reader's language
+UNREAD_LINES = {"ko": "lines without Hangul are not read by a Korean model",
+                "ko+en": "lines in neither Korean nor English, such as Japanese ones, are not read"}
+
+
 def write_dataset(records: list[dict], readings: list[SongReading], labels: list[str] | None, model: str,
                   revision: str | None, lyrics: str, output: str, push_to_hub: str | None = None,
                   include_lyrics: bool = False, pretty_name: str = "gasa song emotion vectors",
-                  license: str = "other", note: str = ""):
+                  license: str = "other", note: str = "", language: str | None = "ko"):
     """The build's last step, the same for every engine: list the skipped songs, print the summary,
-    write the dataset, ``skipped.jsonl`` and the card (atomically), push if asked. ``labels`` and
-    ``revision`` are the model's. Returns the dataset and the count of songs per status."""
+    write the dataset, ``skipped.jsonl`` and the card (atomically), push if asked. ``labels``,
+    ``revision`` and ``language`` (what its readers read: :mod:`hub.text.language`) are the model's. Returns the dataset and the count of songs per status."""
     counts = Counter(r.status for r in readings)
     scored = [(rec, r) for rec, r in zip(records, readings) if r.scored]
     skipped = [{"song_id": rec["song_id"], "title": rec.get("title"), "artist": rec.get("artist"),
@@ -120,8 +125,8 @@ def write_dataset(records: list[dict], readings: list[SongReading], labels: list
     partial = sum(r.read_share < 0.999 for _, r in scored)
     save_song_dataset(ds, output, pretty_name=pretty_name, repo_id=push_to_hub, license=license, skipped=skipped,
                       description=f"{note}\nBuilt with `python -m training.build_song_vectors` from {len(records)} crawled "
-                                  f"records: {len(scored)} scored ({partial} of them partly read: lines without "
-                                  f"Hangul are not read by a Korean model), {len(skipped)} skipped (listed with "
+                                  f"records: {len(scored)} scored ({partial} of them partly read: "
+                                  f"{UNREAD_LINES.get(language, 'some lines are not read')}), {len(skipped)} skipped (listed with "
                                   f"their reasons in `skipped.jsonl`).\n\n{summary_table(counts)}\n")
     if push_to_hub:
         from training.cards import push_folder
@@ -131,8 +136,20 @@ def write_dataset(records: list[dict], readings: list[SongReading], labels: list
 
 
 def predictor_revision(predictor, model: str, revision: str | None = None) -> str | None:
-    """The revision a build records: the one given, else the loaded model's content hash or commit."""
-    return revision or model_revision(getattr(predictor, "source", None) or model)
+    """The revision a build records: the one given, else the loaded model's content hash or commit (both models',
+    joined by " + ", for a Korean and an English model reading together)."""
+    if revision:
+        return revision
+    parts = getattr(predictor, "readers_by_language", None)
+    if parts:
+        found = [model_revision(getattr(m, "source", None) or m.name) for m in parts.values()]
+        return " + ".join(r or "(unknown)" for r in found)
+    return model_revision(getattr(predictor, "source", None) or model)
+
+
+def reader_name(predictor, model: str) -> str:
+    """The model a build records: its name as given, or both models' for a Korean and an English model."""
+    return predictor.name if getattr(predictor, "readers_by_language", None) else str(model)
 
 
 def scoring_options(model: str, backend: str = "torch", quantize: str | None = None,
