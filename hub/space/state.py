@@ -109,9 +109,9 @@ class Models:
 
     def get(self, role: str, progress=None) -> EmotionPredictor:
         if role not in self.names:
-            raise AppError("no English model is configured: start the app with --english-model "
-                           "SamLowe/roberta-base-go_emotions (or set GASA_ENGLISH_MODEL) to analyze English lyrics."
-                           if role == "english" else f"no model configured for {role}")
+            logger.warning("no model is configured for %s (%s)", role, self.flag_of(role))
+            raise AppError("이 모델은 이 앱에서 쓸 수 없습니다. '자동'을 골라 주세요 / This model is not available in this "
+                           "app: choose 자동 / Auto.")
         with self._locks[role]:
             if role in self._loaded:
                 return self._loaded[role]
@@ -125,10 +125,12 @@ class Models:
                 if not isinstance(e, ModelLoadError):
                     message = f"could not load the model {name!r} ({type(e).__name__}: {message})"
                 offline = f"; '{DEFAULT_KOREAN_MODEL}' works offline" if role != "english" else ""
-                self._failed[role] = (
-                    f"{message.rstrip('.')}. "
-                    f"Check the id or folder, the network (HF_HUB_OFFLINE=1 allows only cached models), "
-                    f"or set {self.flag_of(role)} to another model{offline}.")
+                # the operator's fix goes to the log; the visitor learns what does not work and what still does
+                logger.error("%s. Check the id or folder, the network (HF_HUB_OFFLINE=1 allows only cached models), "
+                             "or set %s to another model%s.", message.rstrip("."), self.flag_of(role), offline)
+                self._failed[role] = (f"모델 `{name}`을(를) 불러오지 못했습니다 / The model `{name}` could not be "
+                                      f"loaded ({message.rstrip('.')}). 다른 탭은 그대로 쓸 수 있습니다 / The other "
+                                      "tabs still work.")
                 raise AppError(self._failed[role]) from None
             self._loaded[role] = predictor
             return predictor
@@ -199,8 +201,11 @@ class CatalogStore:
                 ds = load_song_vectors(self.config.songs)
                 recommender = Recommender.from_dataset(ds, stats=load_catalog_stats(self.config.songs, ds))
             except Exception as e:  # noqa: BLE001 - SongDatasetError and friends: say what and how to fix
-                self._error = (f"the song catalog {self.config.songs!r} could not be loaded ({e}). Set --songs / "
-                               f"GASA_SONGS to a song-vector dataset folder or Hub id, or leave it unset for the demo catalog.")
+                logger.error("the song catalog %r could not be loaded (%s). Set --songs / GASA_SONGS to a song-vector "
+                             "dataset folder or Hub id, or leave it unset for the demo catalog.", self.config.songs, e)
+                self._error = ("노래 카탈로그를 불러오지 못했습니다 / The song catalog could not be loaded "
+                               f"({str(e).splitlines()[0] if str(e) else type(e).__name__}). 가사 분석 탭은 그대로 쓸 수 "
+                               "있습니다 / The lyric analysis tab still works.")
                 raise AppError(self._error) from None
             lyrics = dict(zip(ds["song_id"], ds["lyrics"])) if "lyrics" in ds.column_names else {}
             models = sorted(set(ds["model"])) if len(ds) else []
