@@ -26,6 +26,9 @@ from hub.text.language import readable_part, split_by_language
 from hub.text.segment import LINES_PER_BLOCK, split_stanzas
 
 
+STANDS_OUT = 0.5  # log-odds above the typical song (about 1.6 times the odds) for an emotion to stand out
+
+
 class SongStatus(enum.StrEnum):
     """What became of one song in a catalog build (a ``str``: it is stored as its value).
 
@@ -93,6 +96,20 @@ class LyricsAnalysis:
     def top(self, k: int = 10) -> list[tuple[str, float]]:
         order = np.argsort(-self.probs)[:k]
         return [(self.labels[i], float(self.probs[i])) for i in order]
+
+    def standing_out(self, typical: np.ndarray, k: int = 3, min_lift: float = STANDS_OUT) -> list[tuple[str, float, float]]:
+        """The emotions this song holds most above a typical song: ``(label, probability, lift)``, the lift in
+        log-odds over ``typical`` (the catalog's mean profile, :class:`hub.search.vectors.CatalogStats`), largest
+        first, at most ``k``, each at least ``min_lift``. Raw probabilities rank the emotions every song has
+        (안타까움/실망 tops a third of all chart songs); this ranks what makes this one different."""
+        lift = _log_odds(self.probs) - _log_odds(np.asarray(typical, dtype=np.float64))
+        order = [i for i in np.argsort(-lift, kind="stable")[:k] if lift[i] >= min_lift]
+        return [(self.labels[i], float(self.probs[i]), float(lift[i])) for i in order]
+
+
+def _log_odds(p) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
 
 
 def mean_per_text(scores: np.ndarray, weights, starts) -> np.ndarray:
