@@ -69,8 +69,9 @@ def stanza(rng, lines):
 
 
 def make_catalog(n: int, seed: int = 7) -> list[dict]:
-    """Songs of every kind a build meets: Korean, Korean with an English stanza, English only,
-    empty, crawl errors, symbols only, no emotional evidence, and one the engine breaks on."""
+    """Songs of every kind a build meets: Korean, Korean with an English stanza, English only (read by the
+    English model beside the Korean one), Japanese only (read by neither), empty, crawl errors, symbols only,
+    no emotional evidence, and one the engine breaks on."""
     rng = random.Random(seed)
     songs = []
     for i in range(n):
@@ -90,6 +91,8 @@ def make_catalog(n: int, seed: int = 7) -> list[dict]:
             song["lyrics"] = "★ ♪ ♪"
         elif i % 29 == 9:
             song["lyrics"] = COUNTING
+        elif i % 31 == 11:
+            song["lyrics"] = "あめのよる\nきみをまつ\n\nひとりで"  # written for these tests
         elif i % 61 == 10:
             song["lyrics"] += f"\n\n{MARK} 터지는 밤"
         songs.append(song)
@@ -262,7 +265,7 @@ def test_ray_build_equals_local_after_interrupt_and_killed_worker(ray_env, tmp_p
     local = tmp_path / "local"
     assert build_main(["--model", str(model), "--lyrics", str(lyrics), "--output", str(local)]) == 0
     statuses = {json.loads(line)["status"] for line in (local / "skipped.jsonl").read_text(encoding="utf-8").splitlines()}
-    assert statuses == {"no_lyrics", "error", "unusable_lyrics", "no_korean", "failed"}
+    assert statuses == {"no_lyrics", "error", "unusable_lyrics", "no_readable_lines", "failed"}
     assert set(load(local)["status"]) == {"ok", "no_evidence"}
     assert "scoring the batch failed" in capsys.readouterr().err
 
