@@ -1,21 +1,29 @@
-"""Views of a song catalog: song-by-song similarity heatmap and how evenly songs get recommended.
+"""Views of a song catalog: song-by-song similarity heatmap, how evenly songs get recommended, the
+emotion map and how the catalog's emotions moved through the years.
 
 ``recommendation_distribution`` counts, for each song, in how many other songs' top-k it appears.
 A catalog where a few "hub" songs are recommended for everything has low coverage (share of songs
 recommended at least once) and a high Gini coefficient (0 = every song equally often, towards 1 =
 all recommendations go to one song).
 
+The views are computed here as tables (``recommendation_histogram_frame``, ``emotion_map_points``,
+``emotion_groups_by_year``), which the app's catalog tab draws as interactive plots, and drawn as
+matplotlib figures for the command line:
+
     python -m hub.catalog_views DATASET_DIR_OR_REPO --output DIR [--k 10] [--songs ID,ID,...]
 
-writes ``similarity_heatmap.png``, ``recommendation_histogram.png`` and ``recommendation_distribution.json``.
+writes ``similarity_heatmap.png``, ``recommendation_histogram.png``, ``emotion_map.png`` and
+``recommendation_distribution.json``.
 """
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from hub.plots import plt  # Agg backend and the Hangul font are set up in one place
@@ -43,6 +51,13 @@ def recommendation_distribution(recommender, k: int = 10, method: str = DEFAULT,
     counts = np.bincount(neighbours[neighbours >= 0], minlength=len(recommender))  # -1: fewer than k passed
     return dict(counts=counts, coverage=float((counts > 0).mean()), gini=gini(counts),
                 k=int(neighbours.shape[1]), method=method)
+
+
+def recommendation_histogram_frame(dist: dict) -> pd.DataFrame:
+    """The histogram as a table: for each number of times recommended (0 to the most), how many songs."""
+    counts = np.asarray(dist["counts"], dtype=int)
+    songs = np.bincount(counts, minlength=int(counts.max()) + 1 if counts.size else 1)
+    return pd.DataFrame({"times_recommended": np.arange(len(songs)), "songs": songs})
 
 
 def plot_recommendation_histogram(dist: dict):
@@ -89,12 +104,41 @@ def plot_similarity_heatmap(recommender, song_ids, method: str = DEFAULT, top1_w
     return fig
 
 
-def plot_emotion_map(recommender, max_points: int = 5000, max_labels: int = 8, seed: int = 0):
+class EmotionMap(NamedTuple):
+    points: pd.DataFrame  # one row per song shown: x, y, group, title, artist, year
+    axis_titles: tuple[str, str]  # each axis with its share of variance and the emotions at its two ends
+    colors: dict[str, str]  # group (as in ``points``) -> colour, in the order of the groups
+    songs: int  # songs in the catalog (``points`` holds a sample of a larger catalog)
+
+
+def song_groups(recommender, rows=None) -> np.ndarray | None:
+    """The top emotion group of each song (as ``group_label`` names it): the strongest of the label set's
+    shared groups by the group scores of the song's emotion vector (the catch-all 기타 of KOTE names no
+    emotion, so a song is placed in the group it leans to most). None for an unknown label set."""
+    from hub.labels import taxonomy_for_labels
+    from hub.plots import group_label
+
+    taxonomy = taxonomy_for_labels(recommender.labels)
+    if taxonomy is None:
+        return None
+    vectors = recommender.vectors if rows is None else recommender.vectors[rows]
+    shared = taxonomy.shared_groups
+    top = taxonomy.group_score_matrix(vectors, shared).argmax(axis=1)
+    return np.array([group_label(taxonomy, shared[i]) for i in top], dtype=object)
+
+
+def _axis_title(name: str, explained: float, loadings: np.ndarray, labels, ends: int = 2) -> str:
+    """``PC1 (23% of variance): from 슬픔·절망 to 행복·즐거움/신남``: the labels that weigh most at the low and
+    the high end (left to right, bottom to top; words, not arrows, which the Hangul font lacks)."""
+    order = np.argsort(loadings)
+    low, high = [labels[j] for j in order[:ends]], [labels[j] for j in order[::-1][:ends]]
+    return f"{name} ({explained:.0%} of variance): from {'·'.join(low)} to {'·'.join(high)}"
+
+
+def emotion_map_points(recommender, max_points: int = 5000, seed: int = 0) -> EmotionMap:
     """The catalog's emotion map: the song vectors projected on their first two principal components
-    (PCA), each song coloured by its most likely emotion group (or label, for an unknown label set).
-    Catalogs larger than ``max_points`` are shown as a random sample. Up to ``max_labels`` of the most
-    outlying songs are named, each label placed where it overlaps no other and stays inside the plot;
-    the legend sits below the plot."""
+    (PCA), each song with its most likely emotion group (or label, for an unknown label set). Catalogs
+    larger than ``max_points`` are shown as a random sample."""
     from hub.labels import taxonomy_for_labels
     from hub.plots import GROUP_COLORS, group_colors, group_label
 
@@ -104,37 +148,91 @@ def plot_emotion_map(recommender, max_points: int = 5000, max_labels: int = 8, s
         rows = np.sort(np.random.default_rng(seed).choice(rows, max_points, replace=False))
     x = vectors[rows].astype(np.float64)
     centred = x - x.mean(axis=0)
+    labels = list(recommender.labels)
     if len(x) > 1:
         _, sv, vt = np.linalg.svd(centred, full_matrices=False)
-        points, explained = centred @ vt[:2].T, sv[:2] ** 2 / max((sv ** 2).sum(), 1e-12)
+        coords, explained = centred @ vt[:2].T, sv[:2] ** 2 / max((sv ** 2).sum(), 1e-12)
+        axis_titles = tuple(_axis_title(f"PC{i + 1}", explained[i], vt[i], labels) for i in range(2))
     else:  # nothing to project
-        points, explained = np.zeros((len(x), 2)), np.zeros(2)
-    taxonomy = taxonomy_for_labels(recommender.labels)
-    top = x.argmax(axis=1)
-    if taxonomy is not None:  # the top emotion group (the catch-all 기타 of KOTE names no emotion)
-        shared = taxonomy.shared_groups
-        keys = np.array(shared)[taxonomy.group_score_matrix(x, shared).argmax(axis=1)]
-        colors = group_colors(taxonomy)
-        names = {g: group_label(taxonomy, g) for g in taxonomy.group_order}
+        coords, axis_titles = np.zeros((len(x), 2)), ("PC1", "PC2")
+    groups = song_groups(recommender, rows)
+    taxonomy = taxonomy_for_labels(labels)
+    if groups is not None:
+        colors = {group_label(taxonomy, g): c for g, c in group_colors(taxonomy).items()
+                  if g in taxonomy.shared_groups}
     else:
-        keys = np.array([recommender.labels[j] for j in top])
-        colors = {k: GROUP_COLORS[i % len(GROUP_COLORS)] for i, k in enumerate(dict.fromkeys(keys))}
-        names = {k: k for k in colors}
+        groups = np.array([labels[j] for j in x.argmax(axis=1)], dtype=object)
+        colors = {k: GROUP_COLORS[i % len(GROUP_COLORS)] for i, k in enumerate(dict.fromkeys(groups))}
+    songs = recommender.songs.iloc[rows]
+    points = pd.DataFrame({"x": coords[:, 0], "y": coords[:, 1], "group": groups,
+                           "title": songs["title"].to_numpy(), "artist": songs["artist"].to_numpy(),
+                           "year": songs["year"].to_numpy()})
+    return EmotionMap(points, axis_titles, colors, len(vectors))
+
+
+def plot_emotion_map(recommender, max_points: int = 5000, max_labels: int = 8, seed: int = 0):
+    """:func:`emotion_map_points` as a figure, with up to ``max_labels`` of the most outlying songs named,
+    each label placed where it overlaps no other and stays inside the plot; the legend sits below the plot."""
+    emotion_map = emotion_map_points(recommender, max_points, seed)
+    points = emotion_map.points
     fig, ax = plt.subplots(figsize=(6, 5.6), layout="constrained")
-    for key in colors:
-        mask = keys == key
+    for group, color in emotion_map.colors.items():
+        mask = (points["group"] == group).to_numpy()
         if mask.any():
-            ax.scatter(points[mask, 0], points[mask, 1], s=28 if len(rows) <= 500 else 6, alpha=0.8,
-                       color=colors[key], label=f"{names[key]} ({int(mask.sum())})")
+            ax.scatter(points["x"][mask], points["y"][mask], s=28 if len(points) <= 500 else 6, alpha=0.8,
+                       color=color, label=f"{group} ({int(mask.sum())})")
     ax.margins(0.12)  # room for the names of the outermost songs
-    ax.set_xlabel(f"PC1 ({explained[0]:.0%} of variance)")
-    ax.set_ylabel(f"PC2 ({explained[1]:.0%} of variance)")
-    ax.set_title(f"Emotion map of {len(rows):,} songs" + (f" (sample of {len(vectors):,})" if len(rows) < len(vectors) else "")
-                 + ",\ncoloured by top emotion group")
+    ax.set_xlabel(emotion_map.axis_titles[0], fontsize=8.5)
+    ax.set_ylabel(emotion_map.axis_titles[1], fontsize=8.5)
+    sample = f" (sample of {emotion_map.songs:,})" if len(points) < emotion_map.songs else ""
+    ax.set_title(f"Emotion map of {len(points):,} songs{sample},\ncoloured by top emotion group")
     fig.legend(fontsize=8.5, loc="outside lower center", ncol=2)
-    if max_labels and len(rows) > 1:
-        label_outliers(fig, ax, points, recommender.songs["title"].to_numpy()[rows], max_labels)
+    if max_labels and len(points) > 1:
+        label_outliers(fig, ax, points[["x", "y"]].to_numpy(), points["title"].to_numpy(), max_labels)
     return fig
+
+
+class YearShares(NamedTuple):
+    shares: pd.DataFrame  # period, start, group, songs, period_songs, share: one row per period and group
+    bin_years: int  # 1: a bar per year; 5: per five years, where songs per year are few
+    without_year: int  # songs left out: no year known
+    without_emotion: int  # songs left out: no emotion read in their lyrics (not recommendable)
+
+
+def emotion_groups_by_year(recommender, min_songs_per_year: int = 10) -> YearShares | None:
+    """How the catalog's emotions moved through the years: per year, the share of songs whose top emotion
+    group (:func:`song_groups`; the catch-all 기타 is never one) is each of the shared groups, every group
+    listed in every period (shares of a period sum to 1). Years are binned by five (1990–1994) when the
+    years with songs hold fewer than ``min_songs_per_year`` songs each (median): a share of three songs
+    says little. Songs without a year, or with no emotion read in their lyrics, are left out and counted.
+    None for a label set without known groups."""
+    from hub.labels import taxonomy_for_labels
+    from hub.plots import group_label
+
+    taxonomy = taxonomy_for_labels(recommender.labels)
+    groups = song_groups(recommender)
+    if taxonomy is None or groups is None:
+        return None
+    years = pd.to_numeric(recommender.songs["year"], errors="coerce").to_numpy(dtype=float)
+    has_year = ~np.isnan(years)
+    read = np.asarray(recommender.recommendable, dtype=bool)
+    keep = has_year & read
+    names = [group_label(taxonomy, g) for g in taxonomy.shared_groups]
+    columns = ["period", "start", "group", "songs", "period_songs", "share"]
+    if not keep.any():
+        return YearShares(pd.DataFrame(columns=columns), 1, int((~has_year).sum()), int((has_year & ~read).sum()))
+    kept_years = years[keep].astype(int)
+    per_year = np.unique(kept_years, return_counts=True)[1]
+    bin_years = 1 if np.median(per_year) >= min_songs_per_year else 5
+    starts = kept_years - kept_years % bin_years
+    counts = pd.crosstab(starts, groups[keep]).reindex(columns=names, fill_value=0)
+    rows = []
+    for start, row in counts.iterrows():
+        period = str(start) if bin_years == 1 else f"{start}–{start + bin_years - 1}"
+        total = int(row.sum())
+        rows += [(period, int(start), name, int(row[name]), total, row[name] / total) for name in names]
+    return YearShares(pd.DataFrame(rows, columns=columns), bin_years, int((~has_year).sum()),
+                      int((has_year & ~read).sum()))
 
 
 # offsets (points) tried for a label, with the alignment that keeps it clear of its dot
@@ -194,6 +292,7 @@ def main(argv=None):
     dist = recommendation_distribution(rec, args.k, args.method, args.top1_weight, progress=True,
                                        one_per_artist=args.one_per_artist)
     plot_recommendation_histogram(dist).savefig(out / "recommendation_histogram.png", dpi=120)
+    plot_emotion_map(rec).savefig(out / "emotion_map.png", dpi=120)
     ids = [s.strip() for s in args.songs.split(",") if s.strip()] or list(rec.songs["song_id"][:20])
     plot_similarity_heatmap(rec, ids, args.method, args.top1_weight).savefig(out / "similarity_heatmap.png", dpi=120)
     numbers = {"k": dist["k"], "method": dist["method"], "coverage": dist["coverage"], "gini": dist["gini"],

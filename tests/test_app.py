@@ -163,8 +163,9 @@ def test_unreachable_model_is_reported_and_other_tabs_keep_working(tmp_path, cap
     assert "--korean-model" in logged and "--english-model" in logged
     status, results, heatmap = similar.similar(a, "song", "demo-002", "", None, "cosine", 2, False, 0)
     assert status.startswith(OK_MARK) and len(results) == 10 and heatmap is not None
-    status, hist, emotion_map = catalog.views(a, 10, "cosine")
-    assert status.startswith(OK_MARK) and hist is not None and emotion_map is not None
+    status, histogram = catalog.distribution(a, 10, "cosine")
+    emotion_map, years, _ = catalog.emotion_views(a)
+    assert status.startswith(OK_MARK) and len(histogram["value"]) and len(emotion_map["value"]) and len(years["value"])
     status, *_ = evaluation.evaluate(a, ["korean"], "demo", None, "aihub", "taxonomy")
     assert status.startswith(PROBLEM_MARK) and "nobody/not-a-model" in status
 
@@ -285,12 +286,12 @@ def test_uploaded_evaluation_files(demo_app, tmp_path):
 def test_catalog_views_and_summary(demo_app):
     summary = catalog.summary(demo_app)
     assert "32 songs" in summary and "1991–2014" in summary and "Demo data" in summary
-    status, hist, emotion_map = catalog.views(demo_app, 10, "cosine")
+    status, histogram = catalog.distribution(demo_app, 10, "cosine")
     coverage = float(re.search(r"coverage \*\*([\d.]+)%", status).group(1))
     assert 0 < coverage <= 100 and "Gini" in status
-    assert sum(p.get_height() for p in hist.axes[0].patches) == 32  # every song counted once
-    points = sum(len(c.get_offsets()) for c in emotion_map.axes[0].collections)
-    assert points == 32
+    assert histogram["value"]["songs"].sum() == 32  # every song counted once
+    emotion_map, years, note = catalog.emotion_views(demo_app)
+    assert len(emotion_map["value"]) == 32 and "32 songs" in note
 
 
 def test_bad_catalog_is_reported_and_analysis_keeps_working(tmp_path):
@@ -412,7 +413,12 @@ def test_s_heatmap_labels_are_readable(taxonomy):
 
 
 def test_emotion_map_names_songs_without_overlap_or_clipping(demo_app):
-    _, hist, emotion_map = catalog.views(demo_app, 10, "cosine")
+    """The command line's figures (the page draws its own interactive plots)."""
+    from hub.catalog_views import plot_emotion_map, plot_recommendation_histogram, recommendation_distribution
+
+    recommender = demo_app.catalog.get().recommender
+    hist = plot_recommendation_histogram(recommendation_distribution(recommender, 10, "cosine"))
+    emotion_map = plot_emotion_map(recommender)
     ax = emotion_map.axes[0]
     renderer = drawn(emotion_map)
     frame = ax.get_window_extent(renderer)

@@ -186,6 +186,9 @@ def test_evaluation_tab(page, tmp_path):
     macro_f1 = float(re.search(r"gasa-korean-kote\s+32\s+0\s+([\d.]+)", table).group(1))
     assert 0.2 < macro_f1 <= 1.0
     assert plot_shown(page, "eval-heatmap")
+    page.click("#eval-help button, #eval-help .label-wrap")  # the plain-words help opens beside the results
+    page.get_by_text("S = taxonomy").wait_for()
+    assert "half credit" in page.inner_text("#eval-help") and "macro-F1" in page.inner_text("#eval-help")
     page.screenshot(path=str(ARTIFACTS / "4-evaluation.png"), full_page=True)
 
     bad = tmp_path / "my_labels.csv"
@@ -215,15 +218,31 @@ def test_evaluation_tab(page, tmp_path):
         page.screenshot(path=str(ARTIFACTS / f"5-evaluation-bad-file-{path.suffix.lstrip('.')}.png"), full_page=True)
 
 
+def mark_descriptions(page, elem_id: str) -> list[str]:
+    """What each mark (bar, dot) of an interactive plot says: Vega describes every mark with the fields of
+    its hover box (aria-label), which is steadier to read than the hover box a headless mouse may not raise."""
+    return [m.get_attribute("aria-label") or "" for m in
+            page.locator(f"#{elem_id} svg g.mark-rect path, #{elem_id} svg g.mark-symbol path").all()]
+
+
 def test_catalog_tab(page):
     page.get_by_role("tab", name="카탈로그 / Catalog").click()
-    summary = page.inner_text("#catalog-summary")
-    assert "32 songs" in summary and "Demo data" in summary
-    page.click("#catalog-btn")
-    status = status_text(page, "catalog-status", "coverage")
+    summary = status_text(page, "catalog-summary", "32 songs")  # the page's load events fill the tab
+    assert "Demo data" in summary
+    status = status_text(page, "catalog-status", "coverage")  # drawn on load, no button pressed
     assert "Gini" in status and status.startswith(OK)
-    assert plot_shown(page, "catalog-hist") and plot_shown(page, "catalog-map")
+    assert "0 = every song recommended equally often" in page.inner_text("#catalog-help-histogram")
+    assert status_text(page, "catalog-years-note", "songs") == "32곡, 5년 단위 / 32 songs, by five years."
+    for elem_id in ("catalog-hist", "catalog-map", "catalog-years"):
+        page.locator(f"#{elem_id} svg").first.wait_for()
     page.screenshot(path=str(ARTIFACTS / "6-catalog.png"), full_page=True)
+    bars = [b for b in mark_descriptions(page, "catalog-years") if "period:" in b]  # not the legend's
+    assert len(bars) == 6 * 5 and all("songs in period" in b for b in bars) and "기타" not in " ".join(bars)
+    dots = [d for d in mark_descriptions(page, "catalog-map") if "title:" in d]
+    assert len(dots) == 32 and any("title: 빈 의자" in d for d in dots) and all("artist: " in d for d in dots)
+    page.fill("#catalog-k input[type=number]", "3")
+    page.click("#catalog-btn")
+    page.locator("#catalog-hist").filter(has_text="top 3").wait_for()
 
 
 def test_fresh_clone_serves_every_tab_offline(tmp_path):
@@ -249,7 +268,7 @@ def test_fresh_clone_serves_every_tab_offline(tmp_path):
         assert status.startswith(OK) and len(table["data"]) == 10
         status, table, _ = client.predict(["korean"], "demo", None, "aihub", "taxonomy", api_name="/evaluate")
         assert status.startswith(OK) and table["data"][0][0] == "gasa-korean-kote"
-        status, _, _ = client.predict(10, "cosine", api_name="/catalog")
+        status, _ = client.predict(10, "cosine", api_name="/catalog")
         assert status.startswith(OK) and "coverage" in status
     finally:
         proc.terminate()
