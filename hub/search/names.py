@@ -51,30 +51,27 @@ def compact(text) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", str(text or "")).casefold())
 
 
-def _syllable(ch: str) -> tuple[int, int, int] | None:
-    code = ord(ch) - 0xAC00
-    if not 0 <= code < 11172:
-        return None
-    return code // 588, code % 588 // 28, code % 28
+def _syllables(spell) -> dict[int, str]:
+    """A str.translate table: each Hangul syllable spelt by ``spell(initial, vowel, final)``."""
+    return {0xAC00 + code: spell(code // 588, code % 588 // 28, code % 28) for code in range(11172)}
+
+
+# tables, not per-character arithmetic: a catalog's names are romanised in one pass of str.translate each
+_ROMAN = _syllables(lambda i, v, f: _INITIALS[i] + _VOWELS[v] + _FINALS[f])
+_INITIAL = _syllables(lambda i, v, f: (_INITIALS[i] or _VOWELS[v])[0])
+_ALL_SYLLABLES = re.compile(r"[\uac00-\ud7a3]{2,}")
 
 
 def romanise(text: str) -> str:
     """``text`` with each Hangul syllable in Revised Romanization, syllable by syllable (방탄소년단 is
     bangtansonyeondan, 아이유 aiyu); other characters are kept."""
-    out = []
-    for ch in text:
-        parts = _syllable(ch)
-        out.append(ch if parts is None else _INITIALS[parts[0]] + _VOWELS[parts[1]] + _FINALS[parts[2]])
-    return "".join(out)
+    return text.translate(_ROMAN)
 
 
 def initials(text: str) -> str:
     """The first romanised letter of each Hangul syllable (방탄소년단 is btsnd, 아이유 aiy), or "" when
     ``text`` is not all Hangul syllables (at least two)."""
-    syllables = [_syllable(ch) for ch in text]
-    if len(syllables) < 2 or any(s is None for s in syllables):
-        return ""
-    return "".join((_INITIALS[s[0]] or _VOWELS[s[1]])[0] for s in syllables)
+    return text.translate(_INITIAL) if _ALL_SYLLABLES.fullmatch(text) else ""
 
 
 def letter_names(text: str) -> str:
@@ -109,7 +106,7 @@ def keys(names) -> tuple[list[str], list[str]]:
     direct = list(dict.fromkeys(k for k in map(compact, names) if k))
     transliterated = []
     for key in direct:
-        transliterated += [romanise(key) if key != romanise(key) else "", initials(key), letter_names(key)]
+        transliterated += [romanise(key), initials(key), letter_names(key)]
     return direct, [k for k in dict.fromkeys(transliterated) if k and k not in direct]
 
 

@@ -29,8 +29,8 @@ from hub.space.ui import bind, empty_table, figure, ok, problem, song_choices
 # five columns, so the table stays readable on a phone; the title is a link where the catalog has the song's page
 COLUMNS = ["유사도 / Similarity", "제목 / Title", "가수 / Artist", "연도 / Year", "이유 / Why"]
 DATATYPES = ["number", "markdown", "str", "str", "str"]
-COLUMN_WIDTHS = ["16%", "26%", "22%", "12%", "24%"]
-SIMILARITY_DIGITS = 3
+COLUMN_WIDTHS = ["16%", "20%", "17%", "16%", "31%"]  # why is the longest; a year is four digits
+SIMILARITY_DIGITS = 2  # "0.97": four characters, like a year, so neither column breaks on a phone
 logger = logging.getLogger("gasa.app")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 
