@@ -407,15 +407,19 @@ class Recommender:
                                    f"that differ from the catalog's {len(self.labels)}: use the model that built it")
         return self.recommend(vector=predictor.predict([lyrics])[0], **kwargs)
 
-    def search(self, text: str, limit: int | None = None) -> pd.DataFrame:
-        """Catalog songs whose title or artist contains ``text`` (case-insensitive)."""
-        needle = str(text or "").strip().casefold()
-        if not needle:
-            return self.songs.iloc[:0].copy()
-        hit = (self.songs["title"].astype(str).str.casefold().str.contains(needle, regex=False)
-               | self.songs["artist"].astype(str).str.casefold().str.contains(needle, regex=False))
-        found = self.songs[hit]
-        return (found if limit is None else found.head(limit)).reset_index(drop=True)
+    def search(self, text: str, limit: int | None = None, aliases=None) -> pd.DataFrame:
+        """Catalog songs whose title or artist matches ``text`` the way fans type names (spacing, case and
+        punctuation ignored, romanised Korean, initials such as "bts", "iu" read as 아이유; see
+        :mod:`hub.search.names`), exact and prefix matches first, then in catalog order. ``aliases``: per song,
+        other names it goes by (a dataset's optional ``aliases`` column: a list of names, one name or None)."""
+        from hub.search.names import SongNames
+
+        names = getattr(self, "_names", None)  # worked out on the first search, again for other aliases
+        if names is None or names.aliases is not aliases:
+            names = self._names = SongNames(self._columns["title"], self._columns["artist"], aliases)
+        rows, _ = names.find(text)
+        found = self.songs.iloc[rows if limit is None else rows[:limit]]
+        return found.reset_index(drop=True)
 
     def similarity_matrix(self, song_ids, method: str = DEFAULT, top1_weight: float = 2.0) -> np.ndarray:
         """Pairwise similarity of the given songs (row = query song; ``weighted`` is not symmetric; under

@@ -72,6 +72,14 @@ def _split_brackets(text: str) -> tuple[str, list[str]]:
     return "".join(outside), parts
 
 
+def name_parts(text) -> list[str]:
+    """A name and the names inside it (NFKC): the whole, the part outside brackets and each bracketed part
+    ("소녀시대 (GIRLS' GENERATION)": the whole, 소녀시대 and GIRLS' GENERATION), each stripped, without empties."""
+    whole = unicodedata.normalize("NFKC", str(text or "")).strip()
+    outside, parts = _split_brackets(whole)
+    return [n for n in dict.fromkeys([whole, outside.strip(), *(p.strip() for p in parts)]) if n]
+
+
 def normalise_title(title) -> str:
     """The title that versions of a song share: no brackets, featuring/producer credits or version
     suffixes; NFKC (full-width forms), case, spaces and punctuation ignored. A title that is all

@@ -194,7 +194,8 @@ def test_similar_songs_respect_filters(demo_app):
     tears = "혼자 남은 밤 눈물이 흘러\n슬픈 노래만 들려"
     status, results, _ = similar.similar(demo_app, "lyrics", None, tears, 2000, "cosine", 2, False, 5)
     assert status.startswith(OK_MARK) and len(results) == 10
-    assert "슬픔" in {KOTE.group_of(label) for label in results["주요 감정 / Top emotions"][0].split(", ")}
+    shared = [part.rsplit(" ", 1)[0] for part in results["이유 / Why"][0].split(";")[0].split(" · ")]
+    assert "슬픔" in {KOTE.group_of(label) for label in shared}
     status, *_ = similar.similar(demo_app, "lyrics", None, SAD, None, "cosine", 2, False, 5)
     assert status.startswith(PROBLEM_MARK) and "year" in status
     status, *_ = similar.similar(demo_app, "song", None, "", None, "cosine", 2, False, 0)
@@ -207,14 +208,81 @@ def test_similar_songs_respect_filters(demo_app):
 
 def test_search_and_catalog_lyrics(demo_app):
     update, status = similar.search(demo_app, "새벽")
-    assert status.startswith(OK_MARK + " 4 song(s)") and [v for _, v in update["choices"]] == \
+    assert status.startswith(OK_MARK) and "4 song(s) found" in status and [v for _, v in update["choices"]] == \
         ["demo-001", "demo-002", "demo-023", "demo-030"]
+    update, status = similar.search(demo_app, "새벽 정류장")  # as a fan may space it
+    assert [v for _, v in update["choices"]] == ["demo-001", "demo-002", "demo-023", "demo-030"]
     update, status = similar.search(demo_app, "zzz")
     assert status.startswith(PROBLEM_MARK) and update["choices"] == []
+    # nothing found: said in Korean and English, with what to try and what the demo catalog holds; no flags
+    assert "맞는 제목·가수가 없습니다" in status and "no title or artist matches ‘zzz’" in status
+    assert "32 fictional songs" in status and "--" not in status
     lyrics, status = analysis.catalog_song_lyrics(demo_app, "demo-005")
     assert "화가 나" in lyrics and "demo data" in status
     _, status = analysis.catalog_song_lyrics(demo_app, "bogus")
     assert status.startswith(PROBLEM_MARK) and "bogus" in status
+
+
+def test_the_query_mode_says_which_input_counts(demo_app):
+    """Pasted lyrics are never ignored silently: in catalog-song mode the status says they were left aside; in
+    pasted-lyrics mode they are what the songs are found for."""
+    tears = "혼자 남은 밤 눈물이 흘러\n슬픈 노래만 들려"  # written for gasa
+    status, by_song, _ = similar.similar(demo_app, "song", "demo-002", tears, None, "cosine", 2, False, 0)
+    assert status.startswith(OK_MARK) and "빈 의자" in status
+    assert "붙여 넣은 가사는 쓰지 않았습니다" in status and "your pasted lyrics were not used" in status
+    status, by_lyrics, _ = similar.similar(demo_app, "lyrics", "demo-002", tears, None, "cosine", 2, False, 0)
+    assert status.startswith(OK_MARK) and "your pasted lyrics" in status and "빈 의자" not in status
+    assert "not used" not in status and list(by_lyrics["제목 / Title"]) != list(by_song["제목 / Title"])
+    status, *_ = similar.similar(demo_app, "song", "demo-002", "", None, "cosine", 2, False, 0)
+    assert "not used" not in status
+
+
+@pytest.fixture(scope="module")
+def linked_app(tmp_path_factory):
+    """The demo catalog with the optional url and aliases columns, and two songs its build skipped."""
+    from hub.song_dataset import SKIPPED_FILE, load_song_vectors, save_song_dataset
+
+    ds = load_song_vectors(str(ROOT / "hub/data/demo/gasa_demo_catalog"))
+    ds = ds.add_column("url", [f"https://songs.example/{i}" if i != "demo-001" else "" for i in ds["song_id"]])
+    ds = ds.add_column("aliases", [["Empty Chair", "빈의자 (demo)"] if i == "demo-002" else [] for i in ds["song_id"]])
+    folder = tmp_path_factory.mktemp("linked") / "catalog"
+    save_song_dataset(ds, folder, skipped=[{"song_id": "x1", "status": "no_lyrics", "reason": "none"},
+                                           {"song_id": "x2", "status": "error", "reason": "timeout"}])
+    assert (folder / SKIPPED_FILE).exists()
+    return state_for("--songs", str(folder))
+
+
+def test_titles_link_to_song_pages_and_aliases_are_searched(linked_app):
+    status, results, _ = similar.similar(linked_app, "song", "demo-002", "", None, "cosine", 2, False, 0)
+    assert status.startswith(OK_MARK) and "demo catalog" not in status
+    titles = list(results["제목 / Title"])
+    assert all(re.fullmatch(r"\[[^\]]+\]\(https://songs\.example/demo-0\d\d\)", t) or t == "골목길 아침" for t in titles)
+    assert any(t.startswith("[") for t in titles)
+    update, status = similar.search(linked_app, "empty chair")  # an alias, as the crawler recorded it
+    assert [v for _, v in update["choices"]][0] == "demo-002" and status.startswith(OK_MARK)
+    _, status = similar.search(linked_app, "no such band")
+    assert status.startswith(PROBLEM_MARK) and "2 songs could not be read when this catalog was built" in status
+    assert "읽지 못한 2곡" in status and "fictional" not in status
+
+
+def test_title_links_are_safe_markdown():
+    assert similar.title_link("별*빛 [Remix]", "https://songs.example/1") == r"[별\*빛 \[Remix\]](https://songs.example/1)"
+    assert similar.title_link("별빛", None) == "별빛" and similar.title_link("별빛", "") == "별빛"
+    assert similar.title_link("별빛", "javascript:alert(1)") == "별빛"  # only web pages are linked
+
+
+def test_visitors_see_no_operator_hints(tmp_path):
+    """A catalog that cannot be loaded, or a model that cannot read pasted lyrics: the page says what a visitor
+    can do; the flags to fix it go to the log."""
+    broken = state_for("--songs", str(tmp_path / "missing"))
+    _, status = similar.search(broken, "bts")
+    assert status.startswith(PROBLEM_MARK) and "could not be loaded" in status and "--" not in status
+    status, *_ = similar.similar(broken, "song", "demo-002", "", None, "cosine", 2, False, 0)
+    assert status.startswith(PROBLEM_MARK) and "--" not in status and "GASA_" not in status
+    no_model = state_for("--korean-model", "nobody/not-a-model")
+    status, *_ = similar.similar(no_model, "lyrics", None, SAD, None, "cosine", 2, False, 0)
+    assert status.startswith(PROBLEM_MARK) and "pick a catalog song instead" in status and "--" not in status
+    assert one_sentence(status)
 
 
 def test_evaluation_of_the_default_model_on_the_kote_demo_set(demo_app):

@@ -30,7 +30,7 @@ LONG_SONG = "\n".join(f"{line} {'라' * 20}" for line in [
     "오늘은 신나는 날"] * 80)
 OK, PROBLEM = "✓", "⚠"
 HEADERS = {"analysis-table": ["순위 / Rank", "감정 / Emotion", "그룹 / Group", "확률 / Probability"],
-           "similar-table": ["순위 / Rank", "제목 / Title", "가수 / Artist", "연도 / Year", "유사도 / Similarity"],
+           "similar-table": ["유사도 / Similarity", "제목 / Title", "가수 / Artist", "연도 / Year", "이유 / Why"],
            "eval-table": ["모델 / Model", "rows", "macro-F1", "top-group agreement"]}
 
 pytestmark = pytest.mark.slow
@@ -152,11 +152,12 @@ def test_similar_songs_tab(page):
     page.get_by_role("tab", name="유사곡 찾기 / Similar songs").click()
     headers = table_headers(page, "similar-table")
     assert all(h in headers for h in HEADERS["similar-table"]), headers
-    year = page.locator("#similar-year input, #similar-year textarea").first
-    assert year.input_value() == "" and "1995" in year.get_attribute("placeholder")  # empty, not 0
-    page.fill("#similar-search textarea", "새벽")
+    # a catalog song's query shows only its inputs: no lyrics box to fill and then see ignored
+    assert page.locator("#similar-search textarea").is_visible()
+    assert not page.locator("#similar-lyrics textarea").is_visible()
+    page.fill("#similar-search textarea", "새벽 정류장")  # spaced as a fan may type it
     page.click("#search-btn")
-    assert "4 song(s)" in status_text(page, "similar-status", "found")
+    assert "4 song(s) found" in status_text(page, "similar-status", "found")
     page.wait_for_function("document.querySelector('#similar-song input').value.includes('골목길 아침')")
     page.click("#similar-btn")
     status = status_text(page, "similar-status", "top-10")
@@ -172,6 +173,62 @@ def test_similar_songs_tab(page):
     page.wait_for_function("!document.querySelector('#similar-table').innerText.includes('새벽정류장')")
     assert page.locator("#similar-table [role=row]").count() == 11
     page.screenshot(path=str(ARTIFACTS / "3-similar.png"), full_page=True)
+    page.uncheck("#other-artists input")
+
+
+def test_pasted_lyrics_are_used_or_the_page_says_so(page):
+    """Search a song, paste lyrics, press Find: the lyrics are what the songs are found for; back on the song,
+    the page says the pasted lyrics were left aside."""
+    page.get_by_role("tab", name="유사곡 찾기 / Similar songs").click()
+    page.fill("#similar-search textarea", "빈 의자")
+    page.click("#search-btn")
+    page.wait_for_function("document.querySelector('#similar-song input').value.includes('빈 의자')")
+    page.get_by_text("가사 붙여넣기 / Pasted lyrics").click()
+    lyrics = page.locator("#similar-lyrics textarea")
+    lyrics.wait_for(state="visible")
+    assert page.locator("#similar-year input, #similar-year textarea").first.is_visible()
+    assert not page.locator("#similar-search textarea").is_visible()
+    year = page.locator("#similar-year input, #similar-year textarea").first
+    assert year.input_value() == "" and "1995" in year.get_attribute("placeholder")  # empty, not 0
+    lyrics.fill(LYRICS)
+    page.click("#similar-btn")
+    status = status_text(page, "similar-status", "your pasted lyrics")
+    assert status.startswith(OK) and "빈 의자" not in status and "not used" not in status
+    page.get_by_text("카탈로그 곡 / Catalog song").click()
+    page.locator("#similar-search textarea").wait_for(state="visible")
+    page.click("#similar-btn")
+    status = status_text(page, "similar-status", "not used")
+    assert "빈 의자" in status and "붙여 넣은 가사는 쓰지 않았습니다" in status
+
+
+def test_search_forgives_and_says_when_nothing_is_found(page):
+    page.get_by_role("tab", name="유사곡 찾기 / Similar songs").click()
+    page.fill("#similar-search textarea", "no such band")
+    page.click("#search-btn")
+    status = status_text(page, "similar-status", "no title or artist matches")
+    assert status.startswith(PROBLEM) and "맞는 제목·가수가 없습니다" in status and "fictional songs" in status
+    assert "--" not in status
+
+
+def test_similar_songs_on_a_phone(page):
+    """At 400 px the five columns fit the screen: no sideways scrolling to read the similarity or why."""
+    page.get_by_role("tab", name="유사곡 찾기 / Similar songs").click()
+    page.get_by_text("카탈로그 곡 / Catalog song").click()
+    page.fill("#similar-search textarea", "빈 의자")
+    page.click("#search-btn")
+    page.wait_for_function("document.querySelector('#similar-song input').value.includes('빈 의자')")
+    page.click("#similar-btn")
+    status_text(page, "similar-status", "top-10")
+    page.set_viewport_size({"width": 400, "height": 900})
+    try:
+        page.wait_for_timeout(500)
+        widths = page.evaluate("() => { const t = document.querySelector('#similar-table');"
+                               " const s = t.querySelector('table') || t; return [s.scrollWidth, t.clientWidth]; }")
+        assert widths[0] <= widths[1] + 2, widths
+        assert "이유 / Why" in table_headers(page, "similar-table")
+        page.screenshot(path=str(ARTIFACTS / "3b-similar-phone.png"), full_page=True)
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def test_evaluation_tab(page, tmp_path):

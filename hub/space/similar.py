@@ -1,9 +1,19 @@
-"""유사곡 찾기 / Similar songs: a catalog song (searched by title or artist) or pasted lyrics, a similarity
-measure (those registered in hub.search.similarity; centred cosine by default), "digging" filters (other
-artists only, a minimum year gap, one song per artist); the top-10 (one version of each song), each with why
-(the emotions the two songs share most distinctively, and the best-matching stanza pair), and a similarity
-heatmap of the query and its results."""
+"""유사곡 찾기 / Similar songs: a catalog song (searched by title or artist, the way fans type names: see
+:mod:`hub.search.names`) or pasted lyrics, a similarity measure (those registered in hub.search.similarity;
+centred cosine by default), "digging" filters (other artists only, a minimum year gap, one song per artist); the
+top-10 (one version of each song), each with why (the emotions the two songs share most distinctively, and the
+best-matching stanza pair), and a similarity heatmap of the query and its results.
+
+Each query mode shows only its own inputs (a catalog song: the search box and the song picker; pasted lyrics:
+the lyrics box and the optional year), and the status names the input that was used, saying so when pasted
+lyrics were left aside. A title links to the song's page where the catalog has a ``url`` column.
+"""
 from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -16,22 +26,71 @@ from hub.space.analysis import MODEL_ENGLISH, MODEL_KOREAN, TOP_K, mostly_latin
 from hub.space.state import AppError, Catalog, State
 from hub.space.ui import bind, empty_table, figure, ok, problem, song_choices
 
-COLUMNS = ["순위 / Rank", "제목 / Title", "가수 / Artist", "연도 / Year", "유사도 / Similarity",
-           "주요 감정 / Top emotions", "이유 / Why", "닮은 연 / Best stanza match"]
+# five columns, so the table stays readable on a phone; the title is a link where the catalog has the song's page
+COLUMNS = ["유사도 / Similarity", "제목 / Title", "가수 / Artist", "연도 / Year", "이유 / Why"]
+DATATYPES = ["number", "markdown", "str", "str", "str"]
+COLUMN_WIDTHS = ["16%", "20%", "17%", "16%", "31%"]  # why is the longest; a year is four digits
+SIMILARITY_DIGITS = 2  # "0.97": four characters, like a year, so neither column breaks on a phone
+logger = logging.getLogger("gasa.app")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def catalog_or_message(state: State) -> Catalog:
+    """The catalog, or an AppError a visitor can read (the operator's details go to the log)."""
+    try:
+        return state.catalog.get()
+    except AppError as e:
+        logger.warning("similar songs: %s", e)
+        raise AppError("노래 카탈로그를 불러오지 못해 지금은 곡을 찾을 수 없습니다 / the song catalog could not be "
+                       "loaded, so songs cannot be found right now.") from None
+
+
+@lru_cache(maxsize=8)
+def skipped_songs(source: str) -> int:
+    """How many songs the catalog's build could not read (its skipped.jsonl; 0 when there is none here)."""
+    from hub.song_dataset import SKIPPED_FILE
+
+    path = Path(source) / SKIPPED_FILE
+    try:
+        return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()) if path.is_file() else 0
+    except OSError as e:
+        logger.warning("could not read %s: %s", path, e)
+        return 0
+
+
+def not_found(catalog: Catalog, query: str) -> str:
+    """What to tell a visitor whose search found nothing: what to try, and what the catalog holds."""
+    message = (f"‘{query.strip()}’와(과) 맞는 제목·가수가 없습니다: 이름 일부, 다른 철자, 영어·한글 이름으로 찾아 보세요 / "
+               f"no title or artist matches ‘{query.strip()}’: try part of the name, another spelling, or its "
+               f"English or Korean name")
+    if catalog.demo:
+        message += (f"; 이 데모 카탈로그에는 가상의 곡 {len(catalog.recommender)}곡만 있습니다 / this demo catalog "
+                    f"holds only {len(catalog.recommender)} fictional songs")
+    else:
+        skipped = skipped_songs(catalog.source)
+        if skipped:
+            message += (f"; 카탈로그를 만들 때 읽지 못한 {skipped:,}곡은 여기에 없습니다 / {skipped:,} songs could not "
+                        f"be read when this catalog was built and are not in it")
+    return message + "."
 
 
 def search(state: State, query: str):
     """song picker update, status."""
     try:
-        catalog = state.catalog.get()
+        catalog = catalog_or_message(state)
     except AppError as e:
         return gr.update(choices=[], value=None), problem(str(e))
-    found = catalog.recommender.search(query) if (query or "").strip() else catalog.recommender.songs
+    rec = catalog.recommender
+    typed = (query or "").strip()
+    found = rec.search(typed, aliases=catalog.aliases) if typed else rec.songs
     if len(found) == 0:
-        return gr.update(choices=[], value=None), problem(f"no song title or artist contains {query!r}")
+        return gr.update(choices=[], value=None), problem(not_found(catalog, typed))
     choices = catalog.choices(found)
-    more = f" (showing {len(choices)})" if len(found) > len(choices) else ""
-    return gr.update(choices=choices, value=choices[0][1]), ok(f"{len(found)} song(s) found{more}")
+    more = f" (목록에는 {len(choices)}곡 / the list shows {len(choices)})" if len(found) > len(choices) else ""
+    what = f"{len(found)}곡 찾음 / {len(found)} song(s) found" if typed else \
+        f"카탈로그 전체 {len(found)}곡 / all {len(found)} song(s) of the catalog"
+    return (gr.update(choices=choices, value=choices[0][1]),
+            ok(f"{what}{more}: 곡 목록에서 고르세요 / pick one in the 곡 / Song list"))
 
 
 def parse_year(value) -> int | None:
@@ -42,11 +101,13 @@ def parse_year(value) -> int | None:
     try:
         year = int(float(text))
     except ValueError:
-        raise AppError(f"the year {text!r} is not a number: write it like 1995, or leave it empty.") from None
+        raise AppError(f"연도는 1995처럼 숫자로 적거나 비워 두세요 / the year {text!r} is not a number: write it "
+                       f"like 1995, or leave it empty.") from None
     if year == 0:
         return None
     if not 1000 <= year <= 2999:
-        raise AppError(f"{year} is not a song's year: write it like 1995, or leave it empty.")
+        raise AppError(f"연도는 1995처럼 적거나 비워 두세요 / {year} is not a song's year: write it like 1995, "
+                       f"or leave it empty.")
     return year
 
 
@@ -69,14 +130,60 @@ def predictor_for_catalog(state: State, catalog: Catalog, text: str, progress) -
                    f"model matches ({', '.join(tried) or 'none'}). Configure the model that built the catalog.")
 
 
+def reader_or_message(state: State, catalog: Catalog, text: str, progress) -> EmotionPredictor:
+    """:func:`predictor_for_catalog`, or an AppError a visitor can read (the operator's details go to the log)."""
+    try:
+        return predictor_for_catalog(state, catalog, text, progress)
+    except AppError as e:
+        logger.warning("similar songs from pasted lyrics: %s", e)
+        raise AppError("가사를 읽을 모델을 지금 쓸 수 없어 붙여 넣은 가사로는 찾을 수 없으니 카탈로그 곡으로 찾아 보세요 / "
+                       "pasted lyrics cannot be read right now: pick a catalog song instead.") from None
+
+
+def recommender_message(e: Exception) -> str:
+    """A recommender error in words for a visitor."""
+    from hub.recommender import EmptyCatalogError, UnknownSongError
+
+    logger.info("similar songs: %s", e)
+    if isinstance(e, UnknownSongError):
+        song = re.search(r"song id ('[^']*'|\"[^\"]*\")", str(e))
+        return (f"고른 곡{' ' + song.group(1) if song else ''}이(가) 이 카탈로그에 없습니다 / the song "
+                f"{song.group(1) + ' ' if song else ''}is not in this catalog: search again and pick it in the list.")
+    if isinstance(e, EmptyCatalogError):
+        return "이 카탈로그에는 아직 곡이 없습니다 / this catalog holds no songs yet."
+    return f"이 설정으로는 찾을 수 없습니다 / {str(e).rstrip('.')}."
+
+
+def title_link(title, url) -> str:
+    """A title as a markdown cell: a link to the song's page when the catalog has a web address for it."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", str(title))
+    if isinstance(url, str) and re.match(r"https?://[^\s()<>]+$", url):
+        return f"[{text}]({url})"
+    return text
+
+
+def why_text(why: str, stanza_match: str) -> str:
+    return f"{why}; 닮은 연 / stanzas {stanza_match}" if stanza_match else why
+
+
+def results_table(results: pd.DataFrame, urls: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(dict(zip(COLUMNS, [
+        results["similarity"].round(SIMILARITY_DIGITS),
+        [title_link(t, urls.get(s)) for t, s in zip(results["title"], results["song_id"])],
+        results["artist"], results["year"].astype("string").fillna("?"),
+        [why_text(w, m) for w, m in zip(results["why"], results["stanza_match"])]])))
+
+
 def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, method: str, top1_weight: float,
             other_artists: bool, min_year_gap: float, one_per_artist: bool = False, progress=gr.Progress()):
-    """status, results table, heatmap of query + results."""
+    """status, results table, heatmap of query + results. ``mode`` says which input counts: ``"song"`` (the
+    picked catalog song; pasted lyrics are left aside, and the status says so) or ``"lyrics"``."""
     from hub.catalog_views import plot_similarity_heatmap
     from hub.recommender import Recommender, RecommenderError
 
+    aside = ""
     try:
-        catalog = state.catalog.get()
+        catalog = catalog_or_message(state)
         rec = catalog.recommender
         filters = dict(method=method, top1_weight=float(top1_weight), k=TOP_K,
                        exclude_same_artist=bool(other_artists), min_year_gap=int(min_year_gap or 0),
@@ -85,30 +192,35 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
             text = check_lyrics(lyrics or "")
             year = parse_year(query_year)
             if filters["min_year_gap"] > 0 and year is None:
-                raise AppError("a minimum year gap needs your song's year: fill in 연도 / Year, or set the gap to 0.")
-            predictor = predictor_for_catalog(state, catalog, text, progress)
-            progress(0.9, desc="finding similar songs")
+                raise AppError("최소 연도 차를 쓰려면 노래의 연도를 적거나 연도 차를 0으로 두세요 / a minimum year gap "
+                               "needs your song's year: fill in 연도 / Year, or set the gap to 0.")
+            predictor = reader_or_message(state, catalog, text, progress)
+            progress(0.9, desc="닮은 곡을 찾는 중 / finding similar songs")
             reading = predictor.analyze(text)  # the lines it reads (Korean lines for a Korean model), by stanza
             vector, stanzas = reading.probs, reading.segment_probs[np.isfinite(reading.segment_probs).all(axis=1)]
             filters["exclude_same_artist"] = False  # pasted lyrics have no artist to exclude
             results = rec.recommend(vector=vector, query_year=year, stanzas=stanzas, **filters)
-            query = {"song_id": "__query__", "title": "입력 가사 / your lyrics", "artist": "query", "year": year}
+            query = {"song_id": "__query__", "title": "붙여 넣은 가사 / your pasted lyrics", "artist": "query",
+                     "year": year}
         else:
             if not song_id:
-                raise AppError("pick a song first: type part of a title or artist and press 검색 / Search.")
+                raise AppError("먼저 곡을 고르세요: 제목이나 가수 이름을 적고 검색을 누르세요 / pick a song first: type "
+                               "part of a title or artist and press 검색 / Search.")
             results = rec.recommend(song_id=song_id, **filters)
             vector = rec.vectors[rec.row_of(song_id)]
             stanzas = None if rec.stanzas is None else rec.stanzas.of(rec.row_of(song_id))
             query = rec.songs.iloc[rec.row_of(song_id)][["song_id", "title", "artist", "year"]].to_dict()
-    except (AppError, LyricsError, RecommenderError) as e:
+            if (lyrics or "").strip():
+                aside = (" · 붙여 넣은 가사는 쓰지 않았습니다: 가사로 찾으려면 질의에서 ‘가사 붙여넣기’를 고르세요 / "
+                         "your pasted lyrics were not used: choose 가사 붙여넣기 / Pasted lyrics to search with them")
+    except (AppError, LyricsError) as e:
         return problem(str(e)), empty_table(COLUMNS), None
+    except RecommenderError as e:
+        return problem(recommender_message(e)), empty_table(COLUMNS), None
     if results.empty:
-        return (problem("no song passes the filters: lower the year gap or allow the same artist."),
-                empty_table(COLUMNS), None)
-    table = pd.DataFrame(dict(zip(COLUMNS, [
-        range(1, len(results) + 1), results["title"], results["artist"],
-        results["year"].astype("string").fillna("?"), results["similarity"].round(4),
-        [", ".join(t) for t in results["top_labels"]], results["why"], results["stanza_match"]])))
+        return (problem("필터를 지나는 곡이 없습니다: 연도 차를 줄이거나 같은 가수를 허용하세요 / no song passes the "
+                        "filters: lower the year gap or allow the same artist."), empty_table(COLUMNS), None)
+    table = results_table(results, catalog.urls)
     # heatmap over the query and its results, through the same similarity code and the catalog's scale
     ids = [query["song_id"]] + list(results["song_id"])
     vectors = np.vstack([vector] + [rec.vectors[rec.row_of(s)] for s in results["song_id"]])
@@ -117,8 +229,17 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
         [stanzas] + [rec.stanzas.of(rec.row_of(s)) for s in results["song_id"]]
     local = Recommender(vectors, songs, rec.labels, index="exact", stats=rec.stats, stanzas=per_song)
     heatmap = figure(plot_similarity_heatmap(local, ids, method=method, top1_weight=float(top1_weight)))
-    note = " · demo catalog (fictional songs)" if catalog.demo else ""
-    return ok(f"top-{len(results)} for **{query['title']}** ({method}){note}"), table, heatmap
+    if mode == "lyrics":
+        asked = "붙여 넣은 가사 / your pasted lyrics"
+    else:
+        asked = f"**{query['title']}** — {query['artist']}"
+    note = " · 데모 카탈로그(가상의 곡) / demo catalog (fictional songs)" if catalog.demo else ""
+    return ok(f"top-{len(results)}: {asked} ({method}){note}{aside}"), table, heatmap
+
+
+def show_inputs(mode: str):
+    """Only the chosen query's inputs: the song search and picker, or the lyrics box and year."""
+    return gr.update(visible=mode != "lyrics"), gr.update(visible=mode == "lyrics")
 
 
 def tab(page: gr.Blocks, state: State) -> None:
@@ -126,17 +247,20 @@ def tab(page: gr.Blocks, state: State) -> None:
         with gr.Row():
             with gr.Column(scale=1):
                 mode = gr.Radio([("카탈로그 곡 / Catalog song", "song"), ("가사 붙여넣기 / Pasted lyrics", "lyrics")],
-                                value="song", label="질의 / Query", elem_id="similar-mode")
-                with gr.Row():
-                    query = gr.Textbox(label="제목·가수 검색 / Search title or artist", elem_id="similar-search",
-                                       scale=3)
-                    search_btn = gr.Button("검색 / Search", elem_id="search-btn", scale=1)
-                song = gr.Dropdown(label="곡 / Song", choices=[], value=None, allow_custom_value=True,
-                                   elem_id="similar-song")
-                lyrics = gr.Textbox(label="가사 / Lyrics (pasted-lyrics query)", lines=5, elem_id="similar-lyrics")
-                # a Textbox, not a Number: gr.Number shows 0 when empty, and the year is optional
-                year = gr.Textbox(label="연도 / Year of the pasted song (optional, for the year gap)", value="",
-                                  placeholder="예 / e.g. 1995", max_lines=1, elem_id="similar-year")
+                                value="song", label="무엇과 닮은 곡? / Similar to what?", elem_id="similar-mode")
+                with gr.Column(elem_id="similar-song-inputs") as song_inputs:
+                    with gr.Row():
+                        query = gr.Textbox(label="제목·가수 검색 / Search title or artist", elem_id="similar-search",
+                                           placeholder="예 / e.g. 소녀시대, snsd, bts, iu", scale=3)
+                        search_btn = gr.Button("검색 / Search", elem_id="search-btn", scale=1)
+                    song = gr.Dropdown(label="곡 / Song", choices=[], value=None, allow_custom_value=True,
+                                       elem_id="similar-song")
+                with gr.Column(visible=False, elem_id="similar-lyrics-inputs") as lyrics_inputs:
+                    lyrics = gr.Textbox(label="가사 / Lyrics", lines=5, elem_id="similar-lyrics",
+                                        placeholder="노래 가사를 붙여 넣으세요 / paste a song's lyrics")
+                    # a Textbox, not a Number: gr.Number shows 0 when empty, and the year is optional
+                    year = gr.Textbox(label="연도 / Year (선택, 연도 차 필터용 / optional, for the year gap)", value="",
+                                      placeholder="예 / e.g. 1995", max_lines=1, elem_id="similar-year")
             with gr.Column(scale=1):
                 method = gr.Radio(similarity.choices(), value=similarity.DEFAULT, label="유사도 / Similarity",
                                   elem_id="similar-method")
@@ -147,10 +271,11 @@ def tab(page: gr.Blocks, state: State) -> None:
                 button = gr.Button("유사곡 찾기 / Find similar songs", variant="primary", elem_id="similar-btn")
         status = gr.Markdown(elem_id="similar-status")
         table = gr.Dataframe(empty_table(COLUMNS), label="유사곡 top-10 / Top-10 similar songs", interactive=False,
-                             elem_id="similar-table", wrap=True)
+                             elem_id="similar-table", wrap=True, datatype=DATATYPES, column_widths=COLUMN_WIDTHS)
         heatmap = gr.Plot(show_label=False, label="유사도 히트맵 / Similarity heatmap", elem_id="similar-heatmap",
                           format="png")
 
+    mode.change(show_inputs, [mode], [song_inputs, lyrics_inputs], api_visibility="private")
     search_btn.click(bind(search, state), [query], [song, status], api_name="search")
     query.submit(bind(search, state), [query], [song, status], api_visibility="private")
     button.click(bind(similar, state), [mode, song, lyrics, year, method, weight, other, gap, one],

@@ -12,7 +12,7 @@ import math
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -171,6 +171,8 @@ class Catalog:
     model: str
     source: str
     demo: bool
+    urls: dict[str, str] = field(default_factory=dict)  # song id -> its page, from the optional url column
+    aliases: list | None = None  # per song, other names (the optional aliases column), for search
 
     @property
     def labels(self) -> list[str]:
@@ -209,7 +211,10 @@ class CatalogStore:
                 raise AppError(self._error) from None
             lyrics = dict(zip(ds["song_id"], ds["lyrics"])) if "lyrics" in ds.column_names else {}
             models = sorted(set(ds["model"])) if len(ds) else []
-            self._catalog = Catalog(recommender, lyrics, ", ".join(models), self.config.songs, self.config.demo_catalog)
+            urls = {i: u for i, u in zip(ds["song_id"], ds["url"]) if u} if "url" in ds.column_names else {}
+            aliases = list(ds["aliases"]) if "aliases" in ds.column_names else None
+            self._catalog = Catalog(recommender, lyrics, ", ".join(models), self.config.songs, self.config.demo_catalog,
+                                    urls, aliases)
             return self._catalog
 
     def choices(self) -> list[tuple[str, str]]:
