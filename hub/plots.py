@@ -115,6 +115,10 @@ def arc_frame(scores, names, languages=(), unit: str = "stanza", max_points: int
     where = [f"{b[0] + 1}" if len(b) == 1 else f"{b[0] + 1}–{b[-1] + 1}" for b in bins]
     covers = [f"연 {w} / stanza(s) {w}" if unit == "stanza" else f"{w}번째 4줄 / block(s) {w} of 4 lines"
               for w in where]
+    # A chart sorts a text axis alphabetically ("13–18" before "7–12"), and changing its order with each song
+    # leaves the chart stale after the first: leading spaces, which the drawn label drops, keep song order.
+    width = len(where[-1].split("–")[0])
+    where = [w.rjust(width + len(w) - len(w.split("–")[0])) for w in where]
     read = ~np.isnan(scores)
     means = np.stack([np.where(read[b], scores[b], 0).sum(axis=0) / np.maximum(read[b].sum(axis=0), 1) for b in bins])
     means[np.stack([~read[b].any(axis=0) for b in bins])] = np.nan  # a bin not read at all is a gap

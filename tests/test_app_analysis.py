@@ -75,7 +75,7 @@ def test_charts_are_tables_where_the_top_group_leads_and_other_is_left_out(demo)
 def test_a_133_stanza_song_gives_a_bounded_arc_that_still_shows_its_turn(demo):
     status, top, bars, mix, arc = analysis.analyze(demo, LONG_SONG, "auto", progress=quiet)
     assert "133 stanza(s)" in status
-    points = list(dict.fromkeys(arc[plots.PART]))
+    points = [p.strip() for p in dict.fromkeys(arc[plots.PART])]
     assert len(points) == plots.MAX_ARC_POINTS and len(arc) == plots.MAX_ARC_POINTS * analysis.ARC_LINES
     assert points[0] == "1–6" and points[-1] == "129–133"  # neighbouring stanzas averaged, labelled by range
     assert arc[plots.COVERS][0] == "연 1–6 / stanza(s) 1–6" and set(arc[plots.LANGUAGES]) == {"한국어"}

@@ -314,15 +314,15 @@ def tab(page: gr.Blocks, state: State) -> None:
         with gr.Row():
             bars = gr.BarPlot(x=plots.EMOTION, y=plots.PERCENT, color=plots.GROUP, color_map=colors,
                               label="상위 10개 감정 / Top-10 emotions", elem_id="top10-plot", x_title="",
-                              x_label_angle=-35, y_lim=[0, None], tooltip=[plots.GROUP], sort=None,
+                              x_label_angle=-35, y_lim=[0, None], tooltip=[plots.GROUP], sort="-y",
                               caption="막대에 마우스를 올리면 수치가 보입니다 / hover a bar for its numbers")
             mix = gr.BarPlot(x=plots.GROUP, y=plots.PERCENT, color=plots.GROUP, color_map=colors, colors_in_legend=[],
                              label="감정 그룹 / Emotion groups", elem_id="group-plot", x_title="", y_lim=[0, 100],
-                             sort=None, x_label_angle=-35,
+                             sort="-y", x_label_angle=-35,
                              caption="기타(other) 그룹은 뺐습니다: 거의 모든 노래에서 80-95%라 노래를 구별해 주지 "
                                      "않습니다 / the catch-all group 기타 (other) is left out: it is at 80-95% in "
                                      "nearly every song, so it says little about this one")
-        arc = gr.LinePlot(x=plots.PART, y=plots.PERCENT, color=plots.GROUP, color_map=colors, sort=None,
+        arc = gr.LinePlot(x=plots.PART, y=plots.PERCENT, color=plots.GROUP, color_map=colors,
                           label="감정 흐름 / Emotion arc", elem_id="arc-plot", y_lim=[0, 100],
                           x_title="노래 속 위치 (연) / where in the song (stanzas)",
                           tooltip=[plots.COVERS, plots.LANGUAGES],
@@ -332,9 +332,10 @@ def tab(page: gr.Blocks, state: State) -> None:
                                   f"most {plots.MAX_ARC_POINTS} points (hover one for its stanzas and languages)")
 
     outputs = [status, table, bars, mix, arc]
-    button.click(bind(analyze, state), [lyrics, model], outputs, api_name="analyze")
+    read = bind(analyze, state)
+    button.click(read, [lyrics, model], outputs, api_name="analyze")
     # an example is read as soon as it is clicked: a first visit sees what the tab does in one click
-    shown_examples.load_input_event.then(bind(analyze, state), [lyrics, model], outputs, api_visibility="private")
+    shown_examples.load_input_event.then(read, [lyrics, model], outputs, api_visibility="private")
     search.click(bind(find_songs, state), [query], [pick, status], api_visibility="private")
     query.submit(bind(find_songs, state), [query], [pick, status], api_visibility="private")
     pick.change(bind(catalog_song, state), [pick, model], [lyrics, *outputs], api_name="catalog_lyrics")
