@@ -1,4 +1,5 @@
-"""Matplotlib figures shared by the scripts and the app (Korean labels need a Hangul font)."""
+"""Matplotlib figures shared by the scripts and the app (Korean labels need a Hangul font), and the tables
+behind the analysis tab's interactive charts."""
 from __future__ import annotations
 
 import logging
@@ -9,8 +10,8 @@ matplotlib.use("Agg")
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # one line per missing fallback font
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 HANGUL_FONTS = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR", "UnDotum")
 
@@ -78,72 +79,53 @@ def group_label(taxonomy, group: str) -> str:
     return f"{group} ({en})" if en and en != group else group
 
 
-def plot_top_emotions(top, taxonomy=None, title: str = "Top emotions"):
-    """Horizontal bars of ``[(label, probability), ...]`` (best first), coloured by group."""
-    labels = [label for label, _ in top][::-1]
-    probs = [p for _, p in top][::-1]
-    colors = group_colors(taxonomy) if taxonomy is not None else {}
-    bar_colors = [colors.get(taxonomy.group_of(label), "#4C72B0") if taxonomy is not None else "#4C72B0"
-                  for label in labels]
-    fig, ax = plt.subplots(figsize=(6, 0.42 * len(labels) + 1.2), layout="constrained")
-    ax.barh(range(len(labels)), probs, color=bar_colors)
-    ax.set_yticks(range(len(labels)), labels)
-    for i, p in enumerate(probs):
-        ax.text(p, i, f" {p:.1%}", va="center", fontsize=9)
-    ax.set_xlim(0, max(probs + [0.01]) * 1.25)
-    ax.set_xlabel("probability")
-    ax.set_title(title)
-    if taxonomy is not None:
-        shown = list(dict.fromkeys(taxonomy.group_of(label) for label in labels[::-1]))
-        handles = [plt.Rectangle((0, 0), 1, 1, color=colors[g]) for g in shown]
-        ax.legend(handles, [group_label(taxonomy, g) for g in shown], loc="lower right", fontsize=8.5)
-    return fig
+
+# The analysis tab's charts are Gradio's own interactive plots (hover, no picture to render): these build the
+# tables they draw. Values are percentages, which read more easily than probabilities.
+EMOTION, GROUP, PERCENT = "감정 / emotion", "그룹 / group", "확률 (%) / probability (%)"
+PART, COVERS, LANGUAGES = "노래 속 위치 / where in the song", "범위 / covers", "읽은 언어 / languages read"
+MAX_ARC_POINTS = 24  # a 133-stanza song still reads as one line per group, not a comb
+LANGUAGE_NAMES = {"ko": "한국어", "en": "English", "ko+en": "한국어 + English", "": "읽지 않음 / not read"}
 
 
-def plot_group_mix(mix: dict[str, float], taxonomy, title: str = "Emotion group mix"):
-    """One bar per emotion group with its score (``{group: score}`` in display order): the summed
-    probability of a distribution, or, for a multi-label model, the probability of the group."""
-    colors = group_colors(taxonomy)
-    names = [group_label(taxonomy, g) for g in mix]
-    fig, ax = plt.subplots(figsize=(6, 0.45 * len(mix) + 1.2), layout="constrained")
-    ax.barh(range(len(mix))[::-1], list(mix.values()), color=[colors[g] for g in mix])
-    ax.set_yticks(range(len(mix))[::-1], names)
-    for i, p in zip(range(len(mix))[::-1], mix.values()):
-        ax.text(p, i, f" {p:.1%}", va="center", fontsize=9)
-    ax.set_xlim(0, max(max(mix.values()), 0.01) * 1.25)
-    ax.set_xlabel("probability")
-    ax.set_title(title)
-    return fig
+def group_color_map(*taxonomies) -> dict[str, str]:
+    """The fixed group colours, keyed by the group names the charts show (``슬픔 (sadness)``)."""
+    return {group_label(t, g): color for t in taxonomies for g, color in group_colors(t).items()}
 
 
-def plot_emotion_arc(segment_probs, taxonomy=None, labels=None, top_labels: int = 5,
-                     title: str = "Emotion arc (stanza by stanza)", group_scores=None, groups=None,
-                     xlabel: str = "stanza", max_ticks: int = 12):
-    """How the emotion moves through the song: one line per group (``group_scores``, columns ``groups``)
-    or per top label over the stanzas (or blocks). NaN rows (stanzas the model did not read) leave gaps.
-    A long song keeps a readable x axis: at most about ``max_ticks`` numbered ticks, markers only while
-    there is room for them; the legend sits beside the plot, never over the lines."""
-    seg = np.atleast_2d(np.asarray(segment_probs, dtype=float))
-    n = len(seg)
-    x = np.arange(1, n + 1)
-    style = dict(marker="o" if n <= 40 else None, markersize=5 if n <= 20 else 3, linewidth=1.6 if n <= 40 else 1.1)
-    fig, ax = plt.subplots(figsize=(10, 3.8), layout="constrained")
-    if taxonomy is not None and group_scores is not None:
-        colors = group_colors(taxonomy)
-        for g, ys in zip(groups, np.atleast_2d(np.asarray(group_scores, dtype=float)).T):
-            ax.plot(x, ys, color=colors[g], label=group_label(taxonomy, g), **style)
-    else:
-        names = list(labels) if labels is not None else [str(i) for i in range(seg.shape[1])]
-        for j in np.argsort(-np.nan_to_num(np.nanmean(seg, axis=0)))[:top_labels]:
-            ax.plot(x, seg[:, j], label=names[j], **style)
-    ax.set_xlim(0.5, n + 0.5)
-    if n <= max_ticks:
-        ax.set_xticks(x, [str(i) for i in x])
-    else:  # 1, 2, 5 or 10 times a power of ten apart: 180 blocks get 20, 40, ..., 180
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=max_ticks, integer=True, steps=[1, 2, 5, 10]))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("probability")
-    ax.set_ylim(0, 1)
-    ax.set_title(title)
-    fig.legend(fontsize=8.5, loc="outside right upper")
-    return fig
+def group_frame(groups, scores, taxonomy, leave_out: str | None = None) -> pd.DataFrame:
+    """One row per emotion group, highest first, without ``leave_out`` (KOTE's catch-all 기타, which scores
+    0.8-0.95 in nearly every song and would dwarf the groups that tell songs apart)."""
+    rows = sorted(((g, s) for g, s in zip(groups, scores) if g != leave_out), key=lambda r: -r[1])
+    return pd.DataFrame({GROUP: [group_label(taxonomy, g) for g, _ in rows],
+                         PERCENT: [round(100 * float(s), 1) for _, s in rows]})
+
+
+def stanza_bins(n: int, max_points: int = MAX_ARC_POINTS) -> list[np.ndarray]:
+    """Neighbouring stanzas averaged into at most ``max_points`` bins of (nearly) equal size, in order."""
+    return [b for b in np.array_split(np.arange(n), min(n, max_points)) if len(b)]
+
+
+def arc_frame(scores, names, languages=(), unit: str = "stanza", max_points: int = MAX_ARC_POINTS) -> pd.DataFrame:
+    """The emotion arc in long form: one row per (point, line) where ``scores`` is ``(n_segments, len(names))``
+    (NaN rows: segments not read) and each point is a bin of neighbouring segments (:func:`stanza_bins`),
+    labelled by its range. Rows go line by line, each in song order, which is the order the chart keeps."""
+    scores = np.atleast_2d(np.asarray(scores, dtype=float))
+    bins = stanza_bins(len(scores), max_points)
+    where = [f"{b[0] + 1}" if len(b) == 1 else f"{b[0] + 1}–{b[-1] + 1}" for b in bins]
+    covers = [f"연 {w} / stanza(s) {w}" if unit == "stanza" else f"{w}번째 4줄 / block(s) {w} of 4 lines"
+              for w in where]
+    # A chart sorts a text axis alphabetically ("13–18" before "7–12"), and changing its order with each song
+    # leaves the chart stale after the first: leading spaces, which the drawn label drops, keep song order.
+    width = len(where[-1].split("–")[0])
+    where = [w.rjust(width + len(w) - len(w.split("–")[0])) for w in where]
+    read = ~np.isnan(scores)
+    means = np.stack([np.where(read[b], scores[b], 0).sum(axis=0) / np.maximum(read[b].sum(axis=0), 1) for b in bins])
+    means[np.stack([~read[b].any(axis=0) for b in bins])] = np.nan  # a bin not read at all is a gap
+    frame = {PART: where * len(names), GROUP: [name for name in names for _ in bins],
+             PERCENT: np.round(100 * means.T.reshape(-1), 1), COVERS: covers * len(names)}
+    if len(languages):
+        found = ["+".join(lang for lang in ("ko", "en") if any(lang in languages[i].split("+") for i in b))
+                 for b in bins]
+        frame[LANGUAGES] = [LANGUAGE_NAMES[f] for f in found] * len(names)
+    return pd.DataFrame(frame)

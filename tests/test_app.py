@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import app
+from hub import plots
 from hub.labels import AIHUB, GOEMOTIONS, KOTE
 from hub.space import analysis, catalog, evaluation, similar
 from hub.space.config import parse_config
@@ -90,9 +91,12 @@ def test_analysis_shows_kote_emotions_with_groups(demo_app):
     assert top["감정 / Emotion"][0] == f"{names[0]} ({KOTE.label_en(names[0])})"  # English name alongside
     assert top["그룹 / Group"][0].split(" (")[0] == KOTE.group_of(names[0])
     assert np.all(np.diff(top["확률 / Probability"].to_numpy()) <= 0)
-    assert len(mix.axes[0].patches) == 7  # six shared groups and 기타
-    assert len(arc.axes[0].lines) == 7 and len(arc.axes[0].lines[0].get_xdata()) == 2
-    assert "read" not in status  # all of it is Korean
+    assert list(table(bars)[plots.EMOTION]) == list(top["감정 / Emotion"])  # the chart draws the table
+    assert sorted(table(mix)[plots.GROUP]) == sorted(plots.group_label(KOTE, g) for g in KOTE.shared_groups)
+    assert np.all(np.diff(mix[plots.PERCENT].to_numpy()) <= 0)  # six shared groups, highest first, 기타 left out
+    assert mix[plots.GROUP][0] == plots.group_label(KOTE, KOTE.group_of(names[0]))  # the headline's group leads
+    assert len(table(arc)) == 3 * 2 and arc[plots.GROUP].nunique() == 3  # three groups over two stanzas
+    assert "read " not in status  # all of it is Korean
 
 
 def test_a_mixed_song_is_read_whole_and_says_which_model_read_what(demo_app):
@@ -100,12 +104,13 @@ def test_a_mixed_song_is_read_whole_and_says_which_model_read_what(demo_app):
     assert status.startswith(OK_MARK) and "한국어 + English" in status, status
     assert "Korean lines: `gasa-korean-kote` (1 stanza(s))" in status
     assert "English lines: `gasa-english-goemotions` (1 stanza(s))" in status and "read " not in status
-    assert np.isfinite(arc.axes[0].lines[0].get_ydata()).all()  # the English stanza is in the arc
+    assert np.isfinite(arc[plots.PERCENT]).all()  # the English stanza is in the arc
+    assert list(arc[plots.LANGUAGES][:2]) == ["한국어", "English"]  # and the hover says who read what
     assert {e.split(" (")[0] for e in table(top)["감정 / Emotion"]} <= set(KOTE.labels)  # one label space
     # the Korean model alone, chosen in the menu, reads the Korean lines and says how much that was
     status, top, bars, mix, arc = analysis.analyze(demo_app, MIXED, "korean")
     assert re.search(r"read \d+% of the song \(its lines with Hangul; 1 stanza\(s\) not read\)", status), status
-    assert np.isnan(arc.axes[0].lines[0].get_ydata()[1])  # the English stanza is a gap in the arc
+    assert np.isnan(arc[plots.PERCENT][1]) and arc[plots.LANGUAGES][1] == "읽지 않음 / not read"  # a gap
     status, *_ = analysis.analyze(demo_app, ENGLISH, "korean")  # the Korean model asked for English only
     assert status.startswith(PROBLEM_MARK) and "no Korean line" in status
     status, *_ = analysis.analyze(demo_app, ENGLISH + "\n\n" + JAPANESE * 8, "auto")  # mostly unread: a caution
@@ -122,8 +127,8 @@ def test_engine_analysis_gives_top10_groups_and_arc(engine_app):
     assert np.all(np.diff(probs) <= 0) and probs[0] > 1 / 60
     assert AIHUB.group_of(top["감정 / Emotion"][0]) == "슬픔"  # 눈물, 슬프다 dominate these lines
     assert top["그룹 / Group"][0] == "슬픔 (sadness)"
-    assert len(arc.axes[0].lines) == 6 and len(arc.axes[0].lines[0].get_xdata()) == 2  # 6 groups x 2 stanzas
-    assert len(bars.axes[0].patches) == 10 and len(mix.axes[0].patches) == 6
+    assert len(arc) == 3 * 2  # 3 of the 6 groups x 2 stanzas
+    assert len(bars) == 10 and len(mix) == 6 and mix[plots.GROUP][0] == "슬픔 (sadness)"
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -217,9 +222,9 @@ def test_search_and_catalog_lyrics(demo_app):
     # nothing found: said in Korean and English, with what to try and what the demo catalog holds; no flags
     assert "맞는 제목·가수가 없습니다" in status and "no title or artist matches ‘zzz’" in status
     assert "32 fictional songs" in status and "--" not in status
-    lyrics, status = analysis.catalog_song_lyrics(demo_app, "demo-005")
-    assert "화가 나" in lyrics and "demo data" in status
-    _, status = analysis.catalog_song_lyrics(demo_app, "bogus")
+    lyrics, status, top, *_ = analysis.catalog_song(demo_app, "demo-005")  # filled in and read at once
+    assert "화가 나" in lyrics and "demo song" in status and table(top)["그룹 / Group"][0] == "분노 (anger)"
+    _, status, *_ = analysis.catalog_song(demo_app, "bogus")
     assert status.startswith(PROBLEM_MARK) and "bogus" in status
 
 
@@ -412,10 +417,9 @@ BLANK_LINE_FREE = "\n".join(["비가 내리는 밤 혼자 남아 눈물이 흘�
 def test_lyrics_without_blank_lines_are_read_in_blocks_and_called_blocks(demo_app):
     status, _, _, _, arc = analysis.analyze(demo_app, BLANK_LINE_FREE, "auto")
     assert status.startswith(OK_MARK) and "3 blocks of 4 lines" in status and "stanza(s)" not in status
-    ax = arc.axes[0]
-    assert ax.get_xlabel() == "block of 4 lines" and "block by block" in ax.get_title()
+    assert arc[plots.COVERS][0] == "1번째 4줄 / block(s) 1 of 4 lines"
     status, _, _, _, arc = analysis.analyze(demo_app, SAD, "auto")  # blank lines: stanzas
-    assert "2 stanza(s)" in status and "block" not in status and arc.axes[0].get_xlabel() == "stanza"
+    assert "2 stanza(s)" in status and "block" not in status and arc[plots.COVERS][1] == "연 2 / stanza(s) 2"
 
 
 def drawn(fig):
@@ -457,10 +461,8 @@ def test_a_long_song_keeps_a_readable_arc(demo_app):
     assert 25_000 < len(lyrics) < 30_000
     status, top, bars, mix, arc = analysis.analyze(demo_app, lyrics, "auto")
     assert "180 blocks of 4 lines" in status
-    ticks = shown_tick_labels(arc.axes[0])
-    assert 3 <= len(ticks) <= 20 and ticks[-1] == "180", ticks
-    for fig in (bars, mix, arc):
-        assert_readable(fig)
+    points = [p.strip() for p in dict.fromkeys(arc[plots.PART])]  # blocks averaged, labelled by range
+    assert len(points) == plots.MAX_ARC_POINTS and points[0] == "1–8" and points[-1] == "174–180", points
 
 
 @pytest.mark.parametrize("taxonomy", [KOTE, AIHUB], ids=["kote-44", "aihub-60"])

@@ -81,6 +81,13 @@ def plot_shown(page, elem_id: str) -> bool:
     return img.count() == 1 and img.first.get_attribute("src").startswith("data:image/png")
 
 
+def chart_axes(page, elem_id: str) -> list[list[str]]:
+    """The labels of each axis of an interactive (Vega) chart, as drawn and in order (waits for the chart)."""
+    page.locator(f"#{elem_id} svg .role-axis-label text").first.wait_for()
+    return page.evaluate("id => Array.from(document.querySelectorAll(`#${id} svg .role-axis`)).map(a => "
+                         "Array.from(a.querySelectorAll('.role-axis-label text')).map(t => t.textContent.trim()))", elem_id)
+
+
 def table_headers(page, elem_id: str) -> str:
     return page.locator(f"#{elem_id} [role=row]").first.inner_text()
 
@@ -113,25 +120,33 @@ def test_analysis_tab(page):
     table = page.inner_text("#analysis-table")
     assert "슬픔 (sadness)" in table and "행복 (happiness)" in table  # both halves of the song
     assert len(re.findall(r"\b0\.\d+\b", table)) == 10  # ten probabilities
-    for plot in ("top10-plot", "group-plot", "arc-plot"):
-        assert plot_shown(page, plot), plot
+    top_group = re.search(r"top group (.+?\))", status).group(1)
+    assert any(labels[:1] == ["슬픔 (sadness)"] for labels in chart_axes(page, "top10-plot"))  # highest bar first
+    groups = next(labels for labels in chart_axes(page, "group-plot") if labels and "(" in labels[0])
+    assert groups[0] == top_group and "기타 (other)" not in groups and len(groups) == 6
+    assert ["1", "2"] in chart_axes(page, "arc-plot")  # one point per stanza
     page.screenshot(path=str(ARTIFACTS / "1-analysis.png"), full_page=True)
 
-    # a catalog song fills the lyrics box
-    page.click("#analysis-song input")
-    page.keyboard.type("화가 나")
-    page.get_by_role("option", name=re.compile("화가 나 — 붉은신호등")).click()
-    page.wait_for_function("document.querySelector('#lyrics textarea').value.includes('분노가 끓어올라')")
-    page.click("#analyze-btn")
-    status = status_text(page, "analysis-status", "분노")
-    assert status.startswith(OK)
+    # an example, clicked, is read at once
+    page.locator("#analysis-examples button").filter(has_text="Light Party").click()
+    status = status_text(page, "analysis-status", "기쁨 (joy)")
+    assert status.startswith(OK) and "심장이" in page.input_value("#lyrics textarea")
 
-    # a long song without blank lines: blocks of 4 lines, and an arc whose axis stays readable
+    # a catalog song, searched, fills the lyrics box and is read
+    page.fill("#analysis-search textarea, #analysis-search input", "화가 나")
+    page.click("#analysis-search-btn")
+    page.wait_for_function("document.querySelector('#lyrics textarea').value.includes('분노가 끓어올라')")
+    status = status_text(page, "analysis-status", "붉은신호등")
+    assert status.startswith(OK) and "분노" in status
+
+    # a long song without blank lines: blocks of 4 lines, and an arc of at most 24 points in song order
     page.fill("#lyrics textarea", LONG_SONG)
     page.click("#analyze-btn")
     status = status_text(page, "analysis-status", "180 blocks of 4 lines")
     assert status.startswith(OK) and "stanza(s)" not in status
-    assert plot_shown(page, "arc-plot")
+    page.wait_for_function("document.querySelector('#arc-plot').innerText.includes('174–180')")
+    points = next(labels for labels in chart_axes(page, "arc-plot") if "1–8" in labels)
+    assert points[0] == "1–8" and points[-1] == "174–180" and len(points) <= 24, points
     page.screenshot(path=str(ARTIFACTS / "1b-analysis-long-song.png"), full_page=True)
 
 

@@ -1,22 +1,51 @@
-"""가사 분석 / Lyric analysis: paste lyrics (or pick a catalog song) and read their emotion — the top-10
-emotions with their groups, the group scores and the emotion arc through the song."""
+"""가사 분석 / Lyric analysis: paste lyrics (or click an example, or pick a catalog song) and read their emotion:
+the top-10 emotions with their groups, the emotion groups and the emotion arc through the song, drawn as
+Gradio's interactive charts (hover for the numbers). A catalog song whose lyrics are not stored shows the
+reading the catalog keeps for it."""
 from __future__ import annotations
+
+import json
+import logging
+from functools import cache
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
 import pandas as pd
 
 from hub import plots
-from hub.labels import taxonomy_for_labels
-from hub.text.clean import LyricsError, check_lyrics
-from hub.text.language import mostly_latin
+from hub.labels import AIHUB, GOEMOTIONS, KOTE, taxonomy_for_labels
+from hub.reading import LyricsAnalysis
+from hub.text.clean import MAX_LYRICS_CHARS, LyricsError, check_lyrics
+from hub.text.language import mostly_latin  # noqa: F401 - the similar-songs tab imports it from here
 from hub.text.segment import LINES_PER_BLOCK, segment_unit
 from hub.space.state import AppError, State
-from hub.space.ui import bind, caution, emotion_name, empty_table, figure, group_name, ok, problem, song_choices
+from hub.space.ui import bind, caution, emotion_name, empty_table, group_name, ok, problem, song_choices
+
+logger = logging.getLogger(__name__)
 
 TOP_K = 10
+ARC_LINES = 3  # the song's top group and the groups that move most: more lines tangle
 MODEL_AUTO, MODEL_KOREAN, MODEL_ENGLISH = "auto", "korean", "english"
 COLUMNS = ["순위 / Rank", "감정 / Emotion", "그룹 / Group", "확률 / Probability"]
+EXAMPLES_FILE = Path(__file__).resolve().parent.parent / "data" / "demo" / "example_lyrics.jsonl"
+LOW_READ_SHARE = 0.5  # below this share of a song read, the headline is a caution, not a check mark
+READ_LINES = {"ko": "its lines with Hangul", "en": "its English lines", "ko+en": "its Korean and English lines"}
+NOTHING_TO_READ = {  # by the language(s) of the model that read nothing
+    "ko": "이 가사에는 한글 줄이 없어 한국어 모델이 읽을 수 없습니다 / these lyrics have no Korean line (Hangul) for "
+          "the Korean model: choose 자동 / Auto to read English lines too.",
+    "en": "이 가사에는 영어 줄이 없어 영어 모델이 읽을 수 없습니다 / these lyrics have no English line for the "
+          "English model: choose 자동 / Auto to read Korean lines too.",
+    "ko+en": "이 가사에는 한국어나 영어로 된 줄이 없습니다 / these lyrics have no line in Korean or English "
+             "(Hangul or Latin letters), the languages gasa reads.",
+}
+
+
+@cache
+def examples() -> list[dict]:
+    """The example songs offered on a first visit (original lines written for gasa)."""
+    with open(EXAMPLES_FILE, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 def model_for(state: State, choice: str, progress=None):
@@ -27,6 +56,27 @@ def model_for(state: State, choice: str, progress=None):
     return state.models.get(choice, progress)
 
 
+def model_unavailable(state: State, choice: str, error: AppError) -> str:
+    """A visitor's message for a model that could not be loaded (how to configure another goes to the log)."""
+    logger.warning("the analysis could not load its model: %s", error)
+    name = state.config.english_model if choice == MODEL_ENGLISH else state.config.korean_model
+    return (f"감정 모델 `{name}`을(를) 불러오지 못해 지금은 가사를 분석할 수 없습니다. 다른 탭은 그대로 쓸 수 있습니다 / "
+            f"the emotion model `{name}` could not be loaded, so lyrics cannot be analyzed right now; the other "
+            "tabs still work.")
+
+
+def unusable_lyrics(lyrics: str) -> str:
+    """Why pasted lyrics cannot be read at all (check_lyrics rejects only empty and overlong text)."""
+    if len(lyrics) > MAX_LYRICS_CHARS:
+        return (f"가사가 너무 깁니다 ({len(lyrics):,}자, 한도 {MAX_LYRICS_CHARS:,}자) / the lyrics are "
+                f"{len(lyrics):,} characters long; the limit is {MAX_LYRICS_CHARS:,} (about ten long songs): "
+                "paste one song at a time.")
+    return ("가사 칸이 비어 있습니다 / the lyrics box is empty (or holds only symbols): paste a song's lyrics, or "
+            "click one of the examples.")
+
+
+# --- what the page shows of a reading ---------------------------------------------------------------
+
 def top_table(top, taxonomy) -> pd.DataFrame:
     """The ranked ``(label, probability)`` pairs as the analysis table."""
     return pd.DataFrame(dict(zip(COLUMNS, [
@@ -34,34 +84,52 @@ def top_table(top, taxonomy) -> pd.DataFrame:
         [group_name(taxonomy, label) for label, _ in top], [round(p, 4) for _, p in top]])))
 
 
-def figures(analysis, top, taxonomy, unit: str):
-    """Top-10 bars, group scores and emotion arc of an analysis (arc only with segments)."""
-    bars = figure(plots.plot_top_emotions(top, taxonomy, "Top-10 emotions / 상위 10개 감정"))
+def top_emotions_frame(top, taxonomy) -> pd.DataFrame:
+    """The top-10 chart: each emotion with its English name, its group (the bar's colour) and its percentage."""
+    return pd.DataFrame({plots.EMOTION: [emotion_name(taxonomy, label) for label, _ in top],
+                         plots.GROUP: [group_name(taxonomy, label) or "—" for label, _ in top],
+                         plots.PERCENT: [round(100 * p, 1) for _, p in top]})
+
+
+def arc_lines(analysis: LyricsAnalysis, taxonomy) -> tuple[np.ndarray, list[int], list[str]]:
+    """The per-segment scores the arc draws from, and which of their columns it draws under which names: the
+    song's top group, then the groups that move most through the song (KOTE's catch-all 기타 never); for a
+    label set without groups, its top emotion and the emotions that move most."""
+    if analysis.segment_group_scores is not None and taxonomy is not None:
+        scores, names = analysis.segment_group_scores, list(analysis.groups)
+        first = names.index(analysis.top_group())
+        candidates = [j for j, g in enumerate(names) if g != analysis.other_group]
+        shown_names = [plots.group_label(taxonomy, g) for g in names]
+    else:
+        scores, names = analysis.segment_probs, list(analysis.labels)
+        first = int(np.argmax(analysis.probs))
+        candidates = list(np.argsort(-analysis.probs)[:TOP_K])
+        shown_names = [emotion_name(taxonomy, label) for label in names]
+    read = scores[~np.isnan(scores).any(axis=1)]
+    spread = read.max(axis=0) - read.min(axis=0) if len(read) else np.zeros(scores.shape[1])
+    moving = sorted((j for j in candidates if j != first), key=lambda j: -spread[j])
+    shown = [first] + moving[:ARC_LINES - 1]
+    return scores, shown, [shown_names[j] for j in shown]
+
+
+def charts(analysis: LyricsAnalysis, top, taxonomy, unit: str = "stanza"):
+    """The three charts' tables: top-10 emotions, emotion groups (without the catch-all group) and the arc
+    (None where there is nothing to draw)."""
+    bars = top_emotions_frame(top, taxonomy)
     mix = arc = None
-    if taxonomy is not None and analysis.groups is not None:
-        title = ("Emotion groups / 감정 그룹\n(the probability people would name one)" if taxonomy.multi_label
-                 else "Emotion group mix / 감정 그룹 비율")
-        mix = figure(plots.plot_group_mix(dict(zip(analysis.groups, analysis.group_scores.tolist())), taxonomy, title))
+    if taxonomy is not None and analysis.group_scores is not None:
+        mix = plots.group_frame(analysis.groups, analysis.group_scores, taxonomy, leave_out=analysis.other_group)
     if analysis.segment_probs is not None and len(analysis.segment_probs):
-        title = ("Emotion arc, stanza by stanza / 연별 감정 흐름" if unit == "stanza" else
-                 f"Emotion arc, block by block ({LINES_PER_BLOCK} lines each) / "
-                 f"{LINES_PER_BLOCK}줄 단위 감정 흐름")
-        xlabel = "stanza" if unit == "stanza" else f"block of {LINES_PER_BLOCK} lines"
-        arc = figure(plots.plot_emotion_arc(analysis.segment_probs, taxonomy, analysis.labels, title=title,
-                                            group_scores=analysis.segment_group_scores, groups=analysis.groups,
-                                            xlabel=xlabel))
+        scores, shown, names = arc_lines(analysis, taxonomy)
+        arc = plots.arc_frame(scores[:, shown], names, analysis.segment_languages, unit)
     return bars, mix, arc
 
 
-def segments_note(analysis, unit: str) -> str:
-    n = len(analysis.segments)
+def segments_note(n: int, unit: str) -> str:
     if unit == "stanza":
-        return f"{n} stanza(s) / 연"
-    return f"{n} blocks of {LINES_PER_BLOCK} lines / {LINES_PER_BLOCK}줄 단위 (no blank lines separate its stanzas)"
-
-
-READ_LINES = {"ko": "its lines with Hangul", "en": "its English lines", "ko+en": "its Korean and English lines"}
-LOW_READ_SHARE = 0.5  # below this share of a song read, the headline is a caution, not a check mark
+        return f"{n}연 / {n} stanza(s)"
+    return (f"{LINES_PER_BLOCK}줄씩 {n}부분 / {n} blocks of {LINES_PER_BLOCK} lines (no blank lines separate its "
+            "stanzas)")
 
 
 def readers_note(analysis, predictor, unit: str) -> str:
@@ -76,62 +144,136 @@ def readers_note(analysis, predictor, unit: str) -> str:
 
 
 def reading_note(analysis, unit: str, language: str | None = "ko") -> str:
-    """What the model read and found, for the status line."""
+    """What the model read and found, where a visitor should weigh the result: part of the song left unread,
+    no emotional evidence."""
     notes = []
     if analysis.read_share < 0.999:
         unread = int(np.isnan(analysis.segment_probs[:, 0]).sum()) if analysis.segment_probs is not None else 0
-        caution = "**only** " if analysis.read_share < LOW_READ_SHARE else ""
-        notes.append(f"{caution}read {analysis.read_share:.0%} of the song ({READ_LINES.get(language, 'the lines it reads')}"
+        only = "**only** " if analysis.read_share < LOW_READ_SHARE else ""
+        notes.append(f"노래의 {analysis.read_share:.0%}만 읽었습니다 / {only}read {analysis.read_share:.0%} of the song "
+                     f"({READ_LINES.get(language, 'the lines it reads')}"
                      + (f"; {unread} {unit}(s) not read)" if unread else ")"))
     if not analysis.evidence:
-        notes.append("**no emotional evidence found**: none of its emotions reaches the model's threshold, so the "
-                     "ranking below is a weak guess")
-    return "".join(f" · {n}" for n in notes)
+        notes.append("뚜렷한 감정의 근거를 찾지 못했습니다 / **no emotional evidence found**: no emotion reaches the "
+                     "model's threshold, so the ranking is a weak guess")
+    return "".join(f"  \n△ {n}" for n in notes)
+
+
+def headline(analysis: LyricsAnalysis, top, taxonomy) -> str:
+    """The first line of the status: the strongest emotion and group, with a check mark only for a reading
+    to trust (most of the song read, some evidence found)."""
+    best, p = top[0]
+    group = analysis.top_group()
+    group = (f" · 가장 강한 그룹 / top group **{plots.group_label(taxonomy, group)}**"
+             if group and taxonomy is not None else "")
+    mark = ok if analysis.read_share >= LOW_READ_SHARE and analysis.evidence else caution
+    return mark(f"**{emotion_name(taxonomy, best)}** {p:.0%}{group}")
+
+
+def failure(message: str):
+    return problem(message), empty_table(COLUMNS), None, None, None
 
 
 def analyze(state: State, lyrics: str, choice: str, progress=gr.Progress()):
-    """status, top-10 table, top-10 plot, group-mix plot, arc plot."""
+    """status, top-10 table, top-10 chart, group chart, arc chart (the charts as DataFrames)."""
     try:
         text = check_lyrics(lyrics or "")
-        predictor = model_for(state, choice or MODEL_AUTO, progress)
-        progress(0.9, desc="analyzing")
+    except LyricsError:
+        return failure(unusable_lyrics(lyrics or ""))
+    choice = choice or MODEL_AUTO
+    try:
+        predictor = model_for(state, choice, progress)
+    except AppError as e:
+        return failure(model_unavailable(state, choice, e))
+    progress(0.9, desc="analyzing")
+    try:
         analysis = predictor.analyze(text, lines_per_block=LINES_PER_BLOCK)
-    except (LyricsError, AppError) as e:
-        return problem(str(e)), empty_table(COLUMNS), None, None, None
+    except LyricsError:
+        return failure(NOTHING_TO_READ.get(predictor.language, NOTHING_TO_READ["ko+en"]))
     top, taxonomy = analysis.top(TOP_K), taxonomy_for_labels(analysis.labels)
     unit = segment_unit(text, len(analysis.segments))
-    bars, mix, arc = figures(analysis, top, taxonomy, unit)
-    best, p = top[0]
     lang = {"ko": "한국어", "en": "English", "ko+en": "한국어 + English"}.get(predictor.language, "")
-    group = analysis.top_group()
-    group = f" · top group {plots.group_label(taxonomy, group)}" if group and taxonomy is not None else ""
-    mark = ok if analysis.read_share >= LOW_READ_SHARE else caution
-    status = mark(f"**{emotion_name(taxonomy, best)}** ({p:.1%}){group} · model `{predictor.name}` ({lang}) · "
-                  f"{segments_note(analysis, unit)}{readers_note(analysis, predictor, unit)}"
-                  f"{reading_note(analysis, unit, predictor.language)}")
-    return status, top_table(top, taxonomy), bars, mix, arc
+    status = (f"{headline(analysis, top, taxonomy)}  \n모델 / model `{predictor.name}` ({lang}) · "
+              f"{segments_note(len(analysis.segments), unit)}{readers_note(analysis, predictor, unit)}"
+              f"{reading_note(analysis, unit, predictor.language)}")
+    return (status, top_table(top, taxonomy), *charts(analysis, top, taxonomy, unit))
 
 
-def catalog_song_lyrics(state: State, song_id: str):
-    """Fill the lyrics box with a catalog song (the demo catalog carries its fictional lyrics)."""
+# --- catalog songs ----------------------------------------------------------------------------------
+
+def stored_reading(recommender, row: int) -> LyricsAnalysis:
+    """The reading a catalog keeps for a song: its emotion vector, and its stanza vectors where stored; the
+    group scores are the taxonomy's, from those vectors."""
+    taxonomy = taxonomy_for_labels(recommender.labels)
+    probs = np.asarray(recommender.vectors[row], dtype=np.float32)
+    stanzas = None if recommender.stanzas is None else recommender.stanzas.of(row)
+    grouped = taxonomy is not None
+
+    return LyricsAnalysis(
+        labels=list(recommender.labels), probs=probs, segments=[""] * (0 if stanzas is None else len(stanzas)),
+        segment_probs=stanzas, groups=taxonomy.group_order if grouped else None,
+        group_scores=taxonomy.group_score_matrix(probs[None])[0] if grouped else None,
+        segment_group_scores=taxonomy.group_score_matrix(stanzas) if grouped and stanzas is not None and len(stanzas)
+        else None,
+        evidence=bool(recommender.recommendable[row]), other_group=taxonomy.other_group if grouped else None)
+
+
+def catalog_song(state: State, song_id: str, choice: str = MODEL_AUTO, progress=gr.Progress()):
+    """lyrics box, status, table and charts for a catalog song: its lyrics read afresh where the catalog stores
+    them, else the reading the catalog keeps for it (with a note that the lyrics are not stored)."""
     if not song_id:
-        return gr.update(), ""
+        return (gr.update(),) * 6
+    unchanged = gr.update()
     try:
         catalog = state.catalog.get()
     except AppError as e:
-        return gr.update(), problem(str(e))
+        logger.warning("the analysis tab could not load the catalog: %s", e)
+        return (unchanged, *failure("곡 목록을 불러오지 못했습니다 / the song catalog could not be loaded; pasted "
+                                    "lyrics can still be analyzed."))
     from hub.recommender import RecommenderError
 
+    rec = catalog.recommender
     try:
-        catalog.recommender.row_of(song_id)
-    except RecommenderError as e:
-        return gr.update(), problem(str(e))
+        row = rec.row_of(song_id)
+    except RecommenderError:
+        return (unchanged, *failure(f"카탈로그에 없는 곡입니다 / {song_id!r} is not a song of this catalog: search "
+                                    "for it by title or artist."))
+    song = rec.songs.iloc[row]
     text = catalog.lyrics.get(song_id, "")
-    if not text:
-        return gr.update(), problem("this catalog stores no lyric text (lyrics are copyrighted): paste the lyrics, "
-                                    "or use 유사곡 찾기 / Similar songs with the stored emotion vector.")
-    return text, ok("catalog lyrics loaded" + (" (demo data: fictional lines)" if catalog.demo else "")
-                    + " — press 분석 / Analyze")
+    if text:
+        status, *shown = analyze(state, text, choice, progress)
+        demo = " (데모 곡: 지어낸 가사 / demo song: fictional lyrics)" if catalog.demo else ""
+        return (text, f"{status}  \n*{song.title} — {song.artist}*{demo}", *shown)
+    analysis = stored_reading(rec, row)
+    top, taxonomy = analysis.top(TOP_K), taxonomy_for_labels(analysis.labels)
+    n = len(analysis.segments)
+    arc_note = (f" · {segments_note(n, 'stanza')}" if n else
+                " · 연별 기록 없음 / no stanza-by-stanza reading stored, so no arc")
+    status = (f"{headline(analysis, top, taxonomy)}  \n*{song.title} — {song.artist}*: 이 카탈로그는 가사를 "
+              f"저장하지 않아 저장된 감정 읽기를 보여 줍니다 / this catalog does not store the lyrics themselves "
+              f"(they are copyrighted), so this is the emotion reading it keeps for the song (model "
+              f"`{catalog.model}`){arc_note}{reading_note(analysis, 'stanza')}")
+    return (unchanged, status, top_table(top, taxonomy), *charts(analysis, top, taxonomy))
+
+
+def find_songs(state: State, query: str):
+    """song picker update, status: the whole catalog's songs whose title or artist contains ``query``."""
+    try:
+        catalog = state.catalog.get()
+    except AppError as e:
+        logger.warning("the analysis tab could not load the catalog: %s", e)
+        return gr.update(choices=[], value=None), problem("곡 목록을 불러오지 못했습니다 / the song catalog could "
+                                                          "not be loaded; pasted lyrics can still be analyzed.")
+    found = catalog.recommender.search(query) if (query or "").strip() else catalog.recommender.songs
+    if len(found) == 0:
+        return gr.update(choices=[], value=None), problem(
+            f"제목이나 가수에 {query!r}이(가) 들어간 곡이 없습니다 / no song title or artist contains {query!r}.")
+    choices = catalog.choices(found)
+    more = f" (처음 {len(choices)}곡 / the first {len(choices)} listed)" if len(found) > len(choices) else ""
+    # one hit is shown at once; from several, the visitor picks
+    return (gr.update(choices=choices, value=choices[0][1] if len(choices) == 1 else None),
+            ok(f"{len(found)}곡 찾음 / {len(found)} song(s) found{more}"
+               + ("" if len(choices) == 1 else ": 곡 목록에서 고르세요 / pick one in the song list")))
 
 
 def model_choices(config) -> list[tuple[str, str]]:
@@ -143,27 +285,58 @@ def model_choices(config) -> list[tuple[str, str]]:
 
 
 def tab(page: gr.Blocks, state: State) -> None:
+    colors = plots.group_color_map(KOTE, AIHUB, GOEMOTIONS)
     with gr.Tab("가사 분석 / Lyric analysis", id="analysis"):
         with gr.Row():
             with gr.Column(scale=1):
                 lyrics = gr.Textbox(label="가사 / Lyrics", lines=12, elem_id="lyrics",
                                     placeholder="가사를 붙여 넣으세요 (연은 빈 줄로 나눕니다) / Paste lyrics "
                                                 "(blank lines separate stanzas)")
-                pick = gr.Dropdown(label="또는 카탈로그 곡 / or a catalog song", choices=[], value=None,
-                                   allow_custom_value=True, elem_id="analysis-song")
+                songs = examples()
+                shown_examples = gr.Examples(
+                    [[song["lyrics"]] for song in songs], inputs=[lyrics],
+                    example_labels=[f"{song['title']} · {song['style']}" for song in songs],
+                    label="예시 가사 (gasa를 위해 새로 쓴 가사) / Example lyrics (written for gasa, not real songs)",
+                    elem_id="analysis-examples", api_visibility="private")
                 model = gr.Radio(model_choices(state.config), value=MODEL_AUTO, label="모델 / Model",
                                  elem_id="analysis-model")
                 button = gr.Button("분석 / Analyze", variant="primary", elem_id="analyze-btn")
+                with gr.Row():
+                    query = gr.Textbox(label="또는 카탈로그 곡 검색 / or search the catalog (title or artist)",
+                                       max_lines=1, elem_id="analysis-search", scale=3)
+                    search = gr.Button("검색 / Search", elem_id="analysis-search-btn", scale=1)
+                pick = gr.Dropdown(label="곡 / Song", choices=[], value=None, allow_custom_value=True,
+                                   elem_id="analysis-song")
             with gr.Column(scale=1):
                 status = gr.Markdown(elem_id="analysis-status")
                 table = gr.Dataframe(empty_table(COLUMNS), label="상위 10개 감정 / Top-10 emotions",
                                      interactive=False, elem_id="analysis-table", wrap=True)
         with gr.Row():
-            bars = gr.Plot(show_label=False, label="상위 10개 감정 / Top-10 emotions", elem_id="top10-plot",
-                           format="png")
-            mix = gr.Plot(show_label=False, label="감정 그룹 / Group mix", elem_id="group-plot", format="png")
-        arc = gr.Plot(show_label=False, label="감정 흐름 / Emotion arc", elem_id="arc-plot", format="png")
+            bars = gr.BarPlot(x=plots.EMOTION, y=plots.PERCENT, color=plots.GROUP, color_map=colors,
+                              label="상위 10개 감정 / Top-10 emotions", elem_id="top10-plot", x_title="",
+                              x_label_angle=-35, y_lim=[0, None], tooltip=[plots.GROUP], sort="-y",
+                              caption="막대에 마우스를 올리면 수치가 보입니다 / hover a bar for its numbers")
+            mix = gr.BarPlot(x=plots.GROUP, y=plots.PERCENT, color=plots.GROUP, color_map=colors, colors_in_legend=[],
+                             label="감정 그룹 / Emotion groups", elem_id="group-plot", x_title="", y_lim=[0, 100],
+                             sort="-y", x_label_angle=-35,
+                             caption="기타(other) 그룹은 뺐습니다: 거의 모든 노래에서 80-95%라 노래를 구별해 주지 "
+                                     "않습니다 / the catch-all group 기타 (other) is left out: it is at 80-95% in "
+                                     "nearly every song, so it says little about this one")
+        arc = gr.LinePlot(x=plots.PART, y=plots.PERCENT, color=plots.GROUP, color_map=colors,
+                          label="감정 흐름 / Emotion arc", elem_id="arc-plot", y_lim=[0, 100],
+                          x_title="노래 속 위치 (연) / where in the song (stanzas)",
+                          tooltip=[plots.COVERS, plots.LANGUAGES],
+                          caption="가장 강한 그룹과 가장 크게 움직이는 그룹들만 그립니다; 긴 노래는 이웃한 연을 평균해 "
+                                  f"최대 {plots.MAX_ARC_POINTS}개 점으로 보여 줍니다 / shows the song's top group and "
+                                  "the groups that move most; a long song's neighbouring stanzas are averaged into at "
+                                  f"most {plots.MAX_ARC_POINTS} points (hover one for its stanzas and languages)")
 
-    button.click(bind(analyze, state), [lyrics, model], [status, table, bars, mix, arc], api_name="analyze")
-    pick.change(bind(catalog_song_lyrics, state), [pick], [lyrics, status], api_name="catalog_lyrics")
+    outputs = [status, table, bars, mix, arc]
+    read = bind(analyze, state)
+    button.click(read, [lyrics, model], outputs, api_name="analyze")
+    # an example is read as soon as it is clicked: a first visit sees what the tab does in one click
+    shown_examples.load_input_event.then(read, [lyrics, model], outputs, api_visibility="private")
+    search.click(bind(find_songs, state), [query], [pick, status], api_visibility="private")
+    query.submit(bind(find_songs, state), [query], [pick, status], api_visibility="private")
+    pick.change(bind(catalog_song, state), [pick, model], [lyrics, *outputs], api_name="catalog_lyrics")
     page.load(bind(song_choices, state), None, [pick], api_visibility="private")

@@ -1,0 +1,147 @@
+"""The 가사 분석 / Lyric analysis tab for a visitor: interactive charts (tables for Gradio's own plots) where
+the catch-all group 기타 never dominates, an arc that stays readable for a very long song, catalog songs
+that show their stored reading when the catalog keeps no lyrics (found by search in the whole catalog),
+the example songs written for gasa, and messages in Korean and English without operator flags."""
+from __future__ import annotations
+
+import re
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+import pytest
+
+import app
+from hub import plots
+from hub.labels import KOTE
+from hub.space import analysis
+from hub.space.config import parse_config
+from hub.space.state import MAX_DROPDOWN_SONGS, State
+from hub.space.ui import CAUTION_MARK, OK_MARK, PROBLEM_MARK
+from hub.song_dataset import load_song_vectors, save_song_dataset
+
+HANGUL = re.compile(r"[가-힣]")
+OTHER = plots.group_label(KOTE, KOTE.other_group)
+# a long song written for this test: 133 stanzas, sad at the start and joyful at the end
+SAD_STANZA = "비가 내리는 밤 혼자 남아 눈물이 흘러\n슬픈 노래만 들려"
+JOY_STANZA = "햇살 가득한 아침이 오면\n행복하게 웃으며 달려가"
+LONG_SONG = "\n\n".join([SAD_STANZA] * 70 + [JOY_STANZA] * 63)
+
+
+def quiet(*args, **kwargs):
+    """A stand-in for gr.Progress outside a request."""
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return State(parse_config([], environ={}))
+
+
+@pytest.fixture(scope="module")
+def catalog_without_lyrics(tmp_path_factory):
+    """The demo catalog's songs 20 times over (640 songs, more than the song list shows), without their lyrics:
+    what a real catalog built without --include-lyrics holds. Songs 32 and up have no stanza vectors."""
+    import datasets
+
+    demo = load_song_vectors("hub/data/demo/gasa_demo_catalog").remove_columns("lyrics")
+    copies = []
+    for k in range(20):
+        copy = demo.map(lambda row, i: {"song_id": f"copy{k:02d}-{row['song_id']}", "title": f"{row['title']} {k * 32 + i}",
+                                        "stanza_probs": row["stanza_probs"] if k == 0 else []}, with_indices=True)
+        copies.append(copy)
+    folder = save_song_dataset(datasets.concatenate_datasets(copies), tmp_path_factory.mktemp("catalog") / "songs")
+    return State(parse_config(["--songs", str(folder)], environ={}))
+
+
+def test_charts_are_tables_where_the_top_group_leads_and_other_is_left_out(demo):
+    for song in analysis.examples():
+        status, top, bars, mix, arc = analysis.analyze(demo, song["lyrics"], "auto", progress=quiet)
+        assert status.startswith(OK_MARK), (song["title"], status)
+        assert isinstance(bars, pd.DataFrame) and list(bars.columns) == [plots.EMOTION, plots.GROUP, plots.PERCENT]
+        assert len(bars) == 10 and bars[plots.EMOTION][0] == top["감정 / Emotion"][0]
+        assert all(re.fullmatch(r".+ \(.+\)", e) for e in bars[plots.EMOTION])  # KOTE label (English name)
+        assert OTHER not in set(mix[plots.GROUP]) and len(mix) == len(KOTE.shared_groups)
+        top_group = re.search(r"top group \*\*(.+?)\*\*", status).group(1)
+        assert mix[plots.GROUP][0] == top_group and mix[plots.PERCENT][0] == mix[plots.PERCENT].max()
+        assert arc[plots.GROUP].nunique() == analysis.ARC_LINES and OTHER not in set(arc[plots.GROUP])
+        assert arc[plots.GROUP][0] == top_group  # the arc starts with the song's top group
+        # the page's own plots take these tables as they are
+        for frame, plot in [(bars, gr.BarPlot(x=plots.EMOTION, y=plots.PERCENT, color=plots.GROUP)),
+                            (mix, gr.BarPlot(x=plots.GROUP, y=plots.PERCENT)),
+                            (arc, gr.LinePlot(x=plots.PART, y=plots.PERCENT, color=plots.GROUP))]:
+            assert plot.postprocess(frame).columns == list(frame.columns)
+
+
+def test_a_133_stanza_song_gives_a_bounded_arc_that_still_shows_its_turn(demo):
+    status, top, bars, mix, arc = analysis.analyze(demo, LONG_SONG, "auto", progress=quiet)
+    assert "133 stanza(s)" in status
+    points = [p.strip() for p in dict.fromkeys(arc[plots.PART])]
+    assert len(points) == plots.MAX_ARC_POINTS and len(arc) == plots.MAX_ARC_POINTS * analysis.ARC_LINES
+    assert points[0] == "1–6" and points[-1] == "129–133"  # neighbouring stanzas averaged, labelled by range
+    assert arc[plots.COVERS][0] == "연 1–6 / stanza(s) 1–6" and set(arc[plots.LANGUAGES]) == {"한국어"}
+    lines = {g: rows[plots.PERCENT].to_numpy() for g, rows in arc.groupby(plots.GROUP, sort=False)}
+    sadness, joy = lines[plots.group_label(KOTE, "슬픔")], lines[plots.group_label(KOTE, "기쁨")]
+    assert sadness[0] > joy[0] and joy[-1] > sadness[-1]  # the turn from sad to joyful is still there
+
+
+def test_the_examples_are_written_for_gasa_and_on_the_page(demo):
+    songs = analysis.examples()
+    assert 3 <= len(songs) <= 4 and all("written for gasa" in song["note"] for song in songs)
+    config = app.demo.get_config_file()
+    shown = next(c for c in config["components"] if c["props"].get("elem_id") == "analysis-examples")
+    assert [sample[0] for sample in shown["props"]["samples"]] == [song["lyrics"] for song in songs]
+    assert "written for gasa" in shown["props"]["label"]
+    mixed = next(song for song in songs if "mixed" in song["style"])
+    status, *_ = analysis.analyze(demo, mixed["lyrics"], "auto", progress=quiet)
+    assert "Korean lines" in status and "English lines" in status  # both models read the mixed example
+    by_id = {c["props"].get("elem_id"): c["type"] for c in config["components"]}
+    assert {by_id[p] for p in ("top10-plot", "group-plot", "arc-plot")} == {"nativeplot"}  # interactive charts
+
+
+def test_search_reaches_the_whole_catalog_and_a_song_without_lyrics_shows_its_stored_reading(catalog_without_lyrics):
+    state = catalog_without_lyrics
+    rec = state.catalog.get().recommender
+    assert len(rec.songs) == 640 and len(state.catalog.choices()) == MAX_DROPDOWN_SONGS < 640
+    update, status = analysis.find_songs(state, "빈 의자 609")  # past the song list's first 500
+    assert status.startswith(OK_MARK) and "1 song(s) found" in status
+    assert update["value"] == "copy19-demo-002"
+    update, status = analysis.find_songs(state, "빈 의자")  # several: listed, the visitor picks
+    assert "20 song(s) found" in status and len(update["choices"]) == 20 and update["value"] is None
+
+    lyrics, status, top, bars, mix, arc = analysis.catalog_song(state, "copy00-demo-002", progress=quiet)
+    assert lyrics == gr.update()  # the visitor's lyrics box is left alone
+    assert status.startswith(OK_MARK) and "does not store the lyrics" in status and "빈 의자" in status
+    row = rec.row_of("copy00-demo-002")
+    assert top["감정 / Emotion"][0].split(" (")[0] == rec.labels[int(np.argmax(rec.vectors[row]))]
+    assert OTHER not in set(mix[plots.GROUP]) and len(bars) == 10
+    assert len(dict.fromkeys(arc[plots.PART])) == len(rec.stanzas.of(row)) > 0  # the arc from stored stanzas
+
+    lyrics, status, top, bars, mix, arc = analysis.catalog_song(state, "copy19-demo-002", progress=quiet)
+    assert "no arc" in status and arc is None and len(top) == 10  # no stanza vectors stored: no arc, no dead end
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", "empty"),
+    ("가" * 40_000, "40,000 characters"),
+    ("あめのよる\nきみをまつ", "no line in Korean or English"),
+], ids=["empty", "too-long", "nothing-readable"])
+def test_messages_are_for_visitors_in_korean_and_english(demo, text, expected):
+    status, top, bars, mix, arc = analysis.analyze(demo, text, "auto", progress=quiet)
+    assert status.startswith(PROBLEM_MARK) and expected in status and HANGUL.search(status)
+    assert "--" not in status and "GASA_" not in status  # no operator flags
+    assert top.empty and bars is None and mix is None and arc is None
+
+
+def test_no_evidence_and_a_mostly_unread_song_are_cautions(demo):
+    status, *_ = analysis.analyze(demo, "하나 둘 셋 넷\n다섯 여섯 일곱 여덟", "auto", progress=quiet)
+    assert status.startswith(CAUTION_MARK) and "no emotional evidence found" in status and "근거" in status
+    status, *_ = analysis.analyze(demo, "I walk alone tonight\n\n" + "あめのよる きみをまつ\n" * 40, "auto",
+                                  progress=quiet)
+    assert status.startswith(CAUTION_MARK) and "**only** read" in status and "만 읽었습니다" in status
+
+
+def test_an_unloadable_model_is_told_without_flags(tmp_path):
+    state = State(parse_config(["--korean-model", str(tmp_path / "no-model")], environ={}))
+    status, *_ = analysis.analyze(state, "비가 내리는 밤", "korean", progress=quiet)
+    assert status.startswith(PROBLEM_MARK) and "could not be loaded" in status and "불러오지 못해" in status
+    assert "--" not in status and "HF_HUB_OFFLINE" not in status
