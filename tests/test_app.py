@@ -618,14 +618,14 @@ def test_staged_space_runs_from_its_own_folder(tmp_path):
     # the staged folder alone (no repo on the path) builds the app and answers an analysis
     probe = ("import app; from hub.space import analysis, evaluation; from hub.space.state import State; "
              "assert app.demo.fns; a = State(app.config); "
-             f"print(analysis.analyze(a, {SAD!r}, 'auto')[0]); "
-             "print(evaluation.evaluate(a, ['korean'], 'demo', None, 'aihub', 'identity')[0])")
+             f"print(analysis.analyze(a, {SAD!r}, 'auto')[0].replace(chr(10), ' ')); "  # one line per status
+             "print(evaluation.evaluate(a, ['korean'], 'demo', None, 'aihub', 'identity')[0].replace(chr(10), ' '))")
     ran = subprocess.run([sys.executable, "-c", probe], cwd=out, capture_output=True, text=True, timeout=120,
                          env={"HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "PATH": "/usr/bin:/bin",
                               "HOME": str(Path.home())})
     assert ran.returncode == 0, ran.stderr[-2000:]
     lines = ran.stdout.strip().splitlines()
-    assert lines[-2].startswith(OK_MARK) and lines[-1].startswith(OK_MARK + " 1 model(s) on 48 rows")
+    assert lines[-2].startswith(OK_MARK) and lines[-1].startswith(OK_MARK) and "1 model(s) · 48 rows" in lines[-1]
 
 
 def test_push_space_refuses_local_paths(tmp_path):
