@@ -53,7 +53,8 @@ LABEL_COLUMN = "top_label"
 REQUIRED_COLUMNS = ("song_id", "title", "artist", "year", VECTOR_COLUMN, LABEL_COLUMN, "top_labels",
                     "model", "model_revision")
 STANZA_COLUMN = "stanza_probs"
-OPTIONAL_COLUMNS = ("status", "read_share", STANZA_COLUMN)
+URL_COLUMN = "url"  # the song's page where the crawl recorded one (the app links titles to it)
+OPTIONAL_COLUMNS = ("status", "read_share", STANZA_COLUMN, URL_COLUMN)
 TOP_LABELS = 3
 DATA_FILE = "data/train-00000-of-00001.parquet"
 SKIPPED_FILE = "skipped.jsonl"
@@ -64,9 +65,9 @@ class SongDatasetError(ValueError):
     """A song-vector dataset (or its inputs) that cannot be used; the message says what and where."""
 
 
-def song_features(labels: list[str], include_lyrics: bool = False, stanzas: bool = True):
+def song_features(labels: list[str], include_lyrics: bool = False, stanzas: bool = True, urls: bool = False):
     """The ``datasets.Features`` of a song-vector dataset over ``labels`` (with per-stanza vectors unless
-    ``stanzas`` is False)."""
+    ``stanzas`` is False, and each song's page when ``urls``)."""
     from datasets import ClassLabel, Features, List, Value
 
     features = {
@@ -84,6 +85,8 @@ def song_features(labels: list[str], include_lyrics: bool = False, stanzas: bool
     }
     if stanzas:
         features[STANZA_COLUMN] = List(List(Value("float32"), length=len(labels)))
+    if urls:
+        features[URL_COLUMN] = Value("string")
     if include_lyrics:
         features["lyrics"] = Value("string")
     return Features(features)
@@ -104,7 +107,8 @@ def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str]
     """A ``datasets.Dataset`` of songs and their emotion vectors.
 
     Args:
-        songs: dicts with ``song_id``, ``title``, ``artist``, ``year`` (and ``lyrics`` if included).
+        songs: dicts with ``song_id``, ``title``, ``artist``, ``year`` (and ``lyrics`` if included; ``url``,
+            the song's page, kept in a ``url`` column when any song has one).
         vectors: shape ``(len(songs), len(labels))``, one distribution per song.
         labels: the label names, in the order of the vector dimensions.
         model_name, model_revision: what made the vectors (recorded on every row and in the card).
@@ -157,9 +161,13 @@ def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str]
             raise SongDatasetError(f"song {bad[0]} ({ids[bad[0]]!r}): its stanza vectors have shape "
                                    f"{stanza_vectors[bad[0]].shape} or hold NaN/inf; expected (n, {len(labels)})")
         columns[STANZA_COLUMN] = [v.tolist() for v in stanza_vectors]
+    urls = [str(s["url"]) if s.get("url") else None for s in songs]
+    if any(urls):
+        columns[URL_COLUMN] = urls
     if include_lyrics:
         columns["lyrics"] = [str(s.get("lyrics") or "") for s in songs]
-    return Dataset.from_dict(columns, features=song_features(labels, include_lyrics, stanza_vectors is not None))
+    return Dataset.from_dict(columns, features=song_features(labels, include_lyrics, stanza_vectors is not None,
+                                                             any(urls)))
 
 
 def song_labels(ds) -> list[str]:
@@ -343,8 +351,8 @@ With gasa: `hub.recommender.Recommender.from_dataset("{where}")` (the vectors an
 | model | string | model that made the vector |
 | model_revision | string, nullable | its commit or content hash |
 | status | string | `ok`, or `no_evidence`: the model found no emotional evidence (not recommended to others) |
-| read_share | float32 | share of the song's letters the model read (a Korean model reads lines with Hangul) |
-{"| stanza_probs | list of lists of " + str(len(labels)) + " float32 | one distribution per stanza read, in order (the emotion arc) |" + chr(10) if STANZA_COLUMN in ds.column_names else ""}{"| lyrics | string | lyric text |" + chr(10) if "lyrics" in ds.column_names else ""}
+| read_share | float32 | share of the song's letters the models read (Korean lines, and English ones beside them by default) |
+{"| stanza_probs | list of lists of " + str(len(labels)) + " float32 | one distribution per stanza read, in order (the emotion arc) |" + chr(10) if STANZA_COLUMN in ds.column_names else ""}{"| url | string, nullable | the song's page, where the crawl recorded one |" + chr(10) if URL_COLUMN in ds.column_names else ""}{"| lyrics | string | lyric text |" + chr(10) if "lyrics" in ds.column_names else ""}
 ## Catalog statistics
 
 `{STATS_FILE}` holds what gasa's similarity scale knows about this catalog as a whole: `mean`, the mean

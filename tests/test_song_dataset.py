@@ -24,7 +24,8 @@ SONGS = [
      "lyrics": "네 편지를 접어 종이배를 띄웠어\n부두 아래로 가라앉는 걸 보았지\n\n"
                "이제 항구의 불도 꺼졌는데\n나는 아직 여기서 기다려"},
     {"song_id": "1002", "title": "네온 자전거", "artist": "달빛클럽", "year": 2003, "status": "ok",
-     "lyrics": "네온 자전거를 타고 달려 보자\n온 동네가 춤추고 반짝여\n오늘 밤 우린 운이 좋아"},
+     "lyrics": "네온 자전거를 타고 달려 보자\n온 동네가 춤추고 반짝여\n오늘 밤 우린 운이 좋아",
+     "url": "https://music.example.org/song/1002"},  # the song's page, kept for the app's links
     {"song_id": "1003", "title": "연주곡", "artist": "항구의 불빛", "year": 1995, "status": "no_lyrics", "lyrics": None},
     {"song_id": "1004", "title": "가로등 아래", "artist": "새벽세시", "year": 2011, "status": "ok",
      "lyrics": "가로등 아래 혼자 남은 밤\n네 이름을 작게 불러 봐\n괜히 웃어 보다 눈물이 나"},
@@ -90,6 +91,8 @@ def test_build_and_reload_in_fresh_process(tiny_model, lyrics_file, tmp_path):
     data = json.loads(loaded.stdout.strip().splitlines()[-1])
     assert data["labels"] == list(AIHUB.labels)
     assert "lyrics" not in data["columns"]
+    assert {r["song_id"]: r["url"] for r in data["rows"]}["1002"] == "https://music.example.org/song/1002"
+    assert {r["song_id"]: r["url"] for r in data["rows"]}["1001"] is None  # no page recorded
     rows = data["rows"]
     # no_lyrics, symbol-only and Hangul-free songs are left out; order kept
     assert [r["song_id"] for r in rows] == SCORED

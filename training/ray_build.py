@@ -61,7 +61,7 @@ RAY_REQUIREMENT = "ray[data,client]==2.60.0"  # as pinned in requirements-ray.tx
 MAX_BLOCK_SIZE = 1000
 MANIFEST = "manifest.json"
 SHARD_FORMAT = 2  # 2: shards hold the stanza vectors (a build's format-1 shards are discarded, the build starts over)
-KEPT_FIELDS = ("song_id", "title", "artist", "year")  # what the dataset and skipped.jsonl use of a record
+KEPT_FIELDS = ("song_id", "title", "artist", "year", "url")  # what the dataset and skipped.jsonl use of a record
 LOCAL_OBJECT_STORE = 256 * 1024 ** 2  # the blocks travel as small descriptions: a local cluster needs little
 
 
