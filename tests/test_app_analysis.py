@@ -145,3 +145,19 @@ def test_an_unloadable_model_is_told_without_flags(tmp_path):
     status, *_ = analysis.analyze(state, "비가 내리는 밤", "korean", progress=quiet)
     assert status.startswith(PROBLEM_MARK) and "could not be loaded" in status and "불러오지 못해" in status
     assert "--" not in status and "HF_HUB_OFFLINE" not in status
+
+
+def test_the_emotions_that_stand_out_are_named_beside_the_raw_top(demo):
+    """Raw probabilities rank what every song has; the page also names what this song holds far above a typical
+    song of the catalog (its mean profile), with both percentages."""
+    angry = "너 없이 지친 하루\n모두 다 지겨워\n\n화가 나 미칠 것 같아\n다 부숴버리고 싶어"  # written for this test
+    status = analysis.analyze(demo, angry, "auto", progress=quiet)[0]
+    line = next(part for part in status.split("\n") if "stands out" in part)
+    named = re.findall(r"\*\*([^*]+)\*\* (\d+)% \(보통 / typical (\d+)%\)", line)
+    assert named and all(int(p) > int(t) for _, p, t in named)
+    assert any(KOTE.group_of(label.split(" (")[0]) == "분노" for label, _, _ in named)
+
+
+def test_laughing_and_crying_jamo_are_read_as_korean(demo):
+    status = analysis.analyze(demo, "ㅋㅋㅋㅋ ㅠㅠ", "auto", progress=quiet)[0]
+    assert status.startswith(OK_MARK) and "Korean lines" in status and "no line" not in status

@@ -170,6 +170,24 @@ def headline(analysis: LyricsAnalysis, top, taxonomy) -> str:
     return mark(f"**{emotion_name(taxonomy, best)}** {p:.0%}{group}")
 
 
+def standing_out_note(state: State, analysis: LyricsAnalysis, taxonomy) -> str:
+    """The emotions this song holds most above a typical song of the catalog (its mean profile), beside the
+    raw top-10, which ranks what nearly every song has; empty without a catalog in the same labels."""
+    try:
+        catalog = state.catalog.get()
+    except AppError:
+        return ""
+    if list(catalog.labels) != list(analysis.labels) or catalog.recommender.stats is None:
+        return ""
+    typical = catalog.recommender.stats.mean
+    found = analysis.standing_out(typical)
+    if not found:
+        return ""
+    shown = ", ".join(f"**{emotion_name(taxonomy, label)}** {p:.0%} (보통 / typical {typical[analysis.labels.index(label)]:.0%})"
+                      for label, p, _ in found)
+    return f"  \n돋보이는 감정 (카탈로그의 보통 노래보다) / stands out (against a typical song of the catalog): {shown}"
+
+
 def failure(message: str):
     return problem(message), empty_table(COLUMNS), None, None, None
 
@@ -195,7 +213,7 @@ def analyze(state: State, lyrics: str, choice: str, progress=gr.Progress()):
     lang = {"ko": "한국어", "en": "English", "ko+en": "한국어 + English"}.get(predictor.language, "")
     status = (f"{headline(analysis, top, taxonomy)}  \n모델 / model `{predictor.name}` ({lang}) · "
               f"{segments_note(len(analysis.segments), unit)}{readers_note(analysis, predictor, unit)}"
-              f"{reading_note(analysis, unit, predictor.language)}")
+              f"{standing_out_note(state, analysis, taxonomy)}{reading_note(analysis, unit, predictor.language)}")
     return (status, top_table(top, taxonomy), *charts(analysis, top, taxonomy, unit))
 
 
@@ -252,7 +270,8 @@ def catalog_song(state: State, song_id: str, choice: str = MODEL_AUTO, progress=
     status = (f"{headline(analysis, top, taxonomy)}  \n*{song.title} — {song.artist}*: 이 카탈로그는 가사를 "
               f"저장하지 않아 저장된 감정 읽기를 보여 줍니다 / this catalog does not store the lyrics themselves "
               f"(they are copyrighted), so this is the emotion reading it keeps for the song (model "
-              f"`{catalog.model}`){arc_note}{reading_note(analysis, 'stanza')}")
+              f"`{catalog.model}`){arc_note}{standing_out_note(state, analysis, taxonomy)}"
+              f"{reading_note(analysis, 'stanza')}")
     return (unchanged, status, top_table(top, taxonomy), *charts(analysis, top, taxonomy))
 
 
