@@ -530,6 +530,11 @@ class KoteEmotionModel(EmotionPredictor):
         self.name = config.name
         self.thresholds = np.asarray(config.thresholds or [0.5] * len(self.labels), dtype=np.float64)
 
+    @property
+    def weight_megabytes(self) -> float:
+        """The size of the stored weight matrix (``WEIGHT_DTYPE``), for the model card."""
+        return self.classifier.weight_.size * np.dtype(WEIGHT_DTYPE).itemsize / 1e6
+
     def predict_with_groups(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Per text, the length-weighted mean over its stanzas of the label and group probabilities."""
         return self.predict_with_stanzas(texts, progress)[:2]

@@ -37,7 +37,7 @@ from scipy.special import logit
 from sklearn.base import clone
 
 from hub.kote_model import (ENGLISH_DATA_DIR, ENGLISH_KIND, ENGLISH_MODEL_NAME, EnglishEmotionModel, KoteClassifier,
-                            KoteModelConfig, WEIGHT_DTYPE)
+                            KoteModelConfig)
 from hub.labelled_data import DataFormatError, load_kote
 from hub.labels import GOEMOTIONS, KOTE, goemotions_in_kote, kote_group_targets
 from hub.metrics import multilabel_scores, shared_group_agreement
@@ -275,7 +275,7 @@ label, per-label decision thresholds, and one probability per KOTE emotion group
   {model.config.max_features:,} n-grams a view; {training['features']:,} features in all.
 - One L2 logistic regression per label (C = {model.config.C}) and per KOTE group; per-label thresholds that maximize
   each label's F1 on out-of-fold predictions ({training['folds']} folds of the training rows).
-- Stored as `model.safetensors` + JSON (no pickle), float16 weights, about {_size_mb(model):.1f} MB.
+- Stored as `model.safetensors` + JSON (no pickle), float16 weights, about {model.weight_megabytes:.1f} MB.
 
 ## Training data
 
@@ -355,9 +355,6 @@ def held_stanza_row(m: dict, training: dict) -> str:
     return (f"| held-out translated stanzas ({m['stanza_rows']}): top group = the stanza's group | "
             f"{m['stanza_group_agreement']:.3f} | |\n")
 
-
-def _size_mb(model: EnglishEmotionModel) -> float:
-    return model.classifier.weight_.size * np.dtype(WEIGHT_DTYPE).itemsize / 1e6
 
 
 def main(argv=None) -> int:

@@ -42,7 +42,7 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.preprocessing import FunctionTransformer
 
-from hub.kote_model import DATA_DIR, WEIGHT_DTYPE, KoteClassifier, KoteEmotionModel, KoteModelConfig, kiwi_readings
+from hub.kote_model import DATA_DIR, KoteClassifier, KoteEmotionModel, KoteModelConfig, kiwi_readings
 from hub.labelled_data import KOTE_HUB_ID, DataFormatError, LabelledTexts, LyricStanzas, load_kote, read_lyric_stanzas
 from hub.labels import KOTE
 from hub.metrics import multilabel_scores, shared_group_agreement, tune_thresholds
@@ -351,7 +351,7 @@ decision thresholds, and one probability per emotion group (the six groups KOTE 
   stanzas'. Only lines with Hangul are read.
 - No evidence: a text where the "no emotion" label (없음) rises at least as much as any emotion above how often
   people gave it (log-odds against the label frequencies) is reported as having no emotional evidence.
-- Stored as `model.safetensors` + JSON (no pickle); about {_size_mb(model):.1f} MB of weights (float16).
+- Stored as `model.safetensors` + JSON (no pickle); about {model.weight_megabytes:.1f} MB of weights (float16).
 
 ## Training data
 
@@ -429,9 +429,6 @@ def stanza_figure(m: dict, training: dict) -> str:
     return (f"On {m['stanza_rows']:,} held-out lyric stanzas, the top group is the stanza's group by design for "
             f"{m['stanza_group_agreement']:.3f} of them.\n\n")
 
-
-def _size_mb(model: KoteEmotionModel) -> float:
-    return model.classifier.weight_.size * np.dtype(WEIGHT_DTYPE).itemsize / 1e6
 
 
 def main(argv=None) -> int:
