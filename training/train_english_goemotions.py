@@ -43,7 +43,7 @@ from hub.labels import GOEMOTIONS, KOTE, goemotions_in_kote, kote_group_targets
 from hub.metrics import multilabel_scores, shared_group_agreement
 from hub.sources import staged_folder
 from training.goemotions import GoEmotionsDataError, GoEmotionsSplit, read_goemotions_tsv
-from training.train_korean_kote import THRESHOLD_GRID, fit_with_thresholds, to_model
+from training.train_korean_kote import THRESHOLD_GRID, fit_with_thresholds, run_and_report, to_model
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULT_TRAIN = SHARED / "goemotions" / "train.tsv"
@@ -379,17 +379,7 @@ def main(argv=None) -> int:
                                                                       "calibration is learned on")
     p.add_argument("--ablation", action="store_true", help="also measure each view alone (a few minutes more)")
     p.add_argument("--limit", type=int, default=0, help="use only the first N rows of each file (quick runs, tests)")
-    args = p.parse_args(argv)
-    try:
-        result = run(args)
-    except (DataFormatError, GoEmotionsDataError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    from training.cards import markdown_table
-
-    print(markdown_table(result["ablation"], floatfmt="{:.3f}"))
-    print(f"wrote {result['output']}")
-    return 0
+    return run_and_report(run, p.parse_args(argv), (DataFormatError, GoEmotionsDataError))
 
 
 if __name__ == "__main__":

@@ -448,10 +448,15 @@ def main(argv=None) -> int:
     p.add_argument("--C", type=float, default=KoteClassifier().C, help="inverse L2 regularization per label")
     p.add_argument("--ablation", action="store_true", help="also measure the alternatives (a few minutes more)")
     p.add_argument("--limit", type=int, default=0, help="use only the first N rows and N stanzas (quick runs, tests)")
-    args = p.parse_args(argv)
+    return run_and_report(run, p.parse_args(argv))
+
+
+def run_and_report(run, args, errors=(DataFormatError,)) -> int:
+    """A trainer's command: ``run(args)``, then its ablation table and where the model went (exit 0), or one
+    line for bad data (exit 2). The two linear models' trainers share it."""
     try:
         result = run(args)
-    except DataFormatError as e:
+    except errors as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     from training.cards import markdown_table
