@@ -388,14 +388,9 @@ NO_SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(page):
+    """The Chromium the ``page`` fixture started (one Playwright per thread), for pages of other sizes."""
+    return page.context.browser
 
 
 def open_page(browser, server, device: dict):
