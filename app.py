@@ -31,6 +31,17 @@ INTRO = """# 가사 gasa — 가사 속 감정 / emotion in song lyrics
 가사를 붙여 넣으면 감정을 읽고, 감정이 닮은 노래를 시대를 넘어 찾아 줍니다.
 Paste lyrics to read their emotion; find songs whose lyrics feel alike, decades apart."""
 MAX_UPLOAD = "20mb"
+# A phone (up to 640 px): every row of a tab becomes one column, so inputs, tables and charts each take the
+# screen's width; a figure drawn as a picture (the heatmaps) keeps its own size, readable, and scrolls sideways
+# in its box rather than shrinking to a thumbnail. Tables already scroll inside their own box. Wider screens
+# keep the side-by-side columns.
+PAGE_CSS = """
+@media (max-width: 640px) {
+  #tabs .row > .block, #tabs .row > .form, #tabs .row > .column { min-width: 100% !important; }
+  #tabs .matplotlib { overflow-x: auto; justify-content: flex-start; }
+  #tabs .matplotlib img { max-width: none; width: auto; }
+}
+"""
 
 
 def build_app(config: AppConfig) -> gr.Blocks:
@@ -38,7 +49,7 @@ def build_app(config: AppConfig) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as page:
         gr.Markdown(INTRO)
         gr.Markdown(config_note(config), elem_id="config-note")
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap", elem_id="tabs"):  # on a phone every tab stays in sight
             analysis.tab(page, state)     # 가사 분석 / Lyric analysis
             similar.tab(page, state)      # 유사곡 찾기 / Similar songs
             evaluation.tab(page, state)   # 평가 / Evaluation
@@ -55,7 +66,8 @@ def main(argv=None) -> None:
     flags = parse_config(argv)
     if flags != config:
         demo = build_app(flags)  # rebound, so reload mode finds the page it launched
-    demo.launch(server_name=flags.host, server_port=flags.port, max_file_size=MAX_UPLOAD, show_error=False)
+    demo.launch(server_name=flags.host, server_port=flags.port, max_file_size=MAX_UPLOAD, show_error=False,
+                css=PAGE_CSS)
 
 
 if __name__ == "__main__":

@@ -377,3 +377,121 @@ def test_gradio_reload_mode_finds_the_page(tmp_path):
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
     assert "Traceback" not in log.read_text()
+
+
+# --- a phone (400 px, touch, a 2x screen) and a wide screen (1400 px), each in its own browser page ---
+PHONE = {"viewport": {"width": 400, "height": 860}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+WIDE = {"viewport": {"width": 1400, "height": 1000}}
+TAB_CONTENT = {"가사 분석 / Lyric analysis": "#lyrics", "유사곡 찾기 / Similar songs": "#similar-btn",
+               "평가 / Evaluation": "#eval-btn", "카탈로그 / Catalog": "#catalog-btn"}
+NO_SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth + 1"
+
+
+@pytest.fixture(scope="module")
+def browser(page):
+    """The Chromium the ``page`` fixture started (one Playwright per thread), for pages of other sizes."""
+    return page.context.browser
+
+
+def open_page(browser, server, device: dict):
+    context = browser.new_context(**device)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    page.wait_for_selector("#lyrics textarea")
+    return page
+
+
+def box(page, selector: str) -> dict:
+    return page.evaluate("s => { const b = document.querySelector(s).getBoundingClientRect(); "
+                         "return {left: b.left, right: b.right, top: b.top, bottom: b.bottom, width: b.width}; }",
+                         selector)
+
+
+@pytest.mark.parametrize("device", [PHONE, WIDE], ids=["400px", "1400px"])
+def test_every_tab_is_reachable_without_sideways_scrolling(browser, server, device):
+    page = open_page(browser, server, device)
+    width = device["viewport"]["width"]
+    try:
+        for i, (name, content) in enumerate(TAB_CONTENT.items(), start=1):
+            tab = page.get_by_role("tab", name=name)
+            assert tab.is_visible(), name  # on the tab bar itself, not behind a "more tabs" menu
+            tab.click()
+            page.locator(content).wait_for(state="visible")
+            page.wait_for_timeout(300)  # the tab's charts settle
+            assert page.evaluate(NO_SIDEWAYS_SCROLL), (name, page.evaluate("document.scrollingElement.scrollWidth"))
+            page.screenshot(path=str(ARTIFACTS / f"7-tab-{i}-{width}px.png"), full_page=True)
+        assert not page.locator(".overflow-menu button[aria-label='More tabs']").is_visible()
+    finally:
+        page.context.close()
+
+
+def test_analysis_on_a_phone_and_wide(browser, server):
+    """At 400 px the inputs stack and every chart takes the screen's width; at 1400 px the lyrics and the
+    results stay side by side."""
+    for device in (PHONE, WIDE):
+        page = open_page(browser, server, device)
+        width = device["viewport"]["width"]
+        try:
+            page.locator("#analysis-examples button").filter(has_text="Light Party").click()
+            assert status_text(page, "analysis-status", "기쁨 (joy)").startswith(OK)
+            page.locator("#top10-plot svg .role-axis-label text").first.wait_for()
+            lyrics, table = box(page, "#lyrics"), box(page, "#analysis-table")
+            top10, groups = box(page, "#top10-plot"), box(page, "#group-plot")
+            if width == 400:
+                assert lyrics["bottom"] <= table["top"]  # one column
+                assert top10["bottom"] <= groups["top"]
+                for plot in ("#top10-plot", "#group-plot", "#arc-plot"):
+                    assert box(page, f"{plot} svg")["width"] > 300, plot
+            else:
+                assert lyrics["right"] <= table["left"] and table["top"] < lyrics["bottom"]  # side by side
+                assert top10["right"] <= groups["left"]
+            assert page.evaluate(NO_SIDEWAYS_SCROLL)
+            page.screenshot(path=str(ARTIFACTS / f"8-analysis-{width}px.png"), full_page=True)
+        finally:
+            page.context.close()
+
+
+def test_similar_songs_table_and_heatmap_on_a_phone(browser, server):
+    page = open_page(browser, server, PHONE)
+    try:
+        page.get_by_role("tab", name="유사곡 찾기 / Similar songs").click()
+        page.fill("#similar-search textarea", "빈 의자")
+        page.click("#search-btn")
+        page.wait_for_function("document.querySelector('#similar-song input').value.includes('빈 의자')")
+        page.click("#similar-btn")
+        status_text(page, "similar-status", "top-10")
+        assert page.locator("#similar-table [role=row]").count() == 11
+        table = box(page, "#similar-table")
+        assert table["left"] >= 0 and table["right"] <= 400 and table["width"] > 300, table  # readable in place
+        assert plot_shown(page, "similar-heatmap")  # the heatmap's text stays readable: its own box scrolls sideways
+        heatmap = box(page, "#similar-heatmap")
+        assert heatmap["left"] >= 0 and heatmap["right"] <= 400, heatmap
+        assert page.evaluate(NO_SIDEWAYS_SCROLL)
+        page.screenshot(path=str(ARTIFACTS / "9-similar-400px.png"), full_page=True)
+    finally:
+        page.context.close()
+
+
+def test_a_problem_is_said_in_the_status_box_not_over_the_results(browser, server):
+    """A bad input, tried twice on a phone: the status box says what went wrong and no toast covers the
+    results (or piles up)."""
+    page = open_page(browser, server, PHONE)
+    try:
+        page.get_by_role("tab", name="유사곡 찾기 / Similar songs").click()
+        for _ in range(2):
+            page.fill("#similar-search textarea", "no such band")
+            page.click("#search-btn")
+            assert status_text(page, "similar-status", "no title or artist matches").startswith(PROBLEM)
+        page.locator("#similar-status").scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)  # a toast would be up by now
+        results = [box(page, s) for s in ("#similar-status", "#similar-table")]
+        toasts = page.evaluate("Array.from(document.querySelectorAll('.toast-body, .toast-item'))"
+                               ".filter(t => t.offsetParent).map(t => { const b = t.getBoundingClientRect(); "
+                               "return {left: b.left, right: b.right, top: b.top, bottom: b.bottom}; })")
+        overlaps = [t for t in toasts for r in results if t["left"] < r["right"] and r["left"] < t["right"]
+                    and t["top"] < r["bottom"] and r["top"] < t["bottom"]]
+        assert not overlaps and len(toasts) <= 1, toasts
+        page.screenshot(path=str(ARTIFACTS / "10-problem-400px.png"), full_page=False)
+    finally:
+        page.context.close()

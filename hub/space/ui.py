@@ -21,8 +21,8 @@ def caution(text: str) -> str:
 
 
 def problem(text: str) -> str:
-    """A message for the status box (and a toast)."""
-    gr.Warning(text, duration=6)
+    """A message for the status box: the one place a tab says what went wrong, next to (desktop) or just above
+    (phone) its results. No toast as well: on a phone toasts cover the results and pile up with each try."""
     return f"{PROBLEM_MARK} **{text}**"
 
 
