@@ -65,8 +65,10 @@ def page(server):
 
 
 def status_text(page, elem_id: str, contains: str) -> str:
-    """Wait until the status box shows ``contains`` and return its text."""
+    """Wait until the status box shows ``contains``, and no pending request's timer ("0.4s") stands over it (the
+    previous answer may already hold ``contains``), and return its text."""
     page.locator(f"#{elem_id}").filter(has_text=contains).wait_for()
+    page.wait_for_function("id => !/^\\s*\\d+(\\.\\d+)?s\\b/.test(document.getElementById(id).innerText)", arg=elem_id)
     return page.inner_text(f"#{elem_id}")
 
 
