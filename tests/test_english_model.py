@@ -61,8 +61,8 @@ def test_lines_are_read_by_the_model_of_their_language():
     assert line_language("네가 보고 싶어 baby") == "ko"  # Hangul makes a line Korean
     assert line_language("ㅠㅠ ㅋㅋ") == "ko"  # bare jamo too
     assert line_language("I miss you") == "en" and line_language("あめ 123") is None
-    parts = split_by_language("너를 기다려\nI wait for you\n오늘도")
-    assert parts == {"ko": "너를 기다려\n오늘도", "en": "I wait for you"}
+    parts = split_by_language("너를 기다려\nI wait for you at the station\n오늘도")
+    assert parts == {"ko": "너를 기다려\n오늘도", "en": "I wait for you at the station"}
     part, share = readable_part(MIXED_SONG + "\n\n" + JAPANESE_ONLY, "ko+en")
     assert "あめ" not in part and "I still remember" in part and "비 오는" in part and 0.5 < share < 1
 
