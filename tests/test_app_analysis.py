@@ -161,3 +161,22 @@ def test_the_emotions_that_stand_out_are_named_beside_the_raw_top(demo):
 def test_laughing_and_crying_jamo_are_read_as_korean(demo):
     status = analysis.analyze(demo, "ㅋㅋㅋㅋ ㅠㅠ", "auto", progress=quiet)[0]
     assert status.startswith(OK_MARK) and "Korean lines" in status and "no line" not in status
+
+
+def test_analyze_after_picking_a_song_without_lyrics_keeps_its_reading(catalog_without_lyrics):
+    """The lyrics box stays empty for a song whose lyrics the catalog does not store; pressing 분석 / Analyze
+    then shows the song's stored reading again instead of 'the lyrics box is empty'."""
+    status, top, *_ = analysis.analyze_on_page(catalog_without_lyrics, "", "auto", "copy00-demo-002", progress=quiet)
+    assert "does not store the lyrics" in status and len(top) == 10
+    status, *_ = analysis.analyze_on_page(catalog_without_lyrics, "", "auto", None, progress=quiet)
+    assert status.startswith(PROBLEM_MARK) and "empty" in status
+
+
+def test_the_page_s_arc_names_every_emotion_group(demo):
+    """Gradio keeps a chart's colour scale from the first table it draws: the page's arc names all six groups
+    (those not drawn without points), so a group absent from the first song still gets its line later."""
+    *_, arc = analysis.analyze_on_page(demo, SAD_STANZA + "\n\n" + JOY_STANZA, "auto", progress=quiet)
+    groups = [plots.group_label(KOTE, g) for g in KOTE.shared_groups]
+    assert set(arc[plots.GROUP]) == set(groups)
+    drawn = arc.dropna(subset=[plots.PERCENT])[plots.GROUP].unique()
+    assert len(drawn) == analysis.ARC_LINES

@@ -295,6 +295,51 @@ def find_songs(state: State, query: str):
                + ("" if len(choices) == 1 else ": 곡 목록에서 고르세요 / pick one in the song list")))
 
 
+# --- the page's charts -------------------------------------------------------------------------------
+
+# Gradio fixes a chart's colour scale to the colours of the first table it draws (and a chart whose settings
+# change between answers is left stale), so a group missing from the first song read would have no line in
+# any later one. The arc's table therefore names every emotion group on the page, those not drawn without
+# points, and the top-10 bars are one colour (each bar's group is in its tooltip and the table).
+ARC_GROUPS = [plots.group_label(KOTE, g) for g in KOTE.shared_groups]
+
+
+def drawn(bars, mix, arc):
+    """The three charts' tables as the page draws them: the arc padded with the groups it does not draw."""
+    if arc is not None and set(arc[plots.GROUP]) <= set(ARC_GROUPS):
+        first = arc[arc[plots.GROUP] == arc[plots.GROUP].iloc[0]]
+        missing = [first.assign(**{plots.GROUP: g, plots.PERCENT: np.nan})
+                   for g in ARC_GROUPS if g not in set(arc[plots.GROUP])]
+        arc = pd.concat([arc, *missing], ignore_index=True)
+    return bars, mix, arc
+
+
+def stored_lyrics(state: State, song_id: str) -> str:
+    """The lyric text the catalog stores for a song ("" when none, or when the catalog cannot be loaded)."""
+    try:
+        return state.catalog.get().lyrics.get(song_id, "")
+    except AppError:
+        return ""
+
+
+def analyze_on_page(state: State, lyrics: str, choice: str, song_id: str | None = None, progress=gr.Progress()):
+    """:func:`analyze` as the page shows it (:func:`drawn`); with the lyrics box empty and a catalog song picked,
+    that song's stored reading again when the catalog keeps no lyrics for it: pressing 분석 / Analyze after picking
+    such a song must not wipe its reading (a song with stored lyrics fills the box; emptied, the box is empty)."""
+    if not (lyrics or "").strip() and song_id and not stored_lyrics(state, song_id):
+        return catalog_song_on_page(state, song_id, choice, progress)[1:]
+    *shown, bars, mix, arc = analyze(state, lyrics, choice, progress)
+    return (*shown, *drawn(bars, mix, arc))
+
+
+def catalog_song_on_page(state: State, song_id: str, choice: str = MODEL_AUTO, progress=gr.Progress()):
+    """:func:`catalog_song` as the page shows it (:func:`drawn`)."""
+    *shown, bars, mix, arc = catalog_song(state, song_id, choice, progress)
+    if isinstance(arc, (pd.DataFrame, type(None))):
+        bars, mix, arc = drawn(bars, mix, arc)
+    return (*shown, bars, mix, arc)
+
+
 def model_choices(config) -> list[tuple[str, str]]:
     choices = [("자동 / Auto (each line by the model of its language)", MODEL_AUTO),
                (f"한국어 / Korean: {config.korean_model}", MODEL_KOREAN)]
@@ -331,7 +376,7 @@ def tab(page: gr.Blocks, state: State) -> None:
                 table = gr.Dataframe(empty_table(COLUMNS), label="상위 10개 감정 / Top-10 emotions",
                                      interactive=False, elem_id="analysis-table", wrap=True)
         with gr.Row():
-            bars = gr.BarPlot(x=plots.EMOTION, y=plots.PERCENT, color=plots.GROUP, color_map=colors,
+            bars = gr.BarPlot(x=plots.EMOTION, y=plots.PERCENT,  # one colour: see drawn()
                               label="상위 10개 감정 / Top-10 emotions", elem_id="top10-plot", x_title="",
                               x_label_angle=-35, y_lim=[0, None], tooltip=[plots.GROUP], sort="-y",
                               caption="막대에 마우스를 올리면 수치가 보입니다 / hover a bar for its numbers")
@@ -351,11 +396,11 @@ def tab(page: gr.Blocks, state: State) -> None:
                                   f"most {plots.MAX_ARC_POINTS} points (hover one for its stanzas and languages)")
 
     outputs = [status, table, bars, mix, arc]
-    read = bind(analyze, state)
-    button.click(read, [lyrics, model], outputs, api_name="analyze")
+    read = bind(analyze_on_page, state)
+    button.click(read, [lyrics, model, pick], outputs, api_name="analyze")
     # an example is read as soon as it is clicked: a first visit sees what the tab does in one click
     shown_examples.load_input_event.then(read, [lyrics, model], outputs, api_visibility="private")
     search.click(bind(find_songs, state), [query], [pick, status], api_visibility="private")
     query.submit(bind(find_songs, state), [query], [pick, status], api_visibility="private")
-    pick.change(bind(catalog_song, state), [pick, model], [lyrics, *outputs], api_name="catalog_lyrics")
+    pick.change(bind(catalog_song_on_page, state), [pick, model], [lyrics, *outputs], api_name="catalog_lyrics")
     page.load(bind(song_choices, state), None, [pick], api_visibility="private")
