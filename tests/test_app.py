@@ -641,3 +641,10 @@ def test_space_variables_check_each_eval_model(tmp_path):
         "GASA_KOREAN_MODEL": "gasa-korean-engine", "GASA_EVAL_MODELS": "org/a,org/b"}
     with pytest.raises(SpaceError, match="GASA_EVAL_MODELS=.* is a local path"):
         space_variables(eval_models=["org/a", str(tmp_path)])
+
+
+def test_pasted_lyrics_that_cannot_be_read_are_explained_in_both_languages(demo_app):
+    for text, korean, english in (("", "가사 칸이 비어 있습니다", "the lyrics box is empty"),
+                                  (JAPANESE, "한국어나 영어로 된 줄이 없습니다", "no line in Korean or English")):
+        status, results, heatmap = similar.similar(demo_app, "lyrics", None, text, None, "cosine", 2, False, 0)
+        assert status.startswith(PROBLEM_MARK) and korean in status and english in status and heatmap is None

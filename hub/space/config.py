@@ -60,4 +60,11 @@ def config_note(config: AppConfig) -> str:
     demo = (" · **데모 데이터 / Demo data**: the catalog and the evaluation set are fictional lines written for "
             "gasa, not real songs" if config.demo_catalog else "")
     return (f"한국어 모델 / Korean model: `{config.korean_model}` · English model: {english} · "
-            f"카탈로그 / Catalog: `{'demo' if config.demo_catalog else config.songs}`{demo}")
+            f"카탈로그 / Catalog: `{'demo' if config.demo_catalog else catalog_name(config.songs)}`{demo}")
+
+
+def catalog_name(songs: str) -> str:
+    """What the page calls a catalog: a Hub id as it is, a local folder by its name (its path on the server
+    means nothing to a visitor)."""
+    path = Path(songs)
+    return path.name if path.exists() else songs

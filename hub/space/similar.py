@@ -22,6 +22,7 @@ import pandas as pd
 from hub.models.base import EmotionPredictor
 from hub.text.clean import LyricsError, check_lyrics
 from hub.search import similarity
+from hub.space import analysis as analysis_tab  # the messages for lyrics that cannot be read, shared
 from hub.space.analysis import MODEL_ENGLISH, MODEL_KOREAN, TOP_K, mostly_latin
 from hub.space.state import AppError, Catalog, State
 from hub.space.ui import bind, empty_table, figure, ok, problem, song_choices
@@ -189,14 +190,21 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
                        exclude_same_artist=bool(other_artists), min_year_gap=int(min_year_gap or 0),
                        one_per_artist=bool(one_per_artist))
         if mode == "lyrics":
-            text = check_lyrics(lyrics or "")
+            try:
+                text = check_lyrics(lyrics or "")
+            except LyricsError:
+                raise AppError(analysis_tab.unusable_lyrics(lyrics or "")) from None
             year = parse_year(query_year)
             if filters["min_year_gap"] > 0 and year is None:
                 raise AppError("최소 연도 차를 쓰려면 노래의 연도를 적거나 연도 차를 0으로 두세요 / a minimum year gap "
                                "needs your song's year: fill in 연도 / Year, or set the gap to 0.")
             predictor = reader_or_message(state, catalog, text, progress)
             progress(0.9, desc="닮은 곡을 찾는 중 / finding similar songs")
-            reading = predictor.analyze(text)  # the lines it reads (Korean lines for a Korean model), by stanza
+            try:
+                reading = predictor.analyze(text)  # the lines it reads (Korean and English lines), by stanza
+            except LyricsError:
+                raise AppError(analysis_tab.NOTHING_TO_READ.get(predictor.language,
+                                                                analysis_tab.NOTHING_TO_READ["ko+en"])) from None
             vector, stanzas = reading.probs, reading.segment_probs[np.isfinite(reading.segment_probs).all(axis=1)]
             filters["exclude_same_artist"] = False  # pasted lyrics have no artist to exclude
             results = rec.recommend(vector=vector, query_year=year, stanzas=stanzas, **filters)
