@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hub.text.clean import LyricsError, check_lyrics
-from hub.text.language import readable_part, split_by_language
+from hub.text.language import languages_read, readable_part
 from hub.text.segment import LINES_PER_BLOCK, split_stanzas
 
 
@@ -195,9 +195,3 @@ def analyze(model, lyrics: str, lines_per_block: int = LINES_PER_BLOCK) -> Lyric
                           other_group=getattr(model.taxonomy(), "other_group", None),
                           segment_languages=[languages_read(seg, model.language) for seg in segments])
 
-
-def languages_read(stanza: str, language: str | None) -> str:
-    """Which of a stanza's languages a model of ``language`` reads: ``"ko"``, ``"en"``, ``"ko+en"`` or ``""``
-    (a model without a language reads every line, whichever it is)."""
-    wanted = None if language is None else language.split("+")
-    return "+".join(lang for lang, part in split_by_language(stanza).items() if part and (wanted is None or lang in wanted))

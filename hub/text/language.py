@@ -57,9 +57,12 @@ def split_by_language(stanza: str) -> dict[str, str]:
     return {language: "\n".join(line for line in lines if line_language(line) == language) for language in ("ko", "en")}
 
 
-def stanza_language(text: str) -> str:
-    """Which models read a stanza: ``"ko"``, ``"en"``, ``"ko+en"``, or ``""`` (neither)."""
-    return "+".join(language for language, part in split_by_language(text).items() if part)
+def languages_read(stanza: str, language: str | None = None) -> str:
+    """Which of a stanza's languages a model of ``language`` reads: ``"ko"``, ``"en"``, ``"ko+en"`` or ``""``
+    (a model without a language reads every line, whichever it is)."""
+    wanted = _languages(language)
+    return "+".join(lang for lang, part in split_by_language(stanza).items()
+                    if part and (wanted is None or lang in wanted))
 
 
 def mostly_latin(text: str) -> bool:
