@@ -16,6 +16,13 @@ outside the project: pass their paths.
     python benchmarks/reading_agreement.py --ratings RATINGS.json --lyrics ../shared/data/kpop_dev/lyrics.jsonl
         [--model gasa-korean-kote] [--model OTHER ...] [--english-model gasa-english-goemotions | none]
 
+``--headroom`` also asks where the misses come from (research only: nothing here is shipped). It fits a
+recalibration of the model's own outputs on the rated songs themselves (the six group scores, per-stanza
+statistics of each group's strongest label, the 44 label probabilities; multinomial logistic regression,
+cross-validated), an upper bound on what any re-weighting, prior adjustment or stanza aggregation of this
+reader could reach, and scores other ways of naming the top label (best label of the top group, the label
+most above its threshold, the best label of the raters' own group as an oracle, any of the top three).
+
 Each model reads as a catalog build does: a KOTE model with the English model beside it (the default; ``none``
 reads Korean lines only). The figures are given for all songs, and apart for mixed songs (at least
 ``--mixed-share`` of their letters Latin) and the others, so that English lines are seen to be read no worse.
@@ -67,6 +74,51 @@ def agreement(model, ratings: list[dict], lyrics: dict[str, str]) -> dict:
             "confusions": dict(confusions.most_common(6))}
 
 
+def headroom(model, ratings: list[dict], lyrics: dict[str, str], folds: int = 5, seed: int = 0) -> dict:
+    """The ``--headroom`` figures (module docstring) for one model with groups."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    rated = [r for r in ratings if r["song_id"] in lyrics]
+    readings = model.read_songs([lyrics[r["song_id"]] for r in rated], stanzas=True)
+    groups, labels = model.group_names(), np.array(model.labels)
+    other = getattr(model.taxonomy(), "other_group", None)
+    emotion_groups = [g for g in groups if g != other]
+    label_groups = np.array(model.taxonomy().groups)
+    thresholds = getattr(model, "thresholds", None)
+    thresholds = np.asarray(thresholds if thresholds is not None and len(thresholds) else [0.5] * len(labels), float)
+    features, truth, top_label = [], [], collections.defaultdict(list)
+    for rating, reading in zip(rated, readings):
+        if reading.group_scores is None:
+            continue
+        scores = dict(zip(groups, reading.group_scores))
+        stanzas = reading.stanza_probs if reading.stanza_probs is not None else reading.probs[None]
+        stanzas = stanzas[~np.isnan(stanzas).any(axis=1)]
+        strongest = np.stack([stanzas[:, label_groups == g].max(axis=1) for g in emotion_groups], axis=1)
+        features.append(np.concatenate([[scores[g] for g in emotion_groups], strongest.mean(0), strongest.max(0),
+                                        strongest.min(0), reading.probs]))
+        truth.append(rating["group"])
+        p, wanted = reading.probs, set(rating.get("labels", []))
+        top = max(emotion_groups, key=scores.get)
+        for name, choice in (("argmax (as shipped)", np.argmax(p)),
+                             ("best label of the top group", np.argmax(np.where(label_groups == top, p, -1))),
+                             ("most above its threshold", np.argmax(p / thresholds)),
+                             ("oracle: best label of the raters' group",
+                              np.argmax(np.where(label_groups == rating["group"], p, -1)))):
+            top_label[name].append(labels[int(choice)] in wanted)
+        top_label["any of the top three"].append(bool(wanted & set(labels[np.argsort(-p)[:3]])))
+    x, y = np.log(np.clip(np.array(features), 1e-4, 1.0)), np.array(truth)
+    folds = min(folds, int(min(collections.Counter(truth).values())))
+    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    columns = {"group scores": slice(0, len(emotion_groups)),
+               "+ stanza statistics": slice(0, 4 * len(emotion_groups)), "+ 44 labels": slice(None)}
+    ceiling = {name: {str(c): float(np.mean(cross_val_predict(LogisticRegression(C=c, max_iter=2000), x[:, cols], y,
+                                                              cv=cv) == y)) for c in (0.1, 0.3, 1.0)}
+               for name, cols in columns.items()}
+    return {"songs": len(y), "folds": folds, "recalibrated_top_group (by C)": ceiling,
+            "top_label": {k: float(np.mean(v)) for k, v in top_label.items()}}
+
+
 def latin_share(text: str) -> float:
     from hub.text.language import LATIN_LETTER, LETTER
 
@@ -86,6 +138,9 @@ def main(argv=None) -> int:
     p.add_argument("--calibration", default="shipped",
                    help="gasa-english-goemotions' calibration into the Korean scale: shipped (default), or one its "
                         "trainer compared (calibrations.json: none, stanzas, comments)")
+    p.add_argument("--headroom", action="store_true",
+                   help="also fit a cross-validated recalibration on the rated songs and score other top-label "
+                        "rules: how far this reader's outputs can go (research only)")
     p.add_argument("--mixed-share", type=float, default=0.2,
                    help="a song with at least this share of Latin letters counts as mixed (default 0.2)")
     args = p.parse_args(argv)
@@ -109,6 +164,8 @@ def main(argv=None) -> int:
         for part, rows in ((f"mixed (>= {args.mixed_share:.0%} Latin letters)", mixed), ("the others", others)):
             if rows:
                 print(f"  {part}:", json.dumps(agreement(model, rows, lyrics), ensure_ascii=False))
+        if args.headroom and model.group_names():
+            print("  headroom:", json.dumps(headroom(model, ratings, lyrics), ensure_ascii=False, indent=1))
     return 0
 
 
