@@ -95,10 +95,13 @@ class Recommender:
         lyrics: per song, its lyric text (or None): explanations then quote the matching stanzas' lines,
             and near-identical lyrics also make two songs with one normalised title versions of one work
             (see :mod:`hub.works`).
+        lyric_fingerprints: per song, its :func:`hub.works.lyric_fingerprint` (or None), which stands for the
+            lyrics in recognising versions when the catalog does not store them.
     """
 
     def __init__(self, vectors, songs, labels, index: str = "auto", hnsw_m: int = 32, ef_search: int = 128,
-                 recommendable=None, stats: CatalogStats | None = None, stanzas=None, lyrics=None):
+                 recommendable=None, stats: CatalogStats | None = None, stanzas=None, lyrics=None,
+                 lyric_fingerprints=None):
         self.labels = list(labels)
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or (vectors.size and vectors.shape[1] != len(self.labels)):
@@ -117,7 +120,7 @@ class Recommender:
         # strings per query took tens of ms; comparing integer codes takes well under one.
         titles, artists = self.songs["title"].astype(str), self.songs["artist"].astype(str)
         self._credits = Credits(artists, titles)
-        self._works = work_ids(titles, artists, vectors, lyrics)
+        self._works = work_ids(titles, artists, vectors, lyrics, fingerprints=lyric_fingerprints)
         self._years = self.songs["year"].to_numpy(dtype=float, na_value=np.nan)
         self._columns = {c: self.songs[c].to_numpy(dtype=object) for c in ("song_id", "title", "artist")}
         self._columns["year"] = self.songs["year"].to_numpy(dtype=object, na_value=None)
@@ -141,8 +144,8 @@ class Recommender:
         """A recommender over a song-vector dataset (see :mod:`hub.song_dataset`): a loaded ``datasets.Dataset``
         (its catalog statistics computed from it), or a folder or Hub repo id, loaded with the statistics
         stored beside it (computed, with a warning, for a dataset built before they were stored)."""
-        from hub.song_dataset import (load_catalog_stats, load_song_vectors, song_labels, song_stanzas, song_statuses,
-                                      song_vectors)
+        from hub.song_dataset import (FINGERPRINT_COLUMN, load_catalog_stats, load_song_vectors, song_labels,
+                                      song_stanzas, song_statuses, song_vectors)
 
         if isinstance(ds, (str, Path)):
             source, ds = ds, load_song_vectors(ds)
@@ -152,6 +155,8 @@ class Recommender:
         kwargs.setdefault("stanzas", song_stanzas(ds))
         if "lyrics" in ds.column_names:
             kwargs.setdefault("lyrics", ds["lyrics"])
+        if FINGERPRINT_COLUMN in ds.column_names:
+            kwargs.setdefault("lyric_fingerprints", ds.with_format("arrow")[FINGERPRINT_COLUMN].to_pylist())
         return cls(song_vectors(ds), songs, song_labels(ds), **kwargs)
 
     def __len__(self) -> int:

@@ -21,11 +21,15 @@ column              feature                          meaning
                                                      Korean model reads the lines with Hangul)
 ``stanza_probs``    ``List(List(float32, length=L))`` one distribution per stanza the model read, in
                                                      order (the song's emotion arc)
+``lyric_fingerprint`` ``string`` (may be null)       32 bytes as hex that tell near-identical lyrics apart
+                                                     without keeping them (:func:`hub.works.lyric_fingerprint`):
+                                                     versions of a song are recognised by them
 ``lyrics``          ``string``                       only when built with ``include_lyrics=True``
 ==================  ===============================  ==============================================
 
-``status``, ``read_share`` and ``stanza_probs`` are optional when reading (datasets built before them
-count as ``ok`` and fully read, and have no arcs).
+``status``, ``read_share``, ``stanza_probs`` and ``lyric_fingerprint`` are optional when reading (datasets
+built before them count as ``ok`` and fully read, and have no arcs; their versions are recognised by title,
+artist and vectors only).
 
 Beside the data, ``catalog_stats.json`` holds the catalog statistics the similarity scale uses
 (:class:`hub.search.vectors.CatalogStats`: the mean profile that centred similarity subtracts, the
@@ -54,7 +58,8 @@ REQUIRED_COLUMNS = ("song_id", "title", "artist", "year", VECTOR_COLUMN, LABEL_C
                     "model", "model_revision")
 STANZA_COLUMN = "stanza_probs"
 URL_COLUMN = "url"  # the song's page where the crawl recorded one (the app links titles to it)
-OPTIONAL_COLUMNS = ("status", "read_share", STANZA_COLUMN, URL_COLUMN)
+FINGERPRINT_COLUMN = "lyric_fingerprint"
+OPTIONAL_COLUMNS = ("status", "read_share", STANZA_COLUMN, URL_COLUMN, FINGERPRINT_COLUMN)
 TOP_LABELS = 3
 DATA_FILE = "data/train-00000-of-00001.parquet"
 SKIPPED_FILE = "skipped.jsonl"
@@ -65,9 +70,10 @@ class SongDatasetError(ValueError):
     """A song-vector dataset (or its inputs) that cannot be used; the message says what and where."""
 
 
-def song_features(labels: list[str], include_lyrics: bool = False, stanzas: bool = True, urls: bool = False):
+def song_features(labels: list[str], include_lyrics: bool = False, stanzas: bool = True, urls: bool = False,
+                  fingerprints: bool = False):
     """The ``datasets.Features`` of a song-vector dataset over ``labels`` (with per-stanza vectors unless
-    ``stanzas`` is False, and each song's page when ``urls``)."""
+    ``stanzas`` is False, each song's page when ``urls``, and lyric fingerprints when ``fingerprints``)."""
     from datasets import ClassLabel, Features, List, Value
 
     features = {
@@ -87,6 +93,8 @@ def song_features(labels: list[str], include_lyrics: bool = False, stanzas: bool
         features[STANZA_COLUMN] = List(List(Value("float32"), length=len(labels)))
     if urls:
         features[URL_COLUMN] = Value("string")
+    if fingerprints:
+        features[FINGERPRINT_COLUMN] = Value("string")  # hex: plain JSON and readable in the Hub's viewer
     if include_lyrics:
         features["lyrics"] = Value("string")
     return Features(features)
@@ -107,8 +115,9 @@ def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str]
     """A ``datasets.Dataset`` of songs and their emotion vectors.
 
     Args:
-        songs: dicts with ``song_id``, ``title``, ``artist``, ``year`` (and ``lyrics`` if included; ``url``,
-            the song's page, kept in a ``url`` column when any song has one).
+        songs: dicts with ``song_id``, ``title``, ``artist``, ``year`` (``url``, the song's page, kept in a
+            ``url`` column when any song has one; ``lyrics``, fingerprinted in ``lyric_fingerprint`` and kept
+            only if included; a ``lyric_fingerprint`` already made stands for the lyrics).
         vectors: shape ``(len(songs), len(labels))``, one distribution per song.
         labels: the label names, in the order of the vector dimensions.
         model_name, model_revision: what made the vectors (recorded on every row and in the card).
@@ -164,10 +173,22 @@ def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str]
     urls = [str(s["url"]) if s.get("url") else None for s in songs]
     if any(urls):
         columns[URL_COLUMN] = urls
+    fingerprints = song_fingerprints(songs)
+    if any(fp is not None for fp in fingerprints):
+        columns[FINGERPRINT_COLUMN] = fingerprints
     if include_lyrics:
         columns["lyrics"] = [str(s.get("lyrics") or "") for s in songs]
     return Dataset.from_dict(columns, features=song_features(labels, include_lyrics, stanza_vectors is not None,
-                                                             any(urls)))
+                                                             any(urls), FINGERPRINT_COLUMN in columns))
+
+
+def song_fingerprints(songs: list[dict]) -> list[str | None]:
+    """Each song's lyric fingerprint as hex: the one a worker already made (``lyric_fingerprint``), else one
+    made from its ``lyrics`` (None without either)."""
+    from hub.works import lyric_fingerprint
+
+    made = lyric_fingerprint([None if s.get(FINGERPRINT_COLUMN) else s.get("lyrics") for s in songs])
+    return [s.get(FINGERPRINT_COLUMN) or (fp.hex() if fp is not None else None) for s, fp in zip(songs, made)]
 
 
 def song_labels(ds) -> list[str]:
@@ -308,7 +329,9 @@ def dataset_card(ds, pretty_name: str = "gasa song emotion vectors", repo_id: st
     DatasetInfosDict({"default": ds.info}).to_dataset_card_data(data)
     where = repo_id or "path/to/this/folder"
     lyrics_note = ("The `lyrics` column holds the lyric text." if "lyrics" in ds.column_names else
-                   "Lyric text is **not** included (lyrics are copyrighted); only the vectors derived from it.")
+                   "Lyric text is **not** included (lyrics are copyrighted); only the vectors derived from it"
+                   + (" and a fingerprint that recognises versions of a song without holding any of its text."
+                      if FINGERPRINT_COLUMN in ds.column_names else "."))
     body = f"""
 # {pretty_name}
 
@@ -352,7 +375,7 @@ With gasa: `hub.recommender.Recommender.from_dataset("{where}")` (the vectors an
 | model_revision | string, nullable | its commit or content hash |
 | status | string | `ok`, or `no_evidence`: the model found no emotional evidence (not recommended to others) |
 | read_share | float32 | share of the song's letters the models read (Korean lines, and English ones beside them by default) |
-{"| stanza_probs | list of lists of " + str(len(labels)) + " float32 | one distribution per stanza read, in order (the emotion arc) |" + chr(10) if STANZA_COLUMN in ds.column_names else ""}{"| url | string, nullable | the song's page, where the crawl recorded one |" + chr(10) if URL_COLUMN in ds.column_names else ""}{"| lyrics | string | lyric text |" + chr(10) if "lyrics" in ds.column_names else ""}
+{"| stanza_probs | list of lists of " + str(len(labels)) + " float32 | one distribution per stanza read, in order (the emotion arc) |" + chr(10) if STANZA_COLUMN in ds.column_names else ""}{"| url | string, nullable | the song's page, where the crawl recorded one |" + chr(10) if URL_COLUMN in ds.column_names else ""}{"| lyric_fingerprint | string (32 bytes as hex), nullable | a SimHash of the lyrics' character 3-grams: near-identical lyrics share most bits, and the lyrics cannot be read back from it; gasa recognises versions of a song by it |" + chr(10) if FINGERPRINT_COLUMN in ds.column_names else ""}{"| lyrics | string | lyric text |" + chr(10) if "lyrics" in ds.column_names else ""}
 ## Catalog statistics
 
 `{STATS_FILE}` holds what gasa's similarity scale knows about this catalog as a whole: `mean`, the mean

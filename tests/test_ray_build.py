@@ -231,7 +231,7 @@ def assert_same_build(local: Path, ray: Path) -> None:
     a, b = load(local), load(ray)
     assert a["song_id"] == b["song_id"]
     for column in ("title", "artist", "year", "status", "read_share", "top_label", "top_labels", "model",
-                   "model_revision"):
+                   "model_revision", "lyric_fingerprint"):
         assert a[column] == b[column], column
     np.testing.assert_allclose(np.array(b["probs"]), np.array(a["probs"]), atol=1e-6, rtol=0)
     read = lambda f: [json.loads(line) for line in (f / "skipped.jsonl").read_text(encoding="utf-8").splitlines()]

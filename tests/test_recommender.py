@@ -644,6 +644,43 @@ def test_versions_of_a_song_are_one_work(versions_catalog):
                        + [""] * 7)._works[4] != with_lyrics._works[0]
 
 
+# written for gasa: two versions of one song (a verse changed) and another song with the same title
+LANTERN = "종이 등불 하나 띄워 보낼게\n강물 위로 천천히 흘러가\n네가 있는 곳까지 닿을까\n오늘 밤만은 울지 않을게\n" * 2
+LANTERN_LIVE = LANTERN.replace("오늘 밤만은", "이번만큼은")
+OTHER_LANTERN = "Paper lantern on the roof\n춤을 추자 불이 꺼질 때까지\n모두 손을 들어 소리 질러\n" * 3
+
+
+def test_lyric_fingerprints_tell_versions_apart_without_the_lyrics():
+    from hub.works import lyric_fingerprint
+
+    same, changed, other, none = lyric_fingerprint([LANTERN, LANTERN_LIVE, OTHER_LANTERN, " "])
+    agree = lambda a, b: np.mean(np.unpackbits(np.frombuffer(a, np.uint8)) == np.unpackbits(np.frombuffer(b, np.uint8)))
+    assert len(same) == 32 and none is None
+    assert agree(same, changed) > 0.85 and agree(same, other) < 0.75
+    # fixed hyperplanes: a fingerprint stored by one build compares with another machine's
+    assert lyric_fingerprint(["abc"])[0].hex()[:16] == FINGERPRINT_OF_ABC
+
+
+FINGERPRINT_OF_ABC = "1be67f9d6ebd7699"  # the first 8 of its 32 bytes, as this version made them
+
+
+def test_a_catalog_without_lyrics_still_sees_versions_by_their_fingerprints(versions_catalog, tmp_path):
+    from hub.song_dataset import build_song_dataset, save_song_dataset
+
+    vectors, songs = versions_catalog
+    lyrics = {"v1": LANTERN, "v5": LANTERN_LIVE, "s6": OTHER_LANTERN}  # v5: another artist, far in vectors
+    with_lyrics = [{**s, "lyrics": lyrics.get(s["song_id"], "")} for s in songs]
+    save_song_dataset(build_song_dataset(with_lyrics, vectors, LABELS, "m", None), tmp_path / "new")
+    ds = build_song_dataset(with_lyrics, vectors, LABELS, "m", None).remove_columns("lyric_fingerprint")
+    save_song_dataset(ds, tmp_path / "old")  # as built before fingerprints
+    new, old = Recommender.from_dataset(tmp_path / "new"), Recommender.from_dataset(tmp_path / "old")
+    assert "lyrics" not in new.songs.columns and new.lyrics is None
+    work = dict(zip(new.songs["song_id"], new._works))
+    assert work["v5"] == work["v1"] and work["s6"] != work["v1"]
+    assert "v5" not in set(new.recommend("v1", k=10)["song_id"])
+    assert "v5" in set(old.recommend("v1", k=10)["song_id"])  # title, artist and vectors alone cannot tell
+
+
 def test_no_version_in_a_top_ten_and_one_per_list(versions_catalog):
     vectors, songs = versions_catalog
     versions = {"v1", "v2", "v3", "v4"}

@@ -91,6 +91,8 @@ def test_build_and_reload_in_fresh_process(tiny_model, lyrics_file, tmp_path):
     data = json.loads(loaded.stdout.strip().splitlines()[-1])
     assert data["labels"] == list(AIHUB.labels)
     assert "lyrics" not in data["columns"]
+    # the lyrics' fingerprint stays (versions are recognised by it): 32 bytes as hex, for each song with lyrics
+    assert all(len(r["lyric_fingerprint"]) == 64 and int(r["lyric_fingerprint"], 16) >= 0 for r in data["rows"])
     assert {r["song_id"]: r["url"] for r in data["rows"]}["1002"] == "https://music.example.org/song/1002"
     assert {r["song_id"]: r["url"] for r in data["rows"]}["1001"] is None  # no page recorded
     rows = data["rows"]

@@ -53,6 +53,7 @@ from hub.models.base import ModelLoadError
 from hub.models.registry import is_engine
 from hub.models.transformer import check_model_source
 from hub.reading import SongReading
+from hub.song_dataset import FINGERPRINT_COLUMN, song_fingerprints
 from hub.lyrics_file import LyricsFileError, parquet_files, parquet_song_ids, read_lyrics_jsonl, record_from_row
 from hub.models.bilingual import DEFAULT_ENGLISH_MODEL
 from training.song_build.core import predictor_revision, read_all, reader_name, scoring_note, write_dataset
@@ -60,8 +61,11 @@ from training.song_build.core import predictor_revision, read_all, reader_name, 
 RAY_REQUIREMENT = "ray[data,client]==2.60.0"  # as pinned in requirements-ray.txt
 MAX_BLOCK_SIZE = 1000
 MANIFEST = "manifest.json"
-SHARD_FORMAT = 2  # 2: shards hold the stanza vectors (a build's format-1 shards are discarded, the build starts over)
-KEPT_FIELDS = ("song_id", "title", "artist", "year", "url")  # what the dataset and skipped.jsonl use of a record
+# 2: shards hold the stanza vectors; 3: records hold their lyric fingerprint (a build's older shards are discarded,
+# the build starts over)
+SHARD_FORMAT = 3
+# what the dataset and skipped.jsonl use of a record (the fingerprint stands for the lyrics a shard does not keep)
+KEPT_FIELDS = ("song_id", "title", "artist", "year", "url", FINGERPRINT_COLUMN)
 LOCAL_OBJECT_STORE = 256 * 1024 ** 2  # the blocks travel as small descriptions: a local cluster needs little
 
 
@@ -337,6 +341,8 @@ class BlockScorer:
             start = time.perf_counter()
             records = read_block(block)
             readings = read_all(self.predictor, records, progress=False)
+            for record, fingerprint in zip(records, song_fingerprints(records)):
+                record[FINGERPRINT_COLUMN] = fingerprint
             write_shard(self.parts, block, records, readings, {**self.meta, "worker": self.worker}, self.include_lyrics)
             out["block"].append(block["block"])
             out["songs"].append(len(records))
