@@ -35,19 +35,18 @@ COLUMNS = ["유사도 / Similarity", "제목 / Title", "가수 / Artist", "연�
 DATATYPES = ["number", "markdown", "str", "str", "str"]
 COLUMN_WIDTHS = ["16%", "20%", "17%", "16%", "31%"]  # why is the longest; a year is four digits
 SIMILARITY_DIGITS = 2  # "0.97": four characters, like a year, so neither column breaks on a phone
-LINE_CHARS = 24  # a verse's first line in the why column: enough to recognise it, short enough for a phone
+LINE_CHARS = 20  # a verse's first line in the why column: enough to recognise it, short enough for a phone
+WHY_FEELINGS = 2  # the shared feelings the why column names (the strongest first)
 NAME_CHARS = 24  # a song's name on the heatmap's axes
 logger = logging.getLogger("gasa.app")
 # the measures as a fan would choose them: (name, what it finds), Korean / English; the values stay the
 # library's and the CLI's (hub.search.similarity); a measure added there shows its own label until named here
 METHODS = {
     "centred": ("두드러진 감정 / Stand-out feelings",
-                "보통 노래와 다른 점이 닮은 곡 / songs that stand out from a typical song in the same way"),
-    "cosine": ("전체 감정 / All feelings", "감정 비율 전체가 닮은 곡 / songs with the same mix of feelings"),
-    "weighted": ("대표 감정 중시 / Main feeling first",
-                 "이 곡의 가장 강한 감정을 더 크게 봐요 / the song's strongest feeling counts more"),
-    "arc": ("감정 흐름 / Feeling over time",
-            "처음부터 끝까지 감정이 바뀌는 모양이 닮은 곡 / songs whose feelings change the same way, start to end"),
+                "보통 노래와 다른 점이 닮은 곡 / alike in how they differ from a typical song"),
+    "cosine": ("전체 감정 / All feelings", "감정 비율 전체가 닮은 곡 / the same mix of feelings"),
+    "weighted": ("대표 감정 중시 / Main feeling first", "가장 강한 감정을 더 크게 봐요 / the strongest feeling counts more"),
+    "arc": ("감정 흐름 / Feeling over time", "감정이 바뀌는 모양이 닮은 곡 / feelings that change the same way"),
 }
 HEATMAP_CMAP = "Blues"  # one hue: darker is more alike, in colour and in greyscale
 HEATMAP_CAPTION = ("색이 진할수록 두 곡이 더 닮았어요. 색은 이 표에서 가장 덜 닮은 두 곡(연한 색)부터 가장 닮은 "
@@ -197,8 +196,9 @@ def method_choices() -> list[tuple[str, str]]:
 
 
 def method_help() -> str:
-    """What each measure finds, in the choices' order."""
-    return " · ".join(f"{METHODS[name][0]}: {METHODS[name][1]}" for _, name in method_choices() if name in METHODS)
+    """What each measure finds, in the choices' order (each named by its Korean name: the help is read on phones)."""
+    return " · ".join(f"{METHODS[name][0].split(' / ')[0]}: {METHODS[name][1]}" for _, name in method_choices()
+                      if name in METHODS)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -212,8 +212,9 @@ def first_line(text: str | None) -> str:
 
 def why_text(reason: dict, taxonomy) -> str:
     """Why a song was found, in words a fan reads on a phone: the feelings both songs stand out in, and which
-    of their verses are most alike (with each verse's first line where the catalog stores lyrics)."""
-    labels = [label for label, _ in reason["shared"]]
+    of their verses are most alike (with the found song's verse's first line where the catalog stores lyrics:
+    the fan knows their own song)."""
+    labels = [label for label, _ in reason["shared"][:WHY_FEELINGS]]
     if labels:
         english = [taxonomy.label_en(label) if taxonomy is not None else label for label in labels]
         text = f"둘 다 {'·'.join(labels)} / both: {' · '.join(english)}"  # an English name may hold a comma
@@ -222,11 +223,10 @@ def why_text(reason: dict, taxonomy) -> str:
     match = reason["stanza_match"]
     if match:
         mine, theirs = match["query_stanza"], match["song_stanza"]
-        text += (f"; 내 곡 {mine}절 ↔ 이 곡 {theirs}절이 가장 닮았어요 / your verse {mine} ↔ its verse {theirs} "
-                 f"feel most alike")
-        lines = [first_line(match[k]) for k in ("query_lines", "song_lines")]
-        if all(lines):
-            text += f": \u201c{lines[0]}\u201d ↔ \u201c{lines[1]}\u201d"
+        text += f"; {mine}절 ↔ {theirs}절이 가장 닮았어요 / your verse {mine} ↔ its verse {theirs} most alike"
+        line = first_line(match["song_lines"])
+        if line:
+            text += f": \u201c{line}\u201d"
     return text
 
 
