@@ -62,7 +62,7 @@ def test_exact_and_prefix_matches_rank_first(rec):
     assert ids(rec, "아이유") == ["n3", "n8"]  # the artist herself (exact), then a title starting with her name
     assert ids(rec, "iu") == ["n3", "n8"]  # read as 아이유; "Genius Bus" only holds the letters: not found
     assert ids(rec, "bts") == ["n1"]  # not "Subtsy Night"
-    assert ids(rec, "봄") == ["n4", "n6"]  # "다시 만난 봄" has the word itself; "봄날의 노래" starts with it
+    assert ids(rec, "봄") == ["n6", "n4"]  # "봄날의 노래" starts with it; "다시 만난 봄" has the word
     assert ids(rec, "ubt") == []  # inside "Subtsy" (and 방탄's romanisation "bangtan" holds no "ubt")
     assert ids(rec, "subt") == ["n7"]  # four letters: inside a name again
     assert ids(rec, "bts", limit=1) == ["n1"]
@@ -103,7 +103,10 @@ FICTIONAL = [
     ("f5", "푸른 새벽", "한여울", ["Yeoul", "Han Yeo-ul"]),
     ("f6", "Sea Glass", "Jun Kim", None),  # "jk" is neither a word nor a start
     ("f7", "구름 위 산책", "제이케이", ["JK"]),  # JK read as letters is 제이케이
+    ("f9", "가을 편지", "이우", None),  # romanised "iu": listed before 아이유's song, found after it
     ("f8", "유리 정원", "아이유", None),
+    ("f10", "Night Bus (feat. Mina of DBS)", "Solo Singer", None),  # the word DBS
+    ("f11", "바람 노래", "달빛소년단", None),  # initials dbsnd
 ]
 
 
@@ -117,10 +120,11 @@ def found(names, text) -> list[str]:
 
 
 def test_a_short_latin_query_matches_whole_names_words_and_starts(fictional):
-    # 아이유 (read as letters) first, then the word IU, then a name starting with iu; never "Stadium",
+    # 아이유 (read as letters) first, then a name starting with iu, then the word IU; never "Stadium",
     # "Delirious" or 이웃집 (whose romanisation starts with iu)
-    assert found(fictional, "iu") == ["f8", "f4", "f3"]
-    assert found(fictional, "IU") == found(fictional, " i u ") == ["f8", "f4", "f3"]
+    assert found(fictional, "iu") == ["f8", "f9", "f3", "f4"]  # then 이우, romanised "iu"
+    assert found(fictional, "IU") == found(fictional, " i u ") == ["f8", "f9", "f3", "f4"]
+    assert found(fictional, "dbs") == ["f11", "f10"]  # the group by its initials before a title crediting it
     assert found(fictional, "jk") == ["f7"]  # an alias and the reading of the letters, not "Jun Kim"
     assert found(fictional, "ium") == [] and found(fictional, "dad") == []  # inside words only: nothing
     assert found(fictional, "iut") == ["f2"]  # three letters: the start of a romanisation counts

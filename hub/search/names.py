@@ -10,7 +10,8 @@ Revised Romanization, written syllable by syllable (:func:`romanise`; no sound-c
 out syllable by syllable), the initials of a name of three Hangul syllables or more and the Korean reading of
 a short Latin name are transliterated keys. A query matches a song when its compact form equals, begins or
 is contained in one of the song's keys (a word: equals it); songs are ranked by how they matched
-(:data:`TIERS`, best first: whole names and words before the start of a name), then in catalog order.
+(:data:`TIERS`, best first: whole names, then the start of a name, then words and the rest), then in
+catalog order.
 
 A short Latin query (:data:`SHORT_LATIN`, e.g. "iu", "bts") says little: it matches whole names, whole
 words, aliases and the start of a name (of a romanisation, from three letters on), never letters inside a
@@ -34,9 +35,10 @@ from hub.works import credited_artists, name_parts
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _SEP = "\x1f"
-# how a song matched a query, best first: a whole name (as written, or read/romanised) before a name's start
-# (a whole word inside a longer name: "다시 만난 봄" for 봄, "Hello IU" for iu)
-TIERS = ("direct exact", "transliterated exact", "word", "direct prefix", "transliterated prefix",
+# how a song matched a query, best first: a whole name (as written, read as Latin letters ("iu": 아이유 ahead of
+# 이우), romanised) before a name's start, a name's start before a whole word inside a longer name ("bts": the
+# songs of 방탄소년단 before the many titles "(feat. SUGA of BTS)"; "다시 만난 봄" for 봄), then the rest
+TIERS = ("direct exact", "letter names", "transliterated exact", "direct prefix", "transliterated prefix", "word",
          "direct substring", "transliterated substring")
 SHORT_LATIN = 3  # a Latin query this short matches whole names and words and name starts only, not inside words
 MIN_TRANSLITERATED_PREFIX = 3  # "bts" starts 방탄소년단's initials; two letters start too many ("iu": 이웃 is iut)
@@ -165,7 +167,7 @@ class _Field:
              ([] if short else [("transliterated substring", query)]))
         spoken = letter_names(query)
         if spoken:  # "iu" read as 아이유, matched against the names as written: a transliteration
-            mark(self.direct, [("transliterated exact", _SEP + spoken + _SEP), ("transliterated prefix", _SEP + spoken)])
+            mark(self.direct, [("letter names", _SEP + spoken + _SEP), ("transliterated prefix", _SEP + spoken)])
         return best[self.codes] if len(self.codes) else best[:0]
 
 
