@@ -251,6 +251,55 @@ def test_similar_songs_on_a_phone(page):
         page.set_viewport_size({"width": 1400, "height": 1000})
 
 
+def test_similar_songs_in_a_fans_words(page):
+    """At 1400 and 400 px: the similarity choices say what they find, the top emotion's weight waits under
+    고급 / Advanced, the why column is words, and the heatmap's squares run from light to dark blue (the
+    scores shown, not 0 to 1) with a caption saying what dark means."""
+    import base64
+    import io
+
+    import numpy as np
+    from matplotlib import pyplot
+
+    page.get_by_role("tab", name="유사곡 찾기 / Similar songs").click()
+    page.get_by_text("카탈로그 곡 / Catalog song").click()
+    method = page.inner_text("#similar-method")
+    assert "두드러진 감정 / Stand-out feelings · 추천 / recommended" in method and "감정 흐름 / Feeling over time" in method
+    assert not re.search(r"cosine|centred|코사인|중심화", method, re.IGNORECASE), method
+    weight, advanced = page.locator("#similar-weight"), page.locator("#similar-advanced").get_by_text("고급 / Advanced")
+    assert not weight.is_visible()
+    advanced.click()
+    weight.wait_for(state="visible")
+    assert "Main feeling first" in weight.inner_text()
+    advanced.click()
+    weight.wait_for(state="hidden")
+    page.fill("#similar-search textarea", "빈 의자")
+    page.click("#search-btn")
+    page.wait_for_function("document.querySelector('#similar-song input').value.includes('빈 의자')")
+    page.click("#similar-btn")
+    assert "(두드러진 감정 / Stand-out feelings)" in status_text(page, "similar-status", "top-10")
+    first = page.locator("#similar-table [role=row]").nth(1).inner_text()
+    assert "둘 다 " in first and "both:" in first and "절이 가장 닮았어요" in first and "most alike" in first, first
+    assert plot_shown(page, "similar-heatmap")
+    png = page.get_attribute("#similar-heatmap img", "src").split(",", 1)[1]
+    pixels = pyplot.imread(io.BytesIO(base64.b64decode(png)), format="png")[..., :3]
+    blues = pixels[pixels[..., 2] - pixels[..., 0] > 0.08]  # the squares: not the white page, black text, grey
+    shades = blues @ [0.2126, 0.7152, 0.0722]
+    assert np.percentile(shades, 5) < 0.4 and np.percentile(shades, 95) > 0.7, np.percentile(shades, [5, 95])
+    caption = page.locator("#similar-heatmap-caption")
+    assert caption.is_visible() and "진할수록" in caption.inner_text() and "the darker a square" in caption.inner_text()
+    page.set_viewport_size({"width": 400, "height": 900})
+    try:
+        page.wait_for_timeout(500)
+        for elem_id in ("similar-method", "similar-heatmap-caption", "similar-status"):
+            box = page.locator(f"#{elem_id}").bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 400, (elem_id, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 400
+        page.screenshot(path=str(ARTIFACTS / "3c-similar-words-phone.png"), full_page=True)
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
+
 def test_evaluation_tab(page, tmp_path):
     page.get_by_role("tab", name="평가 / Evaluation").click()
     headers = table_headers(page, "eval-table")

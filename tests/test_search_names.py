@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from hub.recommender import Recommender
-from hub.search.names import SongNames, compact, initials, letter_names, romanise
+from hub.search.names import SongNames, compact, initials, letter_names, romanise, words
 
 SONGS = [  # titles written for gasa
     ("n1", "별빛 정거장", "방탄소년단"),
@@ -35,6 +35,8 @@ def test_the_name_forms():
     assert romanise("소녀시대") == "sonyeosidae" and romanise("꽃길") == "kkotgil"
     assert initials("방탄소년단") == "btsnd" and initials("소녀시대") == "snsd" and initials("동방신기") == "dbsg"
     assert initials("봄") == "" and initials("bts") == ""
+    assert initials("이웃") == ""  # two syllables: too short to be abbreviated, and "iu" would find it
+    assert words("Hello IU!") == ["hello", "iu"] and words("봄날") == [] and words("다시 만난 봄") == ["다시", "만난", "봄"]
     assert letter_names("iu") == "아이유" and letter_names("bts") == "비티에스" and letter_names("longname") == ""
 
 
@@ -58,9 +60,11 @@ def test_fans_find_the_song(rec, typed, first):
 
 def test_exact_and_prefix_matches_rank_first(rec):
     assert ids(rec, "아이유") == ["n3", "n8"]  # the artist herself (exact), then a title starting with her name
-    assert ids(rec, "iu") == ["n3", "n8", "n2"]  # read as 아이유 first; "Genius" only holds the letters
-    assert ids(rec, "bts") == ["n1", "n7"]
-    assert ids(rec, "봄") == ["n6", "n4"]  # "봄날의 노래" starts with it; "다시 만난 봄" holds it
+    assert ids(rec, "iu") == ["n3", "n8"]  # read as 아이유; "Genius Bus" only holds the letters: not found
+    assert ids(rec, "bts") == ["n1"]  # not "Subtsy Night"
+    assert ids(rec, "봄") == ["n6", "n4"]  # "봄날의 노래" starts with it; "다시 만난 봄" has the word
+    assert ids(rec, "ubt") == []  # inside "Subtsy" (and 방탄's romanisation "bangtan" holds no "ubt")
+    assert ids(rec, "subt") == ["n7"]  # four letters: inside a name again
     assert ids(rec, "bts", limit=1) == ["n1"]
 
 
@@ -88,3 +92,49 @@ def test_repeated_values_are_worked_out_once():
     names = SongNames(titles, artists)
     rows, _ = names.find("bts")
     assert list(rows[:3]) == [1, 3, 5] and len(rows) == 500
+
+
+# made up for gasa: fictional artists and titles, some holding short queries inside their words
+FICTIONAL = [
+    ("f1", "Stadium Lights", "Delirious Crew", None),  # "iu" only inside words
+    ("f2", "이웃집 창문", "바람소리", None),  # romanised "iutjip...", initials "ijcm"
+    ("f3", "Iuvenis", "Latin Choir", None),  # a name that starts with "iu"
+    ("f4", "Hello IU", "Moonlit Band", None),  # the word IU
+    ("f5", "푸른 새벽", "한여울", ["Yeoul", "Han Yeo-ul"]),
+    ("f6", "Sea Glass", "Jun Kim", None),  # "jk" is neither a word nor a start
+    ("f7", "구름 위 산책", "제이케이", ["JK"]),  # JK read as letters is 제이케이
+    ("f9", "가을 편지", "이우", None),  # romanised "iu": listed before 아이유's song, found after it
+    ("f8", "유리 정원", "아이유", None),
+    ("f10", "Night Bus (feat. Mina of DBS)", "Solo Singer", None),  # the word DBS
+    ("f11", "바람 노래", "달빛소년단", None),  # initials dbsnd
+]
+
+
+@pytest.fixture(scope="module")
+def fictional():
+    return SongNames([t for _, t, _, _ in FICTIONAL], [a for _, _, a, _ in FICTIONAL], [x for *_, x in FICTIONAL])
+
+
+def found(names, text) -> list[str]:
+    return [FICTIONAL[r][0] for r in names.find(text)[0]]
+
+
+def test_a_short_latin_query_matches_whole_names_words_and_starts(fictional):
+    # 아이유 (read as letters) first, then a name starting with iu, then the word IU; never "Stadium",
+    # "Delirious" or 이웃집 (whose romanisation starts with iu)
+    assert found(fictional, "iu") == ["f8", "f9", "f3", "f4"]  # then 이우, romanised "iu"
+    assert found(fictional, "IU") == found(fictional, " i u ") == ["f8", "f9", "f3", "f4"]
+    assert found(fictional, "dbs") == ["f11", "f10"]  # the group by its initials before a title crediting it
+    assert found(fictional, "jk") == ["f7"]  # an alias and the reading of the letters, not "Jun Kim"
+    assert found(fictional, "ium") == [] and found(fictional, "dad") == []  # inside words only: nothing
+    assert found(fictional, "iut") == ["f2"]  # three letters: the start of a romanisation counts
+    assert found(fictional, "yeo") == ["f5"]  # a word of an alias
+
+
+def test_longer_queries_stay_forgiving(fictional):
+    assert found(fictional, "stadium") == ["f1"] and found(fictional, "dium") == ["f1"]  # inside a name, four letters
+    assert found(fictional, "delirious crew") == found(fictional, "DeliriousCrew") == ["f1"]
+    assert found(fictional, "iutjip") == ["f2"] and found(fictional, "changmun") == ["f2"]  # romanised, start or inside
+    assert found(fictional, "hanyeoul") == ["f5"] and found(fictional, "han yeo ul") == ["f5"]
+    assert found(fictional, "새벽") == ["f5"] and found(fictional, "웃집") == ["f2"]  # Hangul: inside words too
+    assert found(fictional, "moonlit") == ["f4"]

@@ -5,12 +5,19 @@ parts of a field (the English name in "소녀시대 (GIRLS' GENERATION)", each c
 names a dataset records for a song (its optional ``aliases`` column).
 
 Every name becomes *keys*: its compact form (:func:`compact`: NFKC, case-folded, without spaces or
-punctuation) is a direct key; its Revised Romanization, written syllable by syllable (:func:`romanise`; no
-sound-change rules: fans spell names out syllable by syllable), the initials of its Hangul syllables and the
-Korean reading of a short Latin name are transliterated keys. A query matches a song when its compact form
-equals, begins or is contained in one of the song's keys; songs are ranked by how they matched
-(:data:`TIERS`, best first), then in catalog order. A romanised query of three letters or fewer matches
-transliterated keys only from their start, so "iu" does not find every romanised name holding "iu".
+punctuation) is a direct key; so is each of its words (:func:`words`, for names of more than one word); its
+Revised Romanization, written syllable by syllable (:func:`romanise`; no sound-change rules: fans spell names
+out syllable by syllable), the initials of a name of three Hangul syllables or more and the Korean reading of
+a short Latin name are transliterated keys. A query matches a song when its compact form equals, begins or
+is contained in one of the song's keys (a word: equals it); songs are ranked by how they matched
+(:data:`TIERS`, best first: whole names, then the start of a name, then words and the rest), then in
+catalog order.
+
+A short Latin query (:data:`SHORT_LATIN`, e.g. "iu", "bts") says little: it matches whole names, whole
+words, aliases and the start of a name (of a romanisation, from three letters on), never letters inside a
+word, so "iu" finds 아이유 (read as letter names) and not "Genius", "bts" finds 방탄소년단 and not
+"Subtsy". A Hangul query keeps substring matching at any length: Korean words run together without spaces
+(사랑 in 첫사랑), and one syllable already says more than a Latin letter.
 
 The keys are computed once per distinct title, artist field and alias list, and matched as Arrow strings
 (each value's keys joined by a separator, so one substring test finds an exact match, a prefix or a
@@ -28,10 +35,14 @@ from hub.works import credited_artists, name_parts
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _SEP = "\x1f"
-# how a song matched a query, best first
-TIERS = ("direct exact", "direct prefix", "transliterated exact", "transliterated prefix", "direct substring",
-         "transliterated substring")
-MIN_TRANSLITERATED_SUBSTRING = 4  # a shorter romanised query matches romanised names only from their start
+# how a song matched a query, best first: a whole name (as written, read as Latin letters ("iu": 아이유 ahead of
+# 이우), romanised) before a name's start, a name's start before a whole word inside a longer name ("bts": the
+# songs of 방탄소년단 before the many titles "(feat. SUGA of BTS)"; "다시 만난 봄" for 봄), then the rest
+TIERS = ("direct exact", "letter names", "transliterated exact", "direct prefix", "transliterated prefix", "word",
+         "direct substring", "transliterated substring")
+SHORT_LATIN = 3  # a Latin query this short matches whole names and words and name starts only, not inside words
+MIN_TRANSLITERATED_PREFIX = 3  # "bts" starts 방탄소년단's initials; two letters start too many ("iu": 이웃 is iut)
+MIN_INITIALS = 3  # fans abbreviate long names ("snsd"); a two-syllable name's initials ("iu" for 이웃) mislead
 MAX_LETTER_NAME = 6  # Latin names up to this long are also read as Korean letter names ("IU" is 아이유)
 
 # Revised Romanization of the jamo, in Unicode's syllable order
@@ -59,7 +70,7 @@ def _syllables(spell) -> dict[int, str]:
 # tables, not per-character arithmetic: a catalog's names are romanised in one pass of str.translate each
 _ROMAN = _syllables(lambda i, v, f: _INITIALS[i] + _VOWELS[v] + _FINALS[f])
 _INITIAL = _syllables(lambda i, v, f: (_INITIALS[i] or _VOWELS[v])[0])
-_ALL_SYLLABLES = re.compile(r"[\uac00-\ud7a3]{2,}")
+_ALL_SYLLABLES = re.compile(rf"[\uac00-\ud7a3]{{{MIN_INITIALS},}}")
 
 
 def romanise(text: str) -> str:
@@ -70,8 +81,19 @@ def romanise(text: str) -> str:
 
 def initials(text: str) -> str:
     """The first romanised letter of each Hangul syllable (방탄소년단 is btsnd, 아이유 aiy), or "" when
-    ``text`` is not all Hangul syllables (at least two)."""
+    ``text`` is not all Hangul syllables, at least :data:`MIN_INITIALS` of them."""
     return text.translate(_INITIAL) if _ALL_SYLLABLES.fullmatch(text) else ""
+
+
+def words(text) -> list[str]:
+    """The compact words of a name of more than one word ("Dear IU" is dear, iu; a one-word name: none)."""
+    found = [w for w in _NOT_WORD.split(unicodedata.normalize("NFKC", str(text or "")).casefold()) if w]
+    return found if len(found) > 1 else []
+
+
+def is_short_latin(query: str) -> bool:
+    """A compact query of :data:`SHORT_LATIN` Latin letters or digits or fewer ("iu", "bts", "21")."""
+    return len(query) <= SHORT_LATIN and query.isascii()
 
 
 def letter_names(text: str) -> str:
@@ -101,13 +123,14 @@ def alias_names(aliases) -> list[str]:
     return [str(a) for a in aliases if a is not None]
 
 
-def keys(names) -> tuple[list[str], list[str]]:
-    """The direct and the transliterated keys of ``names``."""
+def keys(names) -> tuple[list[str], list[str], list[str]]:
+    """The direct keys, the words and the transliterated keys of ``names``."""
     direct = list(dict.fromkeys(k for k in map(compact, names) if k))
     transliterated = []
     for key in direct:
         transliterated += [romanise(key), initials(key), letter_names(key)]
-    return direct, [k for k in dict.fromkeys(transliterated) if k and k not in direct]
+    return (direct, list(dict.fromkeys(w for name in names for w in words(name))),
+            [k for k in dict.fromkeys(transliterated) if k and k not in direct])
 
 
 def _joined(values: list[str]) -> str:
@@ -121,26 +144,30 @@ class _Field:
         # names are worked out once per distinct value: artists (and aliases) repeat across a catalog
         hashable = [tuple(alias_names(v)) for v in values] if names_of is alias_names else [str(v or "") for v in values]
         self.codes, uniques = pd.factorize(pd.Series(hashable, dtype=object))
-        both = [keys(u if names_of is alias_names else names_of(u)) for u in uniques]
-        self.direct = pd.Series([_joined(d) for d, _ in both], dtype="string[pyarrow]")
-        self.transliterated = pd.Series([_joined(t) for _, t in both], dtype="string[pyarrow]")
+        every = [keys(u if names_of is alias_names else names_of(u)) for u in uniques]
+        self.direct, self.words, self.transliterated = (
+            pd.Series([_joined(k[i]) for k in every], dtype="string[pyarrow]") for i in range(3))
 
     def tiers(self, query: str) -> np.ndarray:
         """Per song, the best tier (index into TIERS) at which it matches compact ``query``, len(TIERS) if none."""
         best = np.full(len(self.direct), len(TIERS), dtype=np.int8)
 
-        def mark(column, needle: str, exact: int, prefix: int, substring: int | None = None):
-            tests = [(exact, _SEP + needle + _SEP), (prefix, _SEP + needle)] + \
-                ([(substring, needle)] if substring is not None else [])
+        def mark(column, tests):
             for tier, text in tests:
                 hit = column.str.contains(text, regex=False).to_numpy(dtype=bool, na_value=False)
-                best[hit] = np.minimum(best[hit], tier)
+                best[hit] = np.minimum(best[hit], TIERS.index(tier))
 
-        mark(self.direct, query, 0, 1, 4)
-        mark(self.transliterated, query, 2, 3, 5 if len(query) >= MIN_TRANSLITERATED_SUBSTRING else None)
+        exact, start = _SEP + query + _SEP, _SEP + query
+        short = is_short_latin(query)
+        mark(self.direct, [("direct exact", exact), ("direct prefix", start)] +
+             ([] if short else [("direct substring", query)]))
+        mark(self.words, [("word", exact)])
+        mark(self.transliterated, [("transliterated exact", exact)] +
+             ([("transliterated prefix", start)] if len(query) >= MIN_TRANSLITERATED_PREFIX else []) +
+             ([] if short else [("transliterated substring", query)]))
         spoken = letter_names(query)
         if spoken:  # "iu" read as 아이유, matched against the names as written: a transliteration
-            mark(self.direct, spoken, 2, 3)
+            mark(self.direct, [("letter names", _SEP + spoken + _SEP), ("transliterated prefix", _SEP + spoken)])
         return best[self.codes] if len(self.codes) else best[:0]
 
 

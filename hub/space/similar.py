@@ -1,8 +1,10 @@
 """유사곡 찾기 / Similar songs: a catalog song (searched by title or artist, the way fans type names: see
-:mod:`hub.search.names`) or pasted lyrics, a similarity measure (those registered in hub.search.similarity;
-centred cosine by default), "digging" filters (other artists only, a minimum year gap, one song per artist); the
-top-10 (one version of each song), each with why (the emotions the two songs share most distinctively, and the
-best-matching stanza pair), and a similarity heatmap of the query and its results.
+:mod:`hub.search.names`) or pasted lyrics, a similarity measure (those registered in hub.search.similarity,
+named for fans by :data:`METHODS`; the top emotion's weight of ``weighted`` under 고급 / Advanced), "digging"
+filters (other artists only, a minimum year gap, one song per artist); the top-10 (one version of each
+song), each with why in plain words (the feelings the two songs share most distinctively, and the verses
+that are most alike), and a heatmap of how alike the query and its results are to one another, its colours
+spanning the scores it shows.
 
 Each query mode shows only its own inputs (a catalog song: the search box and the song picker; pasted lyrics:
 the lyrics box and the optional year), and the status names the input that was used, saying so when pasted
@@ -20,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from hub.models.base import EmotionPredictor
+from hub.plots import plt
 from hub.text.clean import LyricsError, check_lyrics
 from hub.search import similarity
 from hub.space import analysis as analysis_tab  # the messages for lyrics that cannot be read, shared
@@ -32,7 +35,24 @@ COLUMNS = ["유사도 / Similarity", "제목 / Title", "가수 / Artist", "연�
 DATATYPES = ["number", "markdown", "str", "str", "str"]
 COLUMN_WIDTHS = ["16%", "20%", "17%", "16%", "31%"]  # why is the longest; a year is four digits
 SIMILARITY_DIGITS = 2  # "0.97": four characters, like a year, so neither column breaks on a phone
+LINE_CHARS = 20  # a verse's first line in the why column: enough to recognise it, short enough for a phone
+WHY_FEELINGS = 2  # the shared feelings the why column names (the strongest first)
+NAME_CHARS = 24  # a song's name on the heatmap's axes
 logger = logging.getLogger("gasa.app")
+# the measures as a fan would choose them: (name, what it finds), Korean / English; the values stay the
+# library's and the CLI's (hub.search.similarity); a measure added there shows its own label until named here
+METHODS = {
+    "centred": ("두드러진 감정 / Stand-out feelings",
+                "보통 노래와 다른 점이 닮은 곡 / alike in how they differ from a typical song"),
+    "cosine": ("전체 감정 / All feelings", "감정 비율 전체가 닮은 곡 / the same mix of feelings"),
+    "weighted": ("대표 감정 중시 / Main feeling first", "가장 강한 감정을 더 크게 봐요 / the strongest feeling counts more"),
+    "arc": ("감정 흐름 / Feeling over time", "감정이 바뀌는 모양이 닮은 곡 / feelings that change the same way"),
+}
+HEATMAP_CMAP = "Blues"  # one hue: darker is more alike, in colour and in greyscale
+HEATMAP_CAPTION = ("색이 진할수록 두 곡이 더 닮았어요. 색은 이 표에서 가장 덜 닮은 두 곡(연한 색)부터 가장 닮은 "
+                   "두 곡(진한 색)까지 나눠 칠했고, 같은 곡끼리는 회색이에요 / the darker a square, the more alike "
+                   "the two songs: colours run from the least alike pair shown here (light) to the most alike "
+                   "(dark); a song against itself is grey.")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 
 
@@ -163,32 +183,102 @@ def title_link(title, url) -> str:
     return text
 
 
-def why_text(why: str, stanza_match: str) -> str:
-    return f"{why}; 닮은 연 / stanzas {stanza_match}" if stanza_match else why
+def method_name(name: str) -> str:
+    """A similarity measure's name for fans (a measure not named in :data:`METHODS`: its own label)."""
+    return METHODS[name][0] if name in METHODS else similarity.SIMILARITIES[name].label
 
 
-def results_table(results: pd.DataFrame, urls: dict[str, str]) -> pd.DataFrame:
+def method_choices() -> list[tuple[str, str]]:
+    """(what a fan reads, the library's name) of every similarity measure, the default first and marked."""
+    names = sorted(similarity.SIMILARITIES, key=lambda name: name != similarity.DEFAULT)
+    return [(method_name(name) + (" · 추천 / recommended" if name == similarity.DEFAULT else ""), name)
+            for name in names]
+
+
+def method_help() -> str:
+    """What each measure finds, in the choices' order (each named by its Korean name: the help is read on phones)."""
+    return " · ".join(f"{METHODS[name][0].split(' / ')[0]}: {METHODS[name][1]}" for _, name in method_choices()
+                      if name in METHODS)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters ("..." rather than "…", which the figures' Hangul font may lack)."""
+    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
+
+
+def first_line(text: str | None) -> str:
+    return shorten((text or "").strip().split("\n")[0].strip(), LINE_CHARS)
+
+
+def why_text(reason: dict, taxonomy) -> str:
+    """Why a song was found, in words a fan reads on a phone: the feelings both songs stand out in, and which
+    of their verses are most alike (with the found song's verse's first line where the catalog stores lyrics:
+    the fan knows their own song)."""
+    labels = [label for label, _ in reason["shared"][:WHY_FEELINGS]]
+    if labels:
+        english = [taxonomy.label_en(label) if taxonomy is not None else label for label in labels]
+        text = f"둘 다 {'·'.join(labels)} / both: {' · '.join(english)}"  # an English name may hold a comma
+    else:
+        text = "두드러지게 겹치는 감정은 없어요 / no stand-out feeling in common"
+    match = reason["stanza_match"]
+    if match:
+        mine, theirs = match["query_stanza"], match["song_stanza"]
+        text += f"; {mine}절 ↔ {theirs}절이 가장 닮았어요 / your verse {mine} ↔ its verse {theirs} most alike"
+        line = first_line(match["song_lines"])
+        if line:
+            text += f": \u201c{line}\u201d"
+    return text
+
+
+def results_table(results: pd.DataFrame, urls: dict[str, str], whys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(COLUMNS, [
         results["similarity"].round(SIMILARITY_DIGITS),
         [title_link(t, urls.get(s)) for t, s in zip(results["title"], results["song_id"])],
-        results["artist"], results["year"].astype("string").fillna("?"),
-        [why_text(w, m) for w, m in zip(results["why"], results["stanza_match"])]])))
+        results["artist"], results["year"].astype("string").fillna("?"), whys])))
+
+
+def plot_heatmap(local, ids: list[str], names: list[str], method: str, top1_weight: float):
+    """How alike the query (first) and its results are to one another. The colours span the scores between
+    different songs (a song against itself, always 1, is grey and left out), so that the top-10's
+    differences, often a few hundredths, show as light and dark instead of one flat colour."""
+    sims = local.similarity_matrix(ids, method=method, top1_weight=top1_weight)
+    others = ~np.eye(len(ids), dtype=bool)
+    low, high = (float(sims[others].min()), float(sims[others].max())) if others.any() else (0.0, 1.0)
+    high = max(high, low + 0.01)  # all pairs alike: still a scale, its colour the lightest
+    cmap = plt.get_cmap(HEATMAP_CMAP).with_extremes(bad="#d9d9d9")
+    size = max(4.0, 0.45 * len(ids) + 3)
+    fig, ax = plt.subplots(figsize=(size + 1.5, size), layout="constrained")
+    image = ax.imshow(np.ma.masked_array(sims, mask=~others), cmap=cmap, vmin=low, vmax=high)
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=8.5)
+    ax.set_yticks(range(len(names)), names, fontsize=8.5)
+    if len(ids) <= 15:
+        for i, j in zip(*np.nonzero(others)):
+            dark = (sims[i, j] - low) / (high - low) > 0.55
+            ax.text(j, i, f"{sims[i, j]:.2f}", ha="center", va="center", fontsize=8.5,
+                    color="white" if dark else "black")
+    bar = fig.colorbar(image, ax=ax)
+    bar.set_ticks([low, high], labels=["덜 닮음\nless alike", "더 닮음\nmore alike"], fontsize=9)
+    ax.set_title("노래끼리 얼마나 닮았나 / How alike the songs feel", fontsize=11)
+    ax.set_xlabel("비교한 곡 / compared with", fontsize=9)
+    ax.set_ylabel("기준 곡 / each song", fontsize=9)
+    return fig
 
 
 def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, method: str, top1_weight: float,
             other_artists: bool, min_year_gap: float, one_per_artist: bool = False, progress=gr.Progress()):
     """status, results table, heatmap of query + results. ``mode`` says which input counts: ``"song"`` (the
     picked catalog song; pasted lyrics are left aside, and the status says so) or ``"lyrics"``."""
-    from hub.catalog_views import plot_similarity_heatmap
+    from hub.labels import taxonomy_for_labels
     from hub.recommender import Recommender, RecommenderError
 
     aside = ""
     try:
         catalog = catalog_or_message(state)
         rec = catalog.recommender
+        # explained below, among the query and its results (the why column's words are this tab's)
         filters = dict(method=method, top1_weight=float(top1_weight), k=TOP_K,
                        exclude_same_artist=bool(other_artists), min_year_gap=int(min_year_gap or 0),
-                       one_per_artist=bool(one_per_artist))
+                       one_per_artist=bool(one_per_artist), explain=False)
         if mode == "lyrics":
             try:
                 text = check_lyrics(lyrics or "")
@@ -210,6 +300,7 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
             results = rec.recommend(vector=vector, query_year=year, stanzas=stanzas, **filters)
             query = {"song_id": "__query__", "title": "붙여 넣은 가사 / your pasted lyrics", "artist": "query",
                      "year": year}
+            query_lyrics = text
         else:
             if not song_id:
                 raise AppError("먼저 곡을 고르세요: 제목이나 가수 이름을 적고 검색을 누르세요 / pick a song first: type "
@@ -218,6 +309,7 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
             vector = rec.vectors[rec.row_of(song_id)]
             stanzas = None if rec.stanzas is None else rec.stanzas.of(rec.row_of(song_id))
             query = rec.songs.iloc[rec.row_of(song_id)][["song_id", "title", "artist", "year"]].to_dict()
+            query_lyrics = None if rec.lyrics is None else rec.lyrics[rec.row_of(song_id)]
             if (lyrics or "").strip():
                 aside = (" · 붙여 넣은 가사는 쓰지 않았습니다: 가사로 찾으려면 질의에서 ‘가사 붙여넣기’를 고르세요 / "
                          "your pasted lyrics were not used: choose 가사 붙여넣기 / Pasted lyrics to search with them")
@@ -228,21 +320,28 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
     if results.empty:
         return (problem("필터를 지나는 곡이 없습니다: 연도 차를 줄이거나 같은 가수를 허용하세요 / no song passes the "
                         "filters: lower the year gap or allow the same artist."), empty_table(COLUMNS), None)
-    table = results_table(results, catalog.urls)
-    # heatmap over the query and its results, through the same similarity code and the catalog's scale
+    # the query and its results as a small catalog, through the same similarity code and the catalog's scale:
+    # the heatmap, and why each song was found (the query's own stanzas and lyrics, pasted or stored)
+    rows = [rec.row_of(s) for s in results["song_id"]]
     ids = [query["song_id"]] + list(results["song_id"])
-    vectors = np.vstack([vector] + [rec.vectors[rec.row_of(s)] for s in results["song_id"]])
+    vectors = np.vstack([vector] + [rec.vectors[r] for r in rows])
     songs = [query] + results[["song_id", "title", "artist", "year"]].to_dict("records")
-    per_song = None if rec.stanzas is None or stanzas is None else \
-        [stanzas] + [rec.stanzas.of(rec.row_of(s)) for s in results["song_id"]]
-    local = Recommender(vectors, songs, rec.labels, index="exact", stats=rec.stats, stanzas=per_song)
-    heatmap = figure(plot_similarity_heatmap(local, ids, method=method, top1_weight=float(top1_weight)))
+    per_song = None if rec.stanzas is None or stanzas is None else [stanzas] + [rec.stanzas.of(r) for r in rows]
+    lyrics_of = None if rec.lyrics is None else [query_lyrics] + [rec.lyrics[r] for r in rows]
+    local = Recommender(vectors, songs, rec.labels, index="exact", stats=rec.stats, stanzas=per_song,
+                        lyrics=lyrics_of)
+    taxonomy = taxonomy_for_labels(rec.labels)
+    table = results_table(results, catalog.urls, [why_text(local.explain(ids[0], s), taxonomy) for s in ids[1:]])
+    yours = "내 가사 / your lyrics" if mode == "lyrics" else f"내 곡 / yours: {query['title']}"
+    names = [shorten(yours, NAME_CHARS)] + [shorten(f"{song['title']} - {song['artist']}", NAME_CHARS)
+                                            for song in songs[1:]]
+    heatmap = figure(plot_heatmap(local, ids, names, method, float(top1_weight)))
     if mode == "lyrics":
         asked = "붙여 넣은 가사 / your pasted lyrics"
     else:
         asked = f"**{query['title']}** — {query['artist']}"
     note = " · 데모 카탈로그(가상의 곡) / demo catalog (fictional songs)" if catalog.demo else ""
-    return ok(f"top-{len(results)}: {asked} ({method}){note}{aside}"), table, heatmap
+    return ok(f"top-{len(results)}: {asked} ({method_name(method)}){note}{aside}"), table, heatmap
 
 
 def show_inputs(mode: str):
@@ -270,18 +369,23 @@ def tab(page: gr.Blocks, state: State) -> None:
                     year = gr.Textbox(label="연도 / Year (선택, 연도 차 필터용 / optional, for the year gap)", value="",
                                       placeholder="예 / e.g. 1995", max_lines=1, elem_id="similar-year")
             with gr.Column(scale=1):
-                method = gr.Radio(similarity.choices(), value=similarity.DEFAULT, label="유사도 / Similarity",
-                                  elem_id="similar-method")
-                weight = gr.Slider(1, 5, value=2, step=0.5, label="가중치 / Top-1 emotion weight (weighted)")
+                method = gr.Radio(method_choices(), value=similarity.DEFAULT, elem_id="similar-method",
+                                  label="어떻게 닮은 곡? / Alike in what way?", info=method_help())
                 other = gr.Checkbox(label="다른 가수만 / Other artists only", value=False, elem_id="other-artists")
                 gap = gr.Slider(0, 30, value=0, step=1, label="최소 연도 차 / Minimum year gap", elem_id="year-gap")
                 one = gr.Checkbox(label="가수당 한 곡 / One song per artist", value=False, elem_id="one-per-artist")
+                with gr.Accordion("고급 / Advanced", open=False, elem_id="similar-advanced"):
+                    weight = gr.Slider(1, 5, value=2, step=0.5, elem_id="similar-weight",
+                                       label="대표 감정을 몇 배로 볼까요? / How much more the main feeling counts",
+                                       info="‘대표 감정 중시’를 고를 때만 쓰여요. 2면 가장 강한 감정을 두 배로 봐요 / "
+                                            "used only with ‘Main feeling first’: 2 counts the strongest feeling twice")
                 button = gr.Button("유사곡 찾기 / Find similar songs", variant="primary", elem_id="similar-btn")
         status = gr.Markdown(elem_id="similar-status")
         table = gr.Dataframe(empty_table(COLUMNS), label="유사곡 top-10 / Top-10 similar songs", interactive=False,
                              elem_id="similar-table", wrap=True, datatype=DATATYPES, column_widths=COLUMN_WIDTHS)
         heatmap = gr.Plot(show_label=False, label="유사도 히트맵 / Similarity heatmap", elem_id="similar-heatmap",
                           format="png")
+        gr.Markdown(HEATMAP_CAPTION, elem_id="similar-heatmap-caption")
 
     mode.change(show_inputs, [mode], [song_inputs, lyrics_inputs], api_visibility="private")
     search_btn.click(bind(search, state), [query], [song, status], api_name="search")

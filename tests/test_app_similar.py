@@ -1,0 +1,95 @@
+"""The similar-songs tab in a fan's words, on the demo catalog (fictional songs written for gasa): the
+similarity choices named for what they find (the library's values unchanged), the why column in plain
+Korean and English, and a heatmap whose colours span the scores it shows."""
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from hub.search import similarity  # noqa: E402
+from hub.space import similar  # noqa: E402
+from hub.space.config import parse_config  # noqa: E402
+from hub.space.state import State  # noqa: E402
+from hub.space.ui import OK_MARK  # noqa: E402
+
+JARGON = re.compile(r"cosine|centred|centered|코사인|중심화|가중|top-1|weight", re.IGNORECASE)
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+TEARS = "혼자 남은 밤 눈물이 흘러\n슬픈 노래만 들려\n\n빈 방에 불을 끄고\n너를 다시 불러 본다"  # written for gasa
+
+
+@pytest.fixture(scope="module")
+def demo_app():
+    return State(parse_config([], environ={}))
+
+
+def test_the_similarity_choices_say_what_they_find():
+    choices = similar.method_choices()
+    assert sorted(value for _, value in choices) == sorted(similarity.SIMILARITIES)  # the library's values
+    assert choices[0][1] == similarity.DEFAULT and "추천 / recommended" in choices[0][0]
+    for label, _ in choices:
+        assert not JARGON.search(label) and HANGUL.search(label.split(" / ")[0]) and " / " in label, label
+    help_text = similar.method_help()
+    assert not JARGON.search(help_text) and all(similar.METHODS[v][1] in help_text for _, v in choices)
+
+
+def test_the_why_column_is_plain_words(demo_app):
+    status, results, _ = similar.similar(demo_app, "song", "demo-002", "", None, similarity.DEFAULT, 2, False, 0)
+    assert status.startswith(OK_MARK) and "(두드러진 감정 / Stand-out feelings)" in status and "centred" not in status
+    whys = list(results["이유 / Why"])
+    assert len(whys) == 10 and max(map(len, whys)) <= 140  # a few lines of a phone's narrow column
+    for why in whys:
+        assert why.startswith("둘 다 ") and " / both: " in why or why.startswith("두드러지게 겹치는 감정은 없어요"), why
+        assert not re.search(r"\(-?\d\.\d\d\)|\d%|닮은 연|stanzas", why), why  # no bare scores or shares
+    # the demo stores stanza vectors and lyrics: which verses are most alike, with their first lines
+    verses = [re.search(r"; (\d+)절 ↔ (\d+)절이 가장 닮았어요 / your verse \1 ↔ its verse \2 most alike: "
+                        r"\u201c[^\u201d]+\u201d$", why) for why in whys]
+    assert all(verses), whys
+    assert all(len(line) <= similar.LINE_CHARS for why in whys for line in re.findall(r"\u201c([^\u201d]+)\u201d", why))
+    # pasted lyrics: their own verses (two here)
+    status, results, _ = similar.similar(demo_app, "lyrics", None, TEARS, None, similarity.DEFAULT, 2, False, 0)
+    assert status.startswith(OK_MARK)
+    assert re.search(r"; [12]절 ↔ \d+절이 가장 닮았어요 / your verse [12] ↔ its verse", results["이유 / Why"][0])
+
+
+def test_an_unknown_label_set_keeps_its_labels_in_the_why_column():
+    reason = {"shared": [("calm", 0.7)], "stanza_match": {"query_stanza": 1, "song_stanza": 2, "similarity": 0.9,
+                                                          "emotions": [], "query_lines": None, "song_lines": None}}
+    assert similar.why_text(reason, None) == "둘 다 calm / both: calm; 1절 ↔ 2절이 가장 닮았어요 / your verse 1 ↔ its verse 2 most alike"
+    reason["shared"] = [("a", 0.5), ("b", 0.3), ("c", 0.2)]
+    assert similar.why_text(reason, None).startswith("둘 다 a·b / both: a · b;")  # two feelings: short for a phone
+    assert similar.why_text({"shared": [], "stanza_match": None}, None).startswith("두드러지게 겹치는 감정은 없어요")
+
+
+def luminance(rgba) -> np.ndarray:
+    return np.asarray(rgba)[..., :3] @ np.array([0.2126, 0.7152, 0.0722])
+
+
+@pytest.mark.parametrize("method", ["cosine", "centred"])
+def test_the_heatmap_colours_span_the_scores_shown(demo_app, method):
+    """Raw cosines of the top-10 crowd near 1 (on a 0-to-1 scale, one flat colour): the colours run from the
+    least to the most alike pair of different songs, so the lightest and the darkest squares are far apart."""
+    _, results, heatmap = similar.similar(demo_app, "song", "demo-002", "", None, method, 2, False, 0)
+    ax = heatmap.axes[0]
+    image = ax.images[0]
+    values = image.get_array()
+    n = len(results) + 1
+    assert values.shape == (n, n) and values.mask[np.diag_indices(n)].all() and not values.mask[~np.eye(n, dtype=bool)].any()
+    others = values.compressed()
+    low, high = image.norm.vmin, image.norm.vmax
+    assert low == pytest.approx(others.min()) and high == pytest.approx(others.max())
+    shades = luminance(image.cmap(image.norm(others)))
+    assert shades.max() - shades.min() > 0.5, (low, high)
+    assert luminance(image.cmap(image.norm(high))) < luminance(image.cmap(image.norm(low)))  # darker: more alike
+    # the words on it: Korean and English
+    title = ax.get_title()
+    assert HANGUL.search(title) and "How alike the songs feel" in title
+    assert HANGUL.search(ax.get_xlabel()) and HANGUL.search(ax.get_ylabel()) and " / " in ax.get_xlabel()
+    ticks = [t.get_text() for t in heatmap.axes[1].get_yticklabels()]
+    assert ticks == ["덜 닮음\nless alike", "더 닮음\nmore alike"]
+    assert ax.get_yticklabels()[0].get_text().startswith("내 곡 / yours: ")
+    assert "darker" in similar.HEATMAP_CAPTION and "진할수록" in similar.HEATMAP_CAPTION
