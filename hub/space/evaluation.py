@@ -58,6 +58,7 @@ more alike the two emotions count."""
 # the label sets a model of the app can be measured on, and their built-in demo sets (hub.labels)
 TAXONOMY_CHOICES = {name: TAXONOMIES[name] for name in ("kote", "aihub", "goemotions")}
 DEMO_LABELLED = {name: DEMO_DIR / t.demo_set for name, t in TAXONOMY_CHOICES.items() if t.demo_set}
+HEATMAP_FORMAT = "png"
 FILE_TYPES = [".csv", ".tsv", ".jsonl", ".json", ".xlsx", ".zip"]
 MODEL, FIGURE = "모델 / Model", "지표 / Figure"
 # The page shows one row per figure and one column per model: a model's ten figures side by side need the
@@ -157,15 +158,34 @@ OWN_DATA = ("내 데이터로 재려면 / To measure on your own data: 문장과
 FIRST_VISIT = f"{OWN_DATA}  \n또는 내장 데모 세트로 바로 재 보세요 / or press it now for the built-in demo set."
 
 
+class NoExample(Exception):
+    """The worked example could not be drawn (its status says why)."""
+
+
+_examples: dict[tuple[State, str], tuple] = {}
+
+
+def drawn_example(state: State, label_set: str, progress=None):
+    """The worked example, computed once per page and label set (about 0.7 s, and as long again to turn the
+    heatmap into a picture, which is kept as one): every visitor sees the same figures."""
+    if (state, label_set) not in _examples:
+        status, table, heatmap = evaluate_on_page(state, ["korean"], "demo", None, label_set, "taxonomy", progress)
+        if heatmap is None:
+            raise NoExample(status)
+        _examples[state, label_set] = status, table, gr.Plot(format=HEATMAP_FORMAT).postprocess(heatmap)
+    return _examples[state, label_set]
+
+
 def example(state: State, label_set: str, progress=gr.Progress()):
     """What a first visit sees: the built-in model on the built-in demo set of its label set, marked as an
     example, with what to upload for one's own; only that hint where the example cannot be drawn."""
-    status, table, heatmap = evaluate_on_page(state, ["korean"], "demo", None, label_set, "taxonomy", progress)
-    if heatmap is None:
-        log.warning("evaluation tab: no example on load: %s", status)
+    try:
+        status, table, heatmap = drawn_example(state, label_set, progress)
+    except NoExample as e:
+        log.warning("evaluation tab: no example to show: %s", e)
         return FIRST_VISIT, empty_table(COLUMNS), None
     drawn = status.removeprefix(ok(""))
-    return f"{ok(f'**예시 / Example** · {drawn}')}  \n{OWN_DATA}", table, heatmap
+    return f"{ok(f'**예시 / Example** · {drawn}')}  \n{OWN_DATA}", table.copy(), heatmap
 
 
 def first_opening(state: State, shown: bool, label_set: str, progress=gr.Progress()):
@@ -202,7 +222,8 @@ def tab(page: gr.Blocks, state: State) -> None:
                              wrap=True)
         with gr.Accordion("숫자 읽는 법 / What the numbers mean", open=False, elem_id="eval-help"):
             gr.Markdown(HELP)
-        heatmap = gr.Plot(show_label=False, label="S 히트맵 / S heatmap", elem_id="eval-heatmap", format="png")
+        heatmap = gr.Plot(show_label=False, label="S 히트맵 / S heatmap", elem_id="eval-heatmap",
+                          format=HEATMAP_FORMAT)
 
     upload.upload(lambda f: "upload", [upload], [source], api_visibility="private")
     button.click(bind(evaluate_on_page, state), [models, source, upload, labels, similarity],
