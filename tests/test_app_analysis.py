@@ -1,10 +1,12 @@
 """The 가사 분석 / Lyric analysis tab for a visitor: interactive charts (tables for Gradio's own plots) where
 the catch-all group 기타 never dominates, an arc that stays readable for a very long song, catalog songs
 that show their stored reading when the catalog keeps no lyrics (found by search in the whole catalog),
-the example songs written for gasa, and messages in Korean and English without operator flags."""
+the example songs written for gasa, and messages in Korean and English without operator flags; and the
+평가 / Evaluation tab's first view (a worked example) and its table laid out a row per figure."""
 from __future__ import annotations
 
 import re
+import time
 
 import gradio as gr
 import numpy as np
@@ -14,7 +16,7 @@ import pytest
 import app
 from hub import plots
 from hub.labels import KOTE
-from hub.space import analysis
+from hub.space import analysis, evaluation
 from hub.space.config import parse_config
 from hub.space.state import MAX_DROPDOWN_SONGS, State
 from hub.space.ui import CAUTION_MARK, OK_MARK, PROBLEM_MARK
@@ -175,8 +177,102 @@ def test_analyze_after_picking_a_song_without_lyrics_keeps_its_reading(catalog_w
 def test_the_page_s_arc_names_every_emotion_group(demo):
     """Gradio keeps a chart's colour scale from the first table it draws: the page's arc names all six groups
     (those not drawn without points), so a group absent from the first song still gets its line later."""
-    *_, arc = analysis.analyze_on_page(demo, SAD_STANZA + "\n\n" + JOY_STANZA, "auto", progress=quiet)
+    *_, arc, note = analysis.analyze_on_page(demo, SAD_STANZA + "\n\n" + JOY_STANZA, "auto", progress=quiet)
+    assert arc["visible"] is True and note["visible"] is False
+    arc = arc["value"]
     groups = [plots.group_label(KOTE, g) for g in KOTE.shared_groups]
     assert set(arc[plots.GROUP]) == set(groups)
     drawn = arc.dropna(subset=[plots.PERCENT])[plots.GROUP].unique()
     assert len(drawn) == analysis.ARC_LINES
+
+
+def test_a_one_stanza_text_says_it_has_no_arc_instead_of_an_empty_chart(demo, catalog_without_lyrics):
+    """An arc needs two points: for one stanza (or a song whose stanzas the catalog does not keep) the page
+    hides the arc and says why in its place; two stanzas draw it again; a message leaves the charts empty."""
+    status, top, bars, mix, arc, note = analysis.analyze_on_page(demo, SAD_STANZA, "auto", progress=quiet)
+    assert status.startswith(OK_MARK) and "1 stanza(s)" in status and len(bars) == 10 and len(mix)
+    assert arc["visible"] is False and arc["value"] is None
+    assert note["visible"] is True and "One stanza: no arc to draw" in note["value"] and "연이 하나뿐" in note["value"]
+
+    *_, arc, note = analysis.analyze_on_page(demo, SAD_STANZA + "\n\n" + JOY_STANZA, "auto", progress=quiet)
+    assert arc["visible"] is True and arc["value"][plots.PART].nunique() == 2 and note["visible"] is False
+
+    lyrics, status, top, bars, mix, arc, note = analysis.catalog_song_on_page(catalog_without_lyrics, "copy19-demo-002",
+                                                                             progress=quiet)
+    assert arc["visible"] is False and note["visible"] is True and "stanza-by-stanza" in note["value"]
+
+    status, top, bars, mix, arc, note = analysis.analyze_on_page(demo, "", "auto", progress=quiet)
+    assert status.startswith(PROBLEM_MARK) and arc["visible"] is True and note["visible"] is False
+
+
+# English lines written for this test (not from a song)
+ENGLISH_VERSE = ("I am so angry I could scream tonight\nyou lied to me again and again\n\n"
+                 "I hate the way you walked away\nI will never forgive what you have done")
+
+
+@pytest.mark.parametrize("lyrics, choice", [(ENGLISH_VERSE, "auto"), (SAD_STANZA + "\n\n" + ENGLISH_VERSE, "auto"),
+                                            (ENGLISH_VERSE, "english")], ids=["english", "mixed", "english-model"])
+def test_english_and_mixed_lyrics_name_what_stands_out_like_korean_ones(demo, lyrics, choice):
+    """Read by the English model alone, a reading is in GoEmotions' 28 labels, not the catalog's: it is compared
+    through the map both models share when they read a song together."""
+    status = analysis.analyze(demo, lyrics, choice, progress=quiet)[0]
+    assert status.startswith(OK_MARK) and "English" in status, status
+    line = next((part for part in status.split("\n") if "stands out" in part), "")
+    named = re.findall(r"\*\*([^*]+)\*\* (\d+)% \(보통 / typical (\d+)%\)", line)
+    assert named and all(int(p) > int(t) for _, p, t in named), status
+    assert any(KOTE.group_of(label.split(" (")[0]) == "분노" for label, _, _ in named), named
+    assert ("put into KOTE's emotions" in line) == (choice == "english")
+
+
+def test_a_reading_close_to_a_typical_song_says_nothing_stands_out(demo):
+    """No emotion far above a typical song is said as such, not left out: the visitor learns the page looked."""
+    faint = "I still remember your smile\nshining brighter than the sun"  # written for this test
+    status = analysis.analyze(demo, faint, "auto", progress=quiet)[0]
+    line = next(part for part in status.split("\n") if "stands out" in part)
+    assert "nothing" in line and "없음" in line and "typical" in line and "**" not in line.split("catalog)")[1]
+
+
+def test_the_analysis_table_fits_a_phone_by_its_column_widths():
+    config = app.demo.get_config_file()
+    table = next(c for c in config["components"] if c["props"].get("elem_id") == "analysis-table")
+    assert table["props"]["wrap"] is True and table["props"]["column_widths"] == analysis.COLUMN_WIDTHS
+    assert len(analysis.COLUMN_WIDTHS) == len(analysis.COLUMNS)
+    assert sum(float(w.rstrip("%")) for w in analysis.COLUMN_WIDTHS) == 100
+
+
+# --- the evaluation tab ------------------------------------------------------------------------------
+
+def test_the_evaluation_tab_opens_on_a_labelled_example_and_says_what_to_upload(demo):
+    status, table, heatmap = evaluation.example(demo, "kote", progress=quiet)
+    assert status.startswith(OK_MARK) and "예시 / Example" in status and "32 rows" in status
+    assert "fictional" in status and "upload" in status and "`text`" in status and "평가 / Evaluate" in status
+    assert list(table.columns) == [evaluation.FIGURE, "gasa-korean-kote"]  # a row per figure: fits a phone
+    figures = dict(zip(table[evaluation.FIGURE], table["gasa-korean-kote"]))
+    assert figures["rows"] == 32 and 0.3 < figures["macro-F1"] <= 1 and 0.5 < figures["top-group agreement"] <= 1
+    assert heatmap.type == "matplotlib" and heatmap.plot.startswith("data:image/png")  # the S heatmap, drawn once
+    started = time.perf_counter()
+    assert evaluation.example(demo, "kote", progress=quiet)[0] == status
+    assert time.perf_counter() - started < 0.5  # every later visitor: the same example, at once
+    # drawn when the tab is first opened; opened again, the tab keeps what it shows (the visitor's own results)
+    assert evaluation.first_opening(demo, False, "kote", progress=quiet)[0] == status
+    assert evaluation.first_opening(demo, True, "kote", progress=quiet) == (gr.update(),) * 3 + (True,)
+    # before that (and where the example cannot be drawn) the tab says what to upload
+    config = app.demo.get_config_file()
+    status_box = next(c for c in config["components"] if c["props"].get("elem_id") == "eval-status")
+    assert status_box["props"]["value"] == evaluation.FIRST_VISIT and "upload" in evaluation.FIRST_VISIT
+
+
+def test_without_a_model_the_evaluation_tab_opens_on_the_hint_alone(tmp_path):
+    state = State(parse_config(["--korean-model", str(tmp_path / "no-model")], environ={}))
+    status, table, heatmap, shown = evaluation.first_opening(state, False, "kote", progress=quiet)
+    assert status == evaluation.FIRST_VISIT and table.empty and heatmap is None and not shown  # tried again next time
+    assert PROBLEM_MARK not in status  # nothing went wrong for the visitor: they have not asked yet
+
+
+def test_the_page_shows_a_row_per_figure_and_a_column_per_model():
+    rows = pd.DataFrame([{evaluation.MODEL: "a", "rows": 32, "macro-F1": 0.5},
+                         {evaluation.MODEL: "b", "rows": 32, "macro-F1": 0.25}])
+    shown = evaluation.by_figure(rows)
+    assert list(shown.columns) == [evaluation.FIGURE, "a", "b"]
+    assert shown.values.tolist() == [["rows", 32, 32], ["macro-F1", 0.5, 0.25]]
+    assert list(evaluation.by_figure(evaluation.empty_table(evaluation.COLUMNS)).columns) == evaluation.COLUMNS

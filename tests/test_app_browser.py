@@ -31,7 +31,7 @@ LONG_SONG = "\n".join(f"{line} {'라' * 20}" for line in [
 OK, PROBLEM = "✓", "⚠"
 HEADERS = {"analysis-table": ["순위 / Rank", "감정 / Emotion", "그룹 / Group", "확률 / Probability"],
            "similar-table": ["유사도 / Similarity", "제목 / Title", "가수 / Artist", "연도 / Year", "이유 / Why"],
-           "eval-table": ["모델 / Model", "rows", "macro-F1", "top-group agreement"]}
+           "eval-table": ["지표 / Figure", "gasa-korean-kote"]}  # a row per figure, a column per model
 
 pytestmark = pytest.mark.slow
 
@@ -302,15 +302,24 @@ def test_similar_songs_in_a_fans_words(page):
 
 def test_evaluation_tab(page, tmp_path):
     page.get_by_role("tab", name="평가 / Evaluation").click()
+    # a first visit finds a worked example (drawn as the tab opens, marked as one) and what to upload for its own
+    status = status_text(page, "eval-status", "예시 / Example")
+    assert status.startswith(OK) and "32 rows" in status and "upload" in status and "평가 / Evaluate" in status
     headers = table_headers(page, "eval-table")
     assert all(h in headers for h in HEADERS["eval-table"]), headers
-    page.click("#eval-btn")
-    status = status_text(page, "eval-status", "32 rows")  # the KOTE-labelled demo set, for the default model
+    assert plot_shown(page, "eval-heatmap")
+    example = page.inner_text("#eval-table")
+    page.screenshot(path=str(ARTIFACTS / "4a-evaluation-on-load.png"), full_page=True)
+
+    page.click("#eval-btn")  # the KOTE-labelled demo set, for the default model: the example's figures
+    page.locator("#eval-status").filter(has_text="32 rows").filter(has_not_text="Example").wait_for()
+    status = status_text(page, "eval-status", "32 rows")
     assert status.startswith(OK)
     table = page.inner_text("#eval-table")
     assert "gasa-korean-kote" in table and "macro-F1" in table and "top-group agreement" in table
-    macro_f1 = float(re.search(r"gasa-korean-kote\s+32\s+0\s+([\d.]+)", table).group(1))
-    assert 0.2 < macro_f1 <= 1.0
+    assert table == example
+    macro_f1 = float(re.search(r"macro-F1\s+([\d.]+)", table).group(1))
+    assert 0.2 < macro_f1 <= 1.0 and re.search(r"rows\s+32\s+unread rows\s+0\s", table), table
     assert plot_shown(page, "eval-heatmap")
     page.click("#eval-help button, #eval-help .label-wrap")  # the plain-words help opens beside the results
     page.get_by_text("S = taxonomy").wait_for()
@@ -393,7 +402,7 @@ def test_fresh_clone_serves_every_tab_offline(tmp_path):
         status, table, _ = client.predict("song", "demo-002", "", None, "cosine", 2, False, 0, api_name="/similar")
         assert status.startswith(OK) and len(table["data"]) == 10
         status, table, _ = client.predict(["korean"], "demo", None, "aihub", "taxonomy", api_name="/evaluate")
-        assert status.startswith(OK) and table["data"][0][0] == "gasa-korean-kote"
+        assert status.startswith(OK) and table["headers"][1] == "gasa-korean-kote"  # a column per model
         status, _ = client.predict(10, "cosine", api_name="/catalog")
         assert status.startswith(OK) and "coverage" in status
     finally:
@@ -504,6 +513,81 @@ def test_analysis_on_a_phone_and_wide(browser, server):
             page.screenshot(path=str(ARTIFACTS / f"8-analysis-{width}px.png"), full_page=True)
         finally:
             page.context.close()
+
+
+@pytest.mark.parametrize("device", [PHONE, WIDE], ids=["400px", "1400px"])
+def test_analysis_and_evaluation_tables_read_without_sideways_scrolling(browser, server, device):
+    """The top-10 table (emotion names wrap in their columns) and the evaluation's table (a row per figure)
+    are read in place on a phone: neither scrolls sideways in its box."""
+    page = open_page(browser, server, device)
+    width = device["viewport"]["width"]
+    overflow = ("id => { const t = document.getElementById(id); const s = t.querySelector('table') || t;"
+                " return [s.scrollWidth, t.clientWidth, t.getBoundingClientRect().right]; }")
+    try:
+        page.locator("#analysis-examples button").filter(has_text="Empty Stop").click()
+        status_text(page, "analysis-status", "top group")
+        assert page.locator("#analysis-table [role=row]").count() == 11
+        inner, outer, right = page.evaluate(overflow, "analysis-table")
+        assert inner <= outer + 2 and right <= width, (inner, outer, right)
+        clipped = page.evaluate("Array.from(document.querySelectorAll('#analysis-table td'))"
+                                ".filter(c => c.innerText.trim() && c.scrollWidth > c.clientWidth + 1).map(c => c.innerText)")
+        assert not clipped and "슬픔 (sadness)" in page.inner_text("#analysis-table"), clipped  # wrapped, not cut
+        page.screenshot(path=str(ARTIFACTS / f"8b-analysis-table-{width}px.png"), full_page=True)
+
+        page.get_by_role("tab", name="평가 / Evaluation").click()
+        status_text(page, "eval-status", "예시 / Example")
+        page.locator("#eval-table").filter(has_text="top-group agreement").wait_for()
+        inner, outer, right = page.evaluate(overflow, "eval-table")
+        assert inner <= outer + 2 and right <= width, (inner, outer, right)
+        assert page.evaluate(NO_SIDEWAYS_SCROLL)
+        page.screenshot(path=str(ARTIFACTS / f"8c-evaluation-table-{width}px.png"), full_page=True)
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("device", [PHONE, WIDE], ids=["400px", "1400px"])
+def test_analysis_of_one_stanza_says_it_has_no_arc_and_two_stanzas_draw_it_again(browser, server, device):
+    page = open_page(browser, server, device)
+    width = device["viewport"]["width"]
+    try:
+        page.fill("#lyrics textarea", LYRICS.split("\n\n")[0])
+        page.click("#analyze-btn")
+        assert "1 stanza(s)" in status_text(page, "analysis-status", "top group")
+        page.locator("#arc-note").filter(has_text="One stanza: no arc to draw").wait_for()
+        assert page.locator("#arc-plot").is_hidden() and "연이 하나뿐" in page.inner_text("#arc-note")
+        page.locator("#top10-plot svg .role-axis-label text").first.wait_for()  # the other charts are drawn
+        page.screenshot(path=str(ARTIFACTS / f"8d-analysis-one-stanza-{width}px.png"), full_page=True)
+
+        page.fill("#lyrics textarea", LYRICS)
+        page.click("#analyze-btn")
+        assert status_text(page, "analysis-status", "2 stanza(s)").startswith(OK)
+        page.locator("#arc-note").wait_for(state="hidden")
+        assert ["1", "2"] in chart_axes(page, "arc-plot")  # shown again, one point per stanza
+        assert box(page, "#arc-plot svg")["width"] > (300 if width == 400 else 1000)  # at its full width
+    finally:
+        page.context.close()
+
+
+def test_analysis_top10_bar_shows_its_emotion_and_value_on_hover(browser, server):
+    page = open_page(browser, server, WIDE)
+    try:
+        page.locator("#analysis-examples button").filter(has_text="Light Party").click()
+        status_text(page, "analysis-status", "top group 기쁨 (joy)")
+        bar = page.locator("#top10-plot svg g.mark-rect path").first
+        bar.wait_for()
+        described = dict(field.split(": ", 1) for field in bar.get_attribute("aria-label").split("; "))
+        emotion, value = described["감정 / emotion"], described["확률 (%) / probability (%)"]  # what Vega says it holds
+        assert re.fullmatch(r".+ \(.+\)", emotion) and 0 < float(value) <= 100, described
+        bar.hover()
+        tooltip = page.locator("#vg-tooltip-element")
+        tooltip.wait_for(state="visible")
+        shown = tooltip.inner_text()
+        assert emotion in shown and value in shown and "그룹 / group" in shown, (shown, described)
+        page.screenshot(path=str(ARTIFACTS / "8e-analysis-hover.png"))
+        page.mouse.move(0, 0)  # off the chart: the hover box goes
+        tooltip.wait_for(state="hidden")
+    finally:
+        page.context.close()
 
 
 def test_similar_songs_table_and_heatmap_on_a_phone(browser, server):

@@ -28,6 +28,8 @@ TOP_K = 10
 ARC_LINES = 3  # the song's top group and the groups that move most: more lines tangle
 MODEL_AUTO, MODEL_KOREAN, MODEL_ENGLISH = "auto", "korean", "english"
 COLUMNS = ["순위 / Rank", "감정 / Emotion", "그룹 / Group", "확률 / Probability"]
+# a phone's 400 px holds the four columns with the names wrapped; without widths the table grows sideways
+COLUMN_WIDTHS = ["12%", "36%", "30%", "22%"]
 EXAMPLES_FILE = Path(__file__).resolve().parent.parent / "data" / "demo" / "example_lyrics.jsonl"
 LOW_READ_SHARE = 0.5  # below this share of a song read, the headline is a caution, not a check mark
 READ_LINES = {"ko": "its lines with Hangul", "en": "its English lines", "ko+en": "its Korean and English lines"}
@@ -170,22 +172,48 @@ def headline(analysis: LyricsAnalysis, top, taxonomy) -> str:
     return mark(f"**{emotion_name(taxonomy, best)}** {p:.0%}{group}")
 
 
-def standing_out_note(state: State, analysis: LyricsAnalysis, taxonomy) -> str:
+def in_catalog_labels(analysis: LyricsAnalysis, predictor, catalog_labels) -> LyricsAnalysis | None:
+    """The reading in the catalog's labels, to compare with its typical song: as it is where the labels are the
+    same; an English model's reading alone (GoEmotions' 28 labels) through the map the two models share when they
+    read a song together (:class:`hub.models.bilingual.KoteSpace`); else None."""
+    if list(analysis.labels) == list(catalog_labels):
+        return analysis
+    if (predictor is None or list(analysis.labels) != list(GOEMOTIONS.labels)
+            or list(catalog_labels) != list(KOTE.labels) or analysis.group_scores is None):
+        return None
+    from hub.models.base import ModelLoadError
+    from hub.models.bilingual import KoteSpace
+
+    try:
+        probs, _ = KoteSpace(predictor)(analysis.probs[None], np.asarray(analysis.group_scores)[None])
+    except ModelLoadError:  # a model without GoEmotions' label order or KOTE's groups: no map
+        return None
+    return LyricsAnalysis(labels=list(KOTE.labels), probs=probs[0])
+
+
+def standing_out_note(state: State, analysis: LyricsAnalysis, taxonomy, predictor=None) -> str:
     """The emotions this song holds most above a typical song of the catalog (its mean profile), beside the
-    raw top-10, which ranks what nearly every song has; empty without a catalog in the same labels."""
+    raw top-10, which ranks what nearly every song has, or that none does; empty without a catalog whose labels
+    the reading can be put in."""
     try:
         catalog = state.catalog.get()
     except AppError:
         return ""
-    if list(catalog.labels) != list(analysis.labels) or catalog.recommender.stats is None:
+    compared = in_catalog_labels(analysis, predictor, catalog.labels)
+    if compared is None or catalog.recommender.stats is None:
         return ""
+    taxonomy = taxonomy if compared is analysis else taxonomy_for_labels(compared.labels)
     typical = catalog.recommender.stats.mean
-    found = analysis.standing_out(typical)
+    found = compared.standing_out(typical)
+    heading = "  \n돋보이는 감정 (카탈로그의 보통 노래보다) / stands out (against a typical song of the catalog)"
+    if compared is not analysis:
+        heading += " · 영어 모델의 읽기를 KOTE 감정으로 옮겨 비교 / the English reading put into KOTE's emotions"
     if not found:
-        return ""
-    shown = ", ".join(f"**{emotion_name(taxonomy, label)}** {p:.0%} (보통 / typical {typical[analysis.labels.index(label)]:.0%})"
-                      for label, p, _ in found)
-    return f"  \n돋보이는 감정 (카탈로그의 보통 노래보다) / stands out (against a typical song of the catalog): {shown}"
+        return (f"{heading}: 없음, 감정이 보통 노래와 비슷합니다 / nothing: no emotion is much above a typical song's "
+                "(what the top-10 ranks is common to most songs)")
+    shown = ", ".join(f"**{emotion_name(taxonomy, label)}** {p:.0%} "
+                      f"(보통 / typical {typical[compared.labels.index(label)]:.0%})" for label, p, _ in found)
+    return f"{heading}: {shown}"
 
 
 def failure(message: str):
@@ -213,7 +241,8 @@ def analyze(state: State, lyrics: str, choice: str, progress=gr.Progress()):
     lang = {"ko": "한국어", "en": "English", "ko+en": "한국어 + English"}.get(predictor.language, "")
     status = (f"{headline(analysis, top, taxonomy)}  \n모델 / model `{predictor.name}` ({lang}) · "
               f"{segments_note(len(analysis.segments), unit)}{readers_note(analysis, predictor, unit)}"
-              f"{standing_out_note(state, analysis, taxonomy)}{reading_note(analysis, unit, predictor.language)}")
+              f"{standing_out_note(state, analysis, taxonomy, predictor)}"
+              f"{reading_note(analysis, unit, predictor.language)}")
     return (status, top_table(top, taxonomy), *charts(analysis, top, taxonomy, unit))
 
 
@@ -304,14 +333,29 @@ def find_songs(state: State, query: str):
 ARC_GROUPS = [plots.group_label(KOTE, g) for g in KOTE.shared_groups]
 
 
+# An arc needs two points to be a line: a reading with fewer says so where the arc would be, not an empty chart.
+ONE_STANZA = ("연이 하나뿐이라 흐름은 그리지 않았어요 / One stanza: no arc to draw. 흐름은 연에서 연으로 감정이 어떻게 "
+              "움직이는지 보여 줍니다; 연은 빈 줄로 나눕니다 / The arc follows the emotion from stanza to stanza: "
+              "separate the stanzas with blank lines (lyrics without them are read four lines at a time).")
+NO_STORED_ARC = ("이 곡은 연별 기록이 없어 흐름은 그리지 않았어요 / No arc to draw: the catalog keeps no stanza-by-stanza "
+                 "reading of this song.")
+
+
 def drawn(bars, mix, arc):
-    """The three charts' tables as the page draws them: the arc padded with the groups it does not draw."""
+    """The three charts as the page draws them, and the note that stands in for the arc: the arc padded with
+    the groups it does not draw, hidden (with the note saying why) where a reading has fewer than two points
+    to draw it through. Without a reading (a message in the status) the charts are left empty."""
     if arc is not None and set(arc[plots.GROUP]) <= set(ARC_GROUPS):
         first = arc[arc[plots.GROUP] == arc[plots.GROUP].iloc[0]]
         missing = [first.assign(**{plots.GROUP: g, plots.PERCENT: np.nan})
                    for g in ARC_GROUPS if g not in set(arc[plots.GROUP])]
         arc = pd.concat([arc, *missing], ignore_index=True)
-    return bars, mix, arc
+    points = 0 if arc is None else arc[plots.PART].nunique()
+    if bars is None or points >= 2:
+        return bars, mix, gr.update(value=arc, visible=True), gr.update(value="", visible=False)
+    note = ONE_STANZA if points else NO_STORED_ARC
+    return (bars, mix, gr.update(value=None, visible=False),
+            gr.update(value=f"**감정 흐름 / Emotion arc** · {note}", visible=True))
 
 
 def stored_lyrics(state: State, song_id: str) -> str:
@@ -336,8 +380,8 @@ def catalog_song_on_page(state: State, song_id: str, choice: str = MODEL_AUTO, p
     """:func:`catalog_song` as the page shows it (:func:`drawn`)."""
     *shown, bars, mix, arc = catalog_song(state, song_id, choice, progress)
     if isinstance(arc, (pd.DataFrame, type(None))):
-        bars, mix, arc = drawn(bars, mix, arc)
-    return (*shown, bars, mix, arc)
+        return (*shown, *drawn(bars, mix, arc))
+    return (*shown, bars, mix, arc, gr.update())  # no song picked: all left as it was
 
 
 def model_choices(config) -> list[tuple[str, str]]:
@@ -374,7 +418,8 @@ def tab(page: gr.Blocks, state: State) -> None:
             with gr.Column(scale=1):
                 status = gr.Markdown(elem_id="analysis-status")
                 table = gr.Dataframe(empty_table(COLUMNS), label="상위 10개 감정 / Top-10 emotions",
-                                     interactive=False, elem_id="analysis-table", wrap=True)
+                                     interactive=False, elem_id="analysis-table", wrap=True,
+                                     column_widths=COLUMN_WIDTHS)
         with gr.Row():
             bars = gr.BarPlot(x=plots.EMOTION, y=plots.PERCENT,  # one colour: see drawn()
                               label="상위 10개 감정 / Top-10 emotions", elem_id="top10-plot", x_title="",
@@ -386,6 +431,7 @@ def tab(page: gr.Blocks, state: State) -> None:
                              caption="기타(other) 그룹은 뺐습니다: 거의 모든 노래에서 80-95%라 노래를 구별해 주지 "
                                      "않습니다 / the catch-all group 기타 (other) is left out: it is at 80-95% in "
                                      "nearly every song, so it says little about this one")
+        arc_note = gr.Markdown(visible=False, elem_id="arc-note")
         arc = gr.LinePlot(x=plots.PART, y=plots.PERCENT, color=plots.GROUP, color_map=colors,
                           label="감정 흐름 / Emotion arc", elem_id="arc-plot", y_lim=[0, 100],
                           x_title="노래 속 위치 (연) / where in the song (stanzas)",
@@ -395,7 +441,7 @@ def tab(page: gr.Blocks, state: State) -> None:
                                   "the groups that move most; a long song's neighbouring stanzas are averaged into at "
                                   f"most {plots.MAX_ARC_POINTS} points (hover one for its stanzas and languages)")
 
-    outputs = [status, table, bars, mix, arc]
+    outputs = [status, table, bars, mix, arc, arc_note]
     read = bind(analyze_on_page, state)
     button.click(read, [lyrics, model, pick], outputs, api_name="analyze")
     # an example is read as soon as it is clicked: a first visit sees what the tab does in one click

@@ -58,9 +58,14 @@ more alike the two emotions count."""
 # the label sets a model of the app can be measured on, and their built-in demo sets (hub.labels)
 TAXONOMY_CHOICES = {name: TAXONOMIES[name] for name in ("kote", "aihub", "goemotions")}
 DEMO_LABELLED = {name: DEMO_DIR / t.demo_set for name, t in TAXONOMY_CHOICES.items() if t.demo_set}
+HEATMAP_FORMAT = "png"
 FILE_TYPES = [".csv", ".tsv", ".jsonl", ".json", ".xlsx", ".zip"]
-COLUMNS = ["모델 / Model", "rows", "macro-F1", "top-group agreement"]
-# report key -> table column, in order; a row shows what its model was measured on
+MODEL, FIGURE = "모델 / Model", "지표 / Figure"
+# The page shows one row per figure and one column per model: a model's ten figures side by side need the
+# width of a desktop, while a column per model fits a phone (400 px) for the two or three models a page offers.
+COLUMNS = [FIGURE, MODEL]
+# report key -> figure name, in order (a column of evaluate()'s table, a row of the page's); a model shows the
+# figures of what it was measured on
 FIGURES = {"rows": "rows", "unread_rows": "unread rows", "accuracy": "accuracy", "macro_f1": "macro-F1",
            "micro_f1": "micro-F1", "macro_f1@0.5": "macro-F1 @0.5", "cross_entropy": "cross-entropy",
            "bce": "BCE", "similarity_weighted": "L", "top_group_agreement": "top-group agreement"}
@@ -126,16 +131,75 @@ def evaluate(state: State, roles: list[str], source: str, upload, taxonomy_name:
         return problem(f"평가하지 못했습니다 / {message}"), empty_table(COLUMNS), None
     shown = [k for k in FIGURES if any(k in r for r in rows)]
     name = lambda k: f"L (S={similarity})" if k == "similarity_weighted" else FIGURES[k]  # noqa: E731
-    table = pd.DataFrame([{"모델 / Model": r["model"], **{name(k): round(r[k], 4) if isinstance(r.get(k), float)
-                                                         else r.get(k, "–") for k in shown}} for r in rows])
+    table = pd.DataFrame([{MODEL: r["model"], **{name(k): round(r[k], 4) if isinstance(r.get(k), float)
+                                               else r.get(k, "–") for k in shown}} for r in rows])
     heatmap = figure(plots.plot_similarity_matrix(s, list(taxonomy.labels), f"Label similarity S = {similarity}"))
     data = "내장 데모 세트 / built-in demo set (fictional sentences)" if source != "upload" else Path(path).name
     return ok(f"모델 {len(rows)}개 / {len(rows)} model(s) · {rows[0]['rows']} rows of {data}"), table, heatmap
 
 
+def by_figure(table: pd.DataFrame) -> pd.DataFrame:
+    """The results as the page shows them: a row per figure, a column per model (:data:`COLUMNS`)."""
+    if table.empty:  # no results: the page's headers
+        return empty_table(COLUMNS)
+    return table.set_index(MODEL).T.rename_axis(FIGURE).reset_index().rename_axis(columns=None)
+
+
+def evaluate_on_page(state: State, roles: list[str], source: str, upload, taxonomy_name: str, similarity: str,
+                     progress=gr.Progress(track_tqdm=True)):
+    """:func:`evaluate` as the page shows it (:func:`by_figure`)."""
+    status, table, heatmap = evaluate(state, roles, source, upload, taxonomy_name, similarity, progress)
+    return status, by_figure(table), heatmap
+
+
+OWN_DATA = ("내 데이터로 재려면 / To measure on your own data: 문장과 정답 감정이 든 파일을 올리고 평가 / Evaluate를 "
+            "누르세요 / upload a file of sentences with the emotion people gave each (CSV, TSV or JSONL with `text` "
+            "and `label` columns, a KOTE TSV, or AI-Hub JSON / ZIP / XLSX) and press 평가 / Evaluate.")
+FIRST_VISIT = f"{OWN_DATA}  \n또는 내장 데모 세트로 바로 재 보세요 / or press it now for the built-in demo set."
+
+
+class NoExample(Exception):
+    """The worked example could not be drawn (its status says why)."""
+
+
+_examples: dict[tuple[State, str], tuple] = {}
+
+
+def drawn_example(state: State, label_set: str, progress=None):
+    """The worked example, computed once per page and label set (about 0.7 s, and as long again to turn the
+    heatmap into a picture, which is kept as one): every visitor sees the same figures."""
+    if (state, label_set) not in _examples:
+        status, table, heatmap = evaluate_on_page(state, ["korean"], "demo", None, label_set, "taxonomy", progress)
+        if heatmap is None:
+            raise NoExample(status)
+        _examples[state, label_set] = status, table, gr.Plot(format=HEATMAP_FORMAT).postprocess(heatmap)
+    return _examples[state, label_set]
+
+
+def example(state: State, label_set: str, progress=gr.Progress()):
+    """What a first visit sees: the built-in model on the built-in demo set of its label set, marked as an
+    example, with what to upload for one's own; only that hint where the example cannot be drawn."""
+    try:
+        status, table, heatmap = drawn_example(state, label_set, progress)
+    except NoExample as e:
+        log.warning("evaluation tab: no example to show: %s", e)
+        return FIRST_VISIT, empty_table(COLUMNS), None
+    drawn = status.removeprefix(ok(""))
+    return f"{ok(f'**예시 / Example** · {drawn}')}  \n{OWN_DATA}", table.copy(), heatmap
+
+
+def first_opening(state: State, shown: bool, label_set: str, progress=gr.Progress()):
+    """:func:`example` when the tab is first opened (``shown``: the example is already there; opening the tab
+    again leaves what it shows, the visitor's own results included); status, table, heatmap, ``shown``."""
+    if shown:
+        return gr.update(), gr.update(), gr.update(), True
+    status, table, heatmap = example(state, label_set, progress)
+    return status, table, heatmap, heatmap is not None
+
+
 def tab(page: gr.Blocks, state: State) -> None:
     label_set = class_attribute(state.config.korean_model, "label_set") or "kote"
-    with gr.Tab("평가 / Evaluation", id="evaluation"):
+    with gr.Tab("평가 / Evaluation", id="evaluation") as evaluation_tab:
         with gr.Row():
             with gr.Column(scale=1):
                 models = gr.CheckboxGroup([(name, role) for role, name in state.models.names.items()],
@@ -153,12 +217,19 @@ def tab(page: gr.Blocks, state: State) -> None:
                                             "emotion only; taxonomy: 같은 그룹 절반 / half credit within a group; "
                                             "embedding: 감정 이름의 뜻 / label-name embeddings)")
                 button = gr.Button("평가 / Evaluate", variant="primary", elem_id="eval-btn")
-        status = gr.Markdown(elem_id="eval-status")
-        table = gr.Dataframe(empty_table(COLUMNS), label="결과 / Results", interactive=False, elem_id="eval-table")
+        status = gr.Markdown(FIRST_VISIT, elem_id="eval-status")
+        table = gr.Dataframe(empty_table(COLUMNS), label="결과 / Results", interactive=False, elem_id="eval-table",
+                             wrap=True)
         with gr.Accordion("숫자 읽는 법 / What the numbers mean", open=False, elem_id="eval-help"):
             gr.Markdown(HELP)
-        heatmap = gr.Plot(show_label=False, label="S 히트맵 / S heatmap", elem_id="eval-heatmap", format="png")
+        heatmap = gr.Plot(show_label=False, label="S 히트맵 / S heatmap", elem_id="eval-heatmap",
+                          format=HEATMAP_FORMAT)
 
     upload.upload(lambda f: "upload", [upload], [source], api_visibility="private")
-    button.click(bind(evaluate, state), [models, source, upload, labels, similarity], [status, table, heatmap],
-                 api_name="evaluate")
+    button.click(bind(evaluate_on_page, state), [models, source, upload, labels, similarity],
+                 [status, table, heatmap], api_name="evaluate")
+    # The tab opens on a worked example, drawn when first opened rather than with the page: a visitor who never
+    # opens it costs nothing, and a first analysis is not kept waiting behind a model loaded for the example.
+    example_shown = gr.State(False)
+    evaluation_tab.select(bind(first_opening, state), [example_shown, labels], [status, table, heatmap, example_shown],
+                          api_visibility="private")
