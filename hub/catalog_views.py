@@ -53,11 +53,36 @@ def recommendation_distribution(recommender, k: int = 10, method: str = DEFAULT,
                 k=int(neighbours.shape[1]), method=method)
 
 
-def recommendation_histogram_frame(dist: dict) -> pd.DataFrame:
-    """The histogram as a table: for each number of times recommended (0 to the most), how many songs."""
+# widths of a histogram bar (times recommended) where one bar per number would be too many to label
+_BAR_WIDTHS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+
+def recommendation_histogram_frame(dist: dict, max_bars: int = 12) -> pd.DataFrame:
+    """The histogram as a table, in order: each bar's label (``times_recommended``: "0", "1", … or, where
+    songs are recommended up to more than ``max_bars`` times, ranges of one width "1–5", "6–10", …, so that
+    every bar keeps a readable label on a phone) and how many songs were recommended that many times. Songs
+    never recommended always have a bar of their own."""
     counts = np.asarray(dist["counts"], dtype=int)
-    songs = np.bincount(counts, minlength=int(counts.max()) + 1 if counts.size else 1)
-    return pd.DataFrame({"times_recommended": np.arange(len(songs)), "songs": songs})
+    most = int(counts.max()) if counts.size else 0
+    width = next((w for w in _BAR_WIDTHS if 1 + -(-most // w) <= max_bars), _BAR_WIDTHS[-1])
+    bars = -(-most // width)  # besides 0: ranges 1–width, width+1–2·width, … (or 1, 2, …) up to the most
+    songs = np.bincount(np.where(counts > 0, (counts - 1) // width + 1, 0), minlength=bars + 1)
+    return pd.DataFrame({"times_recommended": _bar_labels(width, bars), "songs": songs})
+
+
+def _bar_labels(width: int, bars: int) -> list[str]:
+    """"0", then ``bars`` ranges of ``width`` ("1–5", "6–10", …), or single numbers where ``width`` is 1."""
+    if width == 1:
+        return [str(t) for t in range(bars + 1)]
+    return ["0"] + [f"{1 + i * width}–{(i + 1) * width}" for i in range(bars)]
+
+
+def histogram_bar_order(max_bars: int = 12) -> list[str]:
+    """Every bar label :func:`recommendation_histogram_frame` can give, by the number each range starts at
+    (a histogram's own labels come in its order): for a chart that keeps one order of its bars whatever
+    their data."""
+    labels = {label for width in _BAR_WIDTHS for label in _bar_labels(width, max_bars - 1)}
+    return sorted(labels, key=lambda label: tuple(int(n) for n in label.split("–")))
 
 
 def plot_recommendation_histogram(dist: dict):

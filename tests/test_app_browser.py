@@ -371,13 +371,141 @@ def test_catalog_tab(page):
     for elem_id in ("catalog-hist", "catalog-map", "catalog-years"):
         page.locator(f"#{elem_id} svg").first.wait_for()
     page.screenshot(path=str(ARTIFACTS / "6-catalog.png"), full_page=True)
-    bars = [b for b in mark_descriptions(page, "catalog-years") if "period:" in b]  # not the legend's
-    assert len(bars) == 6 * 5 and all("songs in period" in b for b in bars) and "기타" not in " ".join(bars)
+    points = [b for b in mark_descriptions(page, "catalog-years") if "period:" in b]  # not the legend's
+    assert len(points) == 6 * 5 and all("songs in period" in b for b in points) and "기타" not in " ".join(points)
     dots = [d for d in mark_descriptions(page, "catalog-map") if "title:" in d]
     assert len(dots) == 32 and any("title: 빈 의자" in d for d in dots) and all("artist: " in d for d in dots)
+    before = page.evaluate(HISTOGRAM_LABELS)
     page.fill("#catalog-k input[type=number]", "3")
     page.click("#catalog-btn")
-    page.locator("#catalog-hist").filter(has_text="top 3").wait_for()
+    page.wait_for_function(f"({HISTOGRAM_LABELS})() !== {json.dumps(before)}")  # the bars of top-3 lists
+
+
+CATALOG_CHARTS = ("catalog-hist", "catalog-years", "catalog-map")
+HISTOGRAM_LABELS = ("() => Array.from(document.querySelectorAll('#catalog-hist svg .role-axis-label text'))"
+                    ".map(t => t.textContent).join(' ')")
+
+
+def open_catalog(browser, server, device: dict):
+    """The catalog tab in a page of the device's size, its charts drawn."""
+    page = open_page(browser, server, device)
+    page.get_by_role("tab", name="카탈로그 / Catalog").click()
+    for elem_id in CATALOG_CHARTS:
+        page.locator(f"#{elem_id} svg .role-axis-label text").first.wait_for()
+    page.wait_for_timeout(500)  # the charts settle to the tab's width
+    return page
+
+
+def chart_texts(page, elem_id: str) -> dict[str, list[dict]]:
+    """The boxes of the texts of an interactive (Vega) chart that are shown: each axis' labels under its name
+    (``X-axis``, ``Y-axis``), and the legend's labels."""
+    return page.evaluate("""id => { const texts = (root, sel) => Array.from(root.querySelectorAll(sel))
+        .filter(t => getComputedStyle(t).opacity !== '0').map(t => {  // Vega hides the labels that would clash
+        const b = t.getBoundingClientRect();
+        return {text: t.textContent, left: b.left, right: b.right, top: b.top, bottom: b.bottom}; });
+      const out = {legend: texts(document.querySelector(`#${id} svg`), '.role-legend-label text')};
+      document.querySelectorAll(`#${id} svg .role-axis`).forEach(a => {
+        const name = (a.getAttribute('aria-label') || '').split(' ')[0];
+        out[name] = (out[name] || []).concat(texts(a, '.role-axis-label text')); });
+      return out; }""", elem_id)
+
+
+def overlapping(boxes: list[dict], slack: float = 0.5) -> list[tuple[str, str]]:
+    return [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a["left"] < b["right"] - slack and b["left"] < a["right"] - slack
+            and a["top"] < b["bottom"] - slack and b["top"] < a["bottom"] - slack]
+
+
+def test_catalog_charts_keep_their_labels_apart_on_a_phone_and_wide(browser, server, tmp_path):
+    """At 400 px and at 1400 px no label of the catalog's charts runs into another or past the screen's edge;
+    the histogram names every bar, also with top-20 lists (more bars), and the years chart names at least
+    three years."""
+    for device in (PHONE, WIDE):
+        width = device["viewport"]["width"]
+        page = open_catalog(browser, server, device)
+        try:
+            for k in (10, 20):
+                if k != 10:
+                    before = page.evaluate(HISTOGRAM_LABELS)
+                    page.fill("#catalog-k input[type=number]", str(k))
+                    page.click("#catalog-btn")
+                    page.wait_for_function(f"({HISTOGRAM_LABELS})() !== {json.dumps(before)}")  # the new bars
+                    page.wait_for_timeout(500)
+                page.screenshot(path=str(tmp_path / f"catalog-{width}px-top{k}.png"), full_page=True)
+                texts = {elem_id: chart_texts(page, elem_id) for elem_id in CATALOG_CHARTS}
+                for elem_id, chart in texts.items():
+                    for name, boxes in chart.items():
+                        assert not overlapping(boxes), (width, k, elem_id, name, overlapping(boxes))
+                        assert all(0 <= b["left"] and b["right"] <= width for b in boxes), (width, k, elem_id, name)
+                    assert box(page, f"#{elem_id} svg")["right"] <= width, (width, k, elem_id)
+                bars = page.locator("#catalog-hist svg g.mark-rect path").count()
+                labels = [t["text"] for t in sorted(texts["catalog-hist"]["X-axis"], key=lambda t: t["left"])]
+                assert len(labels) == bars > 5, (width, k, labels)
+                starts = [int(label.split("–")[0]) for label in labels]
+                assert starts[0] == 0 and starts == sorted(starts), labels  # in order, left to right
+                for legend in ("#catalog-map-legend", "#catalog-years-legend"):  # every group, on the screen
+                    assert page.inner_text(legend).count("(") == 6, legend
+                    entries = page.evaluate("s => Array.from(document.querySelectorAll(`${s} span[style*=nowrap]`))"
+                                            ".map(e => e.getBoundingClientRect().right)", legend)
+                    assert len(entries) == 6 and max(entries) <= width, (legend, entries)
+                years = [int(t["text"]) for t in texts["catalog-years"]["X-axis"]]
+                assert len(years) >= 3 and 1990 <= min(years) and max(years) <= 2014, years
+                assert page.evaluate(NO_SIDEWAYS_SCROLL), (width, k)
+        finally:
+            page.context.close()
+
+
+def test_catalog_controls_stack_on_a_phone_and_line_up_wide(browser, server, tmp_path):
+    """The top-k, the similarity and the button: one under the other, each the screen's width, at 400 px;
+    side by side at 1400 px."""
+    for device in (PHONE, WIDE):
+        width = device["viewport"]["width"]
+        page = open_catalog(browser, server, device)
+        try:
+            k, method, button = (box(page, s) for s in ("#catalog-k", "#catalog-method", "#catalog-btn"))
+            if width == 400:
+                assert k["bottom"] <= method["top"] and method["bottom"] <= button["top"], (k, method, button)
+                assert all(b["left"] >= 0 and b["right"] <= width and b["width"] > 300 for b in (k, method, button))
+            else:
+                assert k["right"] <= method["left"] and method["right"] <= button["left"], (k, method, button)
+                assert method["top"] < k["bottom"] and button["top"] < k["bottom"], (k, method, button)  # one row
+            assert page.evaluate(NO_SIDEWAYS_SCROLL)
+            page.screenshot(path=str(tmp_path / f"catalog-controls-{width}px.png"), full_page=False)
+        finally:
+            page.context.close()
+
+
+def hover_box(page, mark, says: str) -> str:
+    """Point at a chart's mark and return what its hover box (Vega's tooltip) says, once it says ``says`` (a
+    box raised before may still be up)."""
+    mark.scroll_into_view_if_needed()
+    b = mark.bounding_box()
+    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+    tooltip = page.locator("#vg-tooltip-element.visible").filter(has_text=says)
+    tooltip.wait_for(timeout=10_000)
+    return tooltip.inner_text()
+
+
+def test_catalog_charts_say_what_a_mark_is_on_hover(browser, server, tmp_path):
+    """Pointing at a point of the years chart raises its hover box with the period, the group, the share and
+    the song counts; pointing at a bar of the histogram, how many songs were recommended how many times. (A
+    tap on a touch screen raises none: Vega's hover boxes follow the mouse.)"""
+    for device in ({"viewport": PHONE["viewport"]}, WIDE):  # a narrow window with a mouse, and a wide one
+        width = device["viewport"]["width"]
+        page = open_catalog(browser, server, device)
+        try:
+            point = page.locator("#catalog-years svg g.mark-symbol path[aria-label*='2000–2004']").first
+            said = hover_box(page, point, "2000–2004")
+            page.screenshot(path=str(tmp_path / f"catalog-years-hover-{width}px.png"))
+            assert "시기 / period" in said and "2000–2004" in said, said
+            assert "곡 수 / songs" in said and "그 시기 전체 / songs in period" in said and "감정 그룹" in said, said
+            tallest = max(page.locator("#catalog-hist svg g.mark-rect path").all(),
+                          key=lambda bar: bar.bounding_box()["height"])
+            said = hover_box(page, tallest, "노래 수 / songs")
+            page.screenshot(path=str(tmp_path / f"catalog-hist-hover-{width}px.png"))
+            assert re.search(r"노래 수 / songs\s*\d+", said) and "추천된 횟수" in said, said
+        finally:
+            page.context.close()
 
 
 def test_fresh_clone_serves_every_tab_offline(tmp_path):

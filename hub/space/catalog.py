@@ -4,12 +4,14 @@ through the years. Everything is drawn when the page loads; the top-k and the si
 and the distribution computed again. The plots are Gradio's own (hover for the numbers and song titles)."""
 from __future__ import annotations
 
+import html
 import logging
 
 import gradio as gr
 import numpy as np
 import pandas as pd
 
+from hub.catalog_views import histogram_bar_order
 from hub.search import similarity
 from hub.space.analysis import TOP_K
 from hub.space.state import AppError, State, song_label
@@ -44,10 +46,10 @@ for its title and artist."""
 
 YEARS_HELP = """### 시대별 감정 흐름 / Emotions through the years
 해마다(노래가 적은 카탈로그는 5년 단위로) 가장 강한 감정 그룹이 기쁨·슬픔·분노·불안·상처·당황 중 무엇인 노래가 몇 %인지
-쌓아 보여 줍니다. 막대에 마우스를 올리면 곡 수가 보입니다. 어느 감정으로도 묶이지 않는 '기타'는 뺐습니다.
+감정 그룹마다 선 하나로 보여 줍니다. 점에 마우스를 올리면 곡 수가 보입니다. 어느 감정으로도 묶이지 않는 '기타'는 뺐습니다.
 For each year (or each five years where songs are few), the share of songs whose strongest emotion group is joy,
-sadness, anger, anxiety, hurt or embarrassment. Hover over a bar for the song counts. The catch-all 'other' group
-is left out."""
+sadness, anger, anxiety, hurt or embarrassment, one line per group. Hover over a point for the song counts. The
+catch-all 'other' group is left out."""
 
 
 def summary(state: State) -> str:
@@ -93,11 +95,8 @@ def distribution(state: State, k: float, method: str, progress=gr.Progress(track
                 f"once) · 지니 / Gini **{dist['gini']:.3f}** ({gini_in_words(dist['gini'])}) · 가장 많이 추천된 노래 / "
                 f"most recommended: {song_label(most)} ×{int(counts.max())} "
                 f"(전체 추천의 / of all recommendations {counts.max() / max(counts.sum(), 1):.1%})")
-    frame = recommendation_histogram_frame(dist)
-    frame["times_recommended"] = frame["times_recommended"].astype(str)  # bars in order 0, 1, 2, …, not a scale
-    histogram = gr.update(value=frame, sort=list(frame["times_recommended"]),
-                          x_title=f"추천된 횟수 / times in others' top {dist['k']}")
-    return status, histogram
+    # only the bars change: a chart whose title or order of bars changes along with its data keeps its old bars
+    return status, gr.update(value=recommendation_histogram_frame(dist))
 
 
 def emotion_views(state: State):
@@ -120,7 +119,7 @@ def emotion_views(state: State):
         return scatter, None, ("이 카탈로그의 감정 체계에는 감정 그룹이 없어 시대별 흐름을 그릴 수 없습니다 / This "
                                "catalog's emotion labels have no groups, so there is no chart through the years.")
     shares = years.shares.assign(share=years.shares["share"].round(3)).rename(columns=YEAR_COLUMNS)
-    bars = gr.update(value=shares, sort=list(dict.fromkeys(years.shares["period"])), color_map=emotion_map.colors)
+    lines = gr.update(value=shares, color_map=emotion_map.colors)
     shown = int(years.shares.drop_duplicates("period")["period_songs"].sum())
     by_ko, by_en = ("연도별", "by year") if years.bin_years == 1 else ("5년 단위", "by five years")
     note = f"{shown:,}곡, {by_ko} / {shown:,} songs, {by_en}."
@@ -130,43 +129,75 @@ def emotion_views(state: State):
     if years.without_emotion:
         note += (f" 가사에서 감정을 읽지 못한 노래 {years.without_emotion:,}곡도 빠졌습니다 / {years.without_emotion:,} "
                  "songs with no emotion read in their lyrics are left out too.")
-    return scatter, bars, note
+    return scatter, lines, note
 
 
-# the years table's columns as the chart's hover box names them
-YEAR_COLUMNS = {"period": "시기 / period", "group": "감정 그룹 / group", "share": "비율 / share",
-                "songs": "곡 수 / songs", "period_songs": "그 시기 전체 / songs in period"}
+def legends(state: State):
+    """The colour of each emotion group, under the emotion map and under the years chart: a line of the page,
+    which wraps on a phone, where a chart's own legend keeps to one line and is cut off at the screen's edge."""
+    from hub.catalog_views import emotion_map_points
+
+    try:
+        recommender = state.catalog.get().recommender
+    except AppError:
+        return "", ""
+    entries = "".join(f'<span style="display: inline-block; margin-right: 1em; white-space: nowrap">'
+                      f'<span style="color: {color}">●</span> {html.escape(group)}</span>'
+                      for group, color in emotion_map_points(recommender).colors.items())
+    legend = f'<div class="catalog-legend">감정 그룹 / group: {entries}</div>'
+    return legend, legend
+
+
+# the years table's columns as the chart's hover box names them; a period is drawn at the year it starts
+YEAR_COLUMNS = {"period": "시기 / period", "start": "연도 / year", "group": "감정 그룹 / group",
+                "share": "비율 / share", "songs": "곡 수 / songs", "period_songs": "그 시기 전체 / songs in period"}
+
+
+# wider than half a phone's screen, so two never share a line there
+CONTROL_WIDTH = 280
 
 
 def tab(page: gr.Blocks, state: State) -> None:
     with gr.Tab("카탈로그 / Catalog", id="catalog"):
         about = gr.Markdown(elem_id="catalog-summary")
         gr.Markdown(HISTOGRAM_HELP, elem_id="catalog-help-histogram")
-        with gr.Row():
+        with gr.Row():  # each control at least CONTROL_WIDTH wide: one under the other on a phone, a row wider
             k = gr.Slider(1, 20, value=TOP_K, step=1, label="추천 목록 길이 / top-k (songs per list)",
-                          elem_id="catalog-k")
-            method = gr.Radio(similarity.choices(), value=similarity.DEFAULT, label="유사도 / Similarity")
-            button = gr.Button("다시 계산 / Compute again", variant="primary", elem_id="catalog-btn")
+                          elem_id="catalog-k", min_width=CONTROL_WIDTH)
+            method = gr.Radio(similarity.choices(), value=similarity.DEFAULT, label="유사도 / Similarity",
+                              elem_id="catalog-method", min_width=CONTROL_WIDTH)
+            button = gr.Button("다시 계산 / Compute again", variant="primary", elem_id="catalog-btn",
+                               min_width=CONTROL_WIDTH)
         status = gr.Markdown(elem_id="catalog-status")
-        histogram = gr.BarPlot(x="times_recommended", y="songs", y_title="노래 수 / songs", elem_id="catalog-hist",
+        # up to twelve bars (recommendation_histogram_frame) in the order of the numbers; their labels ("11–15")
+        # stand upright, so that they fit side by side on a phone too
+        histogram = gr.BarPlot(x="times_recommended", y="songs", x_title="추천된 횟수 / times in others' top-k lists",
+                               y_title="노래 수 / songs", x_label_angle=-90, sort=histogram_bar_order(),
+                               elem_id="catalog-hist",
                                label="추천 분포 / How evenly songs get recommended", show_label=False, height=300)
         with gr.Row():
             with gr.Column():
                 gr.Markdown(MAP_HELP, elem_id="catalog-help-map")
                 emotion_map = gr.ScatterPlot(x="x", y="y", color="group", color_title="감정 그룹 / group",
                                              tooltip=["title", "artist", "year"], elem_id="catalog-map",
-                                             label="감정 지도 / Emotion map", show_label=False, height=420)
+                                             label="감정 지도 / Emotion map", show_label=False, height=420,
+                                             colors_in_legend=[])  # the legend below wraps on a phone
+                map_legend = gr.HTML(elem_id="catalog-map-legend")
             with gr.Column():
                 gr.Markdown(YEARS_HELP, elem_id="catalog-help-years")
-                years = gr.BarPlot(x=YEAR_COLUMNS["period"], y=YEAR_COLUMNS["share"], color=YEAR_COLUMNS["group"],
-                                   y_axis_format=".0%", y_lim=[0, 1], x_title="시기 / period",
-                                   y_title="곡 비율 / share of songs", color_title="감정 그룹 / group",
-                                   tooltip=[YEAR_COLUMNS["songs"], YEAR_COLUMNS["period_songs"]],
-                                   elem_id="catalog-years", label="시대별 감정 / Emotions through the years",
-                                   show_label=False, height=420)
+                # years on a number scale: the chart keeps as many year labels as fit its width
+                years = gr.LinePlot(x=YEAR_COLUMNS["start"], y=YEAR_COLUMNS["share"], color=YEAR_COLUMNS["group"],
+                                    x_axis_format="d", y_axis_format=".0%", y_lim=[0, 1],
+                                    x_title=YEAR_COLUMNS["start"], y_title="곡 비율 / share of songs",
+                                    color_title="감정 그룹 / group",
+                                    tooltip=[YEAR_COLUMNS[c] for c in ("period", "songs", "period_songs")],
+                                    elem_id="catalog-years", label="시대별 감정 / Emotions through the years",
+                                    show_label=False, height=420, colors_in_legend=[])
+                years_legend = gr.HTML(elem_id="catalog-years-legend")
                 years_note = gr.Markdown(elem_id="catalog-years-note")
 
     button.click(bind(distribution, state), [k, method], [status, histogram], api_name="catalog")
     page.load(bind(summary, state), None, [about], api_visibility="private")
     page.load(bind(distribution, state), [k, method], [status, histogram], api_visibility="private")
     page.load(bind(emotion_views, state), None, [emotion_map, years, years_note], api_visibility="private")
+    page.load(bind(legends, state), None, [map_legend, years_legend], api_visibility="private")
