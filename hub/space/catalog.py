@@ -14,6 +14,7 @@ import pandas as pd
 from hub.catalog_views import histogram_bar_order
 from hub.search import similarity
 from hub.space.analysis import TOP_K
+from hub.space.similar import method_choices
 from hub.space.state import AppError, State, song_label
 from hub.space.ui import PROBLEM_MARK, bind, ok, problem
 
@@ -164,7 +165,7 @@ def tab(page: gr.Blocks, state: State) -> None:
         with gr.Row():  # each control at least CONTROL_WIDTH wide: one under the other on a phone, a row wider
             k = gr.Slider(1, 20, value=TOP_K, step=1, label="추천 목록 길이 / top-k (songs per list)",
                           elem_id="catalog-k", min_width=CONTROL_WIDTH)
-            method = gr.Radio(similarity.choices(), value=similarity.DEFAULT, label="유사도 / Similarity",
+            method = gr.Radio(method_choices(), value=similarity.DEFAULT, label="유사도 / Similarity",
                               elem_id="catalog-method", min_width=CONTROL_WIDTH)
             button = gr.Button("다시 계산 / Compute again", variant="primary", elem_id="catalog-btn",
                                min_width=CONTROL_WIDTH)
