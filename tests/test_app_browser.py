@@ -649,14 +649,18 @@ def test_analysis_and_evaluation_tables_read_without_sideways_scrolling(browser,
     are read in place on a phone: neither scrolls sideways in its box."""
     page = open_page(browser, server, device)
     width = device["viewport"]["width"]
-    overflow = ("id => { const t = document.getElementById(id); const s = t.querySelector('table') || t;"
-                " return [s.scrollWidth, t.clientWidth, t.getBoundingClientRect().right]; }")
+
+    def assert_in_place(elem_id: str) -> None:  # the table is no wider than its box, the box inside the screen
+        inner, outer, right = page.evaluate(
+            "id => { const t = document.getElementById(id); const s = t.querySelector('table') || t;"
+            " return [s.scrollWidth, t.clientWidth, t.getBoundingClientRect().right]; }", elem_id)
+        assert inner <= outer + 2 and right <= width, (elem_id, inner, outer, right)
+
     try:
         page.locator("#analysis-examples button").filter(has_text="Empty Stop").click()
         status_text(page, "analysis-status", "top group")
         assert page.locator("#analysis-table [role=row]").count() == 11
-        inner, outer, right = page.evaluate(overflow, "analysis-table")
-        assert inner <= outer + 2 and right <= width, (inner, outer, right)
+        assert_in_place("analysis-table")
         clipped = page.evaluate("Array.from(document.querySelectorAll('#analysis-table td'))"
                                 ".filter(c => c.innerText.trim() && c.scrollWidth > c.clientWidth + 1).map(c => c.innerText)")
         assert not clipped and "슬픔 (sadness)" in page.inner_text("#analysis-table"), clipped  # wrapped, not cut
@@ -665,8 +669,7 @@ def test_analysis_and_evaluation_tables_read_without_sideways_scrolling(browser,
         page.get_by_role("tab", name="평가 / Evaluation").click()
         status_text(page, "eval-status", "예시 / Example")
         page.locator("#eval-table").filter(has_text="top-group agreement").wait_for()
-        inner, outer, right = page.evaluate(overflow, "eval-table")
-        assert inner <= outer + 2 and right <= width, (inner, outer, right)
+        assert_in_place("eval-table")
         assert page.evaluate(NO_SIDEWAYS_SCROLL)
         page.screenshot(path=str(ARTIFACTS / f"8c-evaluation-table-{width}px.png"), full_page=True)
     finally:
