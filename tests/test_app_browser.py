@@ -279,7 +279,8 @@ def test_similar_songs_in_a_fans_words(page):
     page.click("#similar-btn")
     assert "(두드러진 감정 / Stand-out feelings)" in status_text(page, "similar-status", "top-10")
     first = page.locator("#similar-table [role=row]").nth(1).inner_text()
-    assert "둘 다 " in first and "both:" in first and "절이 가장 닮았어요" in first and "most alike" in first, first
+    assert "둘 다 " in first and "both:" in first and "연이 가장 닮았어요" in first and "stanza" in first, first
+    assert "절" not in first and "verse" not in first and "your" not in first, first  # a picked song is not "yours"
     assert plot_shown(page, "similar-heatmap")
     png = page.get_attribute("#similar-heatmap img", "src").split(",", 1)[1]
     pixels = pyplot.imread(io.BytesIO(base64.b64decode(png)), format="png")[..., :3]
@@ -298,6 +299,61 @@ def test_similar_songs_in_a_fans_words(page):
         page.screenshot(path=str(ARTIFACTS / "3c-similar-words-phone.png"), full_page=True)
     finally:
         page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+@pytest.mark.parametrize("width", [400, 1400])
+def test_similar_heatmap_shows_whole_once_there_is_one(browser, server, width):
+    """No heatmap box or caption before a search; after it the heatmap's picture lies whole inside its box and
+    the screen (a phone's too), at its own size, with its caption under it."""
+    page = open_page(browser, server, PHONE if width == 400 else WIDE)
+    try:
+        page.get_by_role("tab", name="유사곡 찾기 / Similar songs").click()
+        page.locator("#similar-btn").wait_for(state="visible")
+        assert not page.locator("#similar-heatmap-caption").is_visible()
+        assert not page.locator("#similar-heatmap").is_visible()
+        page.fill("#similar-search textarea", "빈 의자")
+        page.click("#search-btn")
+        page.wait_for_function("document.querySelector('#similar-song input').value.includes('빈 의자')")
+        page.click("#similar-btn")
+        status_text(page, "similar-status", "top-10")
+        assert plot_shown(page, "similar-heatmap")  # at (nearly) its own size: its 8.5 pt text stays readable
+        page.locator("#similar-heatmap-caption").wait_for(state="visible")
+        page.locator("#similar-heatmap img").scroll_into_view_if_needed()
+        heatmap, picture = box(page, "#similar-heatmap"), box(page, "#similar-heatmap img")
+        assert 0 <= heatmap["left"] <= picture["left"] and picture["right"] <= heatmap["right"] <= width, \
+            (heatmap, picture)
+        assert 0 <= picture["top"] and picture["bottom"] <= page.viewport_size["height"], picture  # in sight whole
+        assert box(page, "#similar-heatmap-caption")["top"] >= picture["bottom"]
+        assert page.evaluate(NO_SIDEWAYS_SCROLL)
+        page.screenshot(path=str(ARTIFACTS / f"3d-similar-heatmap-{width}px.png"), full_page=True)
+        # a failed search takes the heatmap away with its caption (no picture of an earlier query left behind)
+        page.get_by_text("가사 붙여넣기 / Pasted lyrics").click()
+        page.click("#similar-btn")
+        status_text(page, "similar-status", "paste some lyrics")
+        page.locator("#similar-heatmap-caption").wait_for(state="hidden")
+    finally:
+        page.context.close()
+
+
+def test_similar_mode_switch_replaces_an_earlier_warning(browser, server):
+    """Find pressed before picking a song warns; switching to pasted lyrics replaces the warning with what to do
+    there, and an empty paste asks for lyrics (this tab has no examples to click)."""
+    page = open_page(browser, server, PHONE)
+    try:
+        page.get_by_role("tab", name="유사곡 찾기 / Similar songs").click()
+        page.click("#similar-btn")
+        assert status_text(page, "similar-status", "pick a song first").startswith(PROBLEM)
+        page.get_by_text("가사 붙여넣기 / Pasted lyrics").click()
+        hint = status_text(page, "similar-status", "paste some lyrics")
+        assert PROBLEM not in hint and "pick a song" not in hint and "가사를 붙여 넣고" in hint, hint
+        page.click("#similar-btn")
+        status = status_text(page, "similar-status", "is empty")
+        assert status.startswith(PROBLEM) and "가사를 붙여 넣으세요" in status and "example" not in status, status
+        page.get_by_text("카탈로그 곡 / Catalog song").click()
+        hint = status_text(page, "similar-status", "pick a song")
+        assert PROBLEM not in hint and "is empty" not in hint, hint
+    finally:
+        page.context.close()
 
 
 def test_evaluation_tab(page, tmp_path):
@@ -733,9 +789,10 @@ def test_similar_songs_table_and_heatmap_on_a_phone(browser, server):
         assert page.locator("#similar-table [role=row]").count() == 11
         table = box(page, "#similar-table")
         assert table["left"] >= 0 and table["right"] <= 400 and table["width"] > 300, table  # readable in place
-        assert plot_shown(page, "similar-heatmap")  # the heatmap's text stays readable: its own box scrolls sideways
-        heatmap = box(page, "#similar-heatmap")
+        assert plot_shown(page, "similar-heatmap")  # drawn for a phone's width: shown at its own size, readable
+        heatmap, picture = box(page, "#similar-heatmap"), box(page, "#similar-heatmap img")
         assert heatmap["left"] >= 0 and heatmap["right"] <= 400, heatmap
+        assert heatmap["left"] <= picture["left"] and picture["right"] <= heatmap["right"], (heatmap, picture)
         assert page.evaluate(NO_SIDEWAYS_SCROLL)
         page.screenshot(path=str(ARTIFACTS / "9-similar-400px.png"), full_page=True)
     finally:

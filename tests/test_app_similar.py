@@ -41,28 +41,34 @@ def test_the_why_column_is_plain_words(demo_app):
     status, results, _ = similar.similar(demo_app, "song", "demo-002", "", None, similarity.DEFAULT, 2, False, 0)
     assert status.startswith(OK_MARK) and "(두드러진 감정 / Stand-out feelings)" in status and "centred" not in status
     whys = list(results["이유 / Why"])
-    assert len(whys) == 10 and max(map(len, whys)) <= 140  # a few lines of a phone's narrow column
+    assert len(whys) == 10 and max(map(len, whys)) <= 150  # a few lines of a phone's narrow column
     for why in whys:
         assert why.startswith("둘 다 ") and " / both: " in why or why.startswith("두드러지게 겹치는 감정은 없어요"), why
         assert not re.search(r"\(-?\d\.\d\d\)|\d%|닮은 연|stanzas", why), why  # no bare scores or shares
-    # the demo stores stanza vectors and lyrics: which verses are most alike, with their first lines
-    verses = [re.search(r"; (\d+)절 ↔ (\d+)절이 가장 닮았어요 / your verse \1 ↔ its verse \2 most alike: "
-                        r"\u201c[^\u201d]+\u201d$", why) for why in whys]
-    assert all(verses), whys
+        # a stanza is 연 / stanza, as in the analysis tab; "your" is for pasted lyrics, not a picked song
+        assert not re.search(r"절|verse|your", why), why
+    # the demo stores stanza vectors and lyrics: which stanzas are most alike, with their first lines
+    stanzas = [re.search(r"; 고른 곡 (\d+)연 ↔ 이 곡 (\d+)연이 가장 닮았어요 / picked song's stanza \1 ↔ this "
+                         r"one's \2 most alike: \u201c[^\u201d]+\u201d$", why) for why in whys]
+    assert all(stanzas), whys
     assert all(len(line) <= similar.LINE_CHARS for why in whys for line in re.findall(r"\u201c([^\u201d]+)\u201d", why))
-    # pasted lyrics: their own verses (two here)
+    # pasted lyrics: their own stanzas (two here)
     status, results, _ = similar.similar(demo_app, "lyrics", None, TEARS, None, similarity.DEFAULT, 2, False, 0)
     assert status.startswith(OK_MARK)
-    assert re.search(r"; [12]절 ↔ \d+절이 가장 닮았어요 / your verse [12] ↔ its verse", results["이유 / Why"][0])
+    assert re.search(r"; 내 가사 ([12])연 ↔ 이 곡 (\d+)연이 가장 닮았어요 / your stanza \1 ↔ this one's \2 most alike",
+                     results["이유 / Why"][0])
 
 
 def test_an_unknown_label_set_keeps_its_labels_in_the_why_column():
     reason = {"shared": [("calm", 0.7)], "stanza_match": {"query_stanza": 1, "song_stanza": 2, "similarity": 0.9,
                                                           "emotions": [], "query_lines": None, "song_lines": None}}
-    assert similar.why_text(reason, None) == "둘 다 calm / both: calm; 1절 ↔ 2절이 가장 닮았어요 / your verse 1 ↔ its verse 2 most alike"
+    assert similar.why_text(reason, None, pasted=False) == \
+        "둘 다 calm / both: calm; 고른 곡 1연 ↔ 이 곡 2연이 가장 닮았어요 / picked song's stanza 1 ↔ this one's 2 most alike"
+    assert similar.why_text(reason, None, pasted=True) == \
+        "둘 다 calm / both: calm; 내 가사 1연 ↔ 이 곡 2연이 가장 닮았어요 / your stanza 1 ↔ this one's 2 most alike"
     reason["shared"] = [("a", 0.5), ("b", 0.3), ("c", 0.2)]
-    assert similar.why_text(reason, None).startswith("둘 다 a·b / both: a · b;")  # two feelings: short for a phone
-    assert similar.why_text({"shared": [], "stanza_match": None}, None).startswith("두드러지게 겹치는 감정은 없어요")
+    assert similar.why_text(reason, None, False).startswith("둘 다 a·b / both: a · b;")  # two feelings: short for a phone
+    assert similar.why_text({"shared": [], "stanza_match": None}, None, False).startswith("두드러지게 겹치는 감정은 없어요")
 
 
 def luminance(rgba) -> np.ndarray:
@@ -89,7 +95,56 @@ def test_the_heatmap_colours_span_the_scores_shown(demo_app, method):
     title = ax.get_title()
     assert HANGUL.search(title) and "How alike the songs feel" in title
     assert HANGUL.search(ax.get_xlabel()) and HANGUL.search(ax.get_ylabel()) and " / " in ax.get_xlabel()
-    ticks = [t.get_text() for t in heatmap.axes[1].get_yticklabels()]
-    assert ticks == ["덜 닮음\nless alike", "더 닮음\nmore alike"]
-    assert ax.get_yticklabels()[0].get_text().startswith("내 곡 / yours: ")
+    ticks = [t.get_text() for t in heatmap.axes[1].get_xticklabels()]
+    assert ticks == ["덜 닮음 / less alike", "더 닮음 / more alike"]
     assert "darker" in similar.HEATMAP_CAPTION and "진할수록" in similar.HEATMAP_CAPTION
+
+
+def test_the_heatmap_fits_a_phone_at_its_own_size(demo_app):
+    """The picture is as wide as the heatmap's box on a 400 px phone (about 336 px) and its text is 8.5 pt or
+    more inside it, so it is shown at its own size, neither cut nor shrunk: the grid is numbered (0 the query,
+    then the table's order) and a key under it names each song."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    _, results, heatmap = similar.similar(demo_app, "song", "demo-002", "", None, "centred", 2, False, 0)
+    width, _ = heatmap.get_size_inches() * heatmap.dpi
+    assert width <= 330, width
+    renderer = FigureCanvasAgg(heatmap).get_renderer()  # how the page's PNG is drawn
+    heatmap.draw(renderer)
+    texts = [t for t in heatmap.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    assert min(t.get_fontsize() for t in texts) >= 8.5
+    for t in texts:  # nothing past the picture's edges
+        b = t.get_window_extent(renderer)
+        assert b.x0 >= 0 and b.x1 <= width and b.y0 >= 0, (t.get_text(), b)
+    ax = heatmap.axes[0]
+    n = len(results) + 1
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(i) for i in range(n)]
+    key = [t.get_text().split(maxsplit=1) for t in heatmap.texts if re.match(r"\s*\d+  ", t.get_text())]
+    assert [int(i) for i, _ in key] == list(range(n))
+    assert key[0][1] == "고른 곡 / picked: 빈 의자" and "yours" not in key[0][1]
+    assert [name.split(" - ")[0] for _, name in key[1:]] == [similar.shorten(t, similar.NAME_CHARS)
+                                                             for t in results["제목 / Title"]]
+    assert "0 is the query, 1 onwards the table's order" in similar.HEATMAP_CAPTION
+
+
+def test_each_mode_says_what_to_do_and_an_empty_paste_asks_for_lyrics(demo_app):
+    song_inputs, lyrics_inputs, hint = similar.show_inputs("lyrics")
+    assert not song_inputs["visible"] and lyrics_inputs["visible"]
+    assert "가사를 붙여 넣고" in hint and "paste some lyrics" in hint and "pick a song" not in hint
+    song_inputs, lyrics_inputs, hint = similar.show_inputs("song")
+    assert song_inputs["visible"] and not lyrics_inputs["visible"] and "pick a song" in hint
+    for empty in ("", "  \n ", "♪ ♪"):
+        status, results, heatmap = similar.similar(demo_app, "lyrics", None, empty, None, "centred", 2, False, 0)
+        assert "paste some lyrics" in status and "가사를 붙여 넣으세요" in status, status
+        assert "example" not in status and heatmap is None and results.empty
+    status, *_ = similar.similar(demo_app, "lyrics", None, "라" * 100_000, None, "centred", 2, False, 0)
+    assert "characters long" in status  # too long: the analysis tab's words
+
+
+def test_the_heatmap_shows_only_with_a_result(demo_app):
+    status, _, heatmap = similar.similar(demo_app, "song", "demo-002", "", None, "centred", 2, False, 0)
+    assert heatmap is not None and similar.heatmap_shown(status)["visible"]
+    status, _, heatmap = similar.similar(demo_app, "song", None, "", None, "centred", 2, False, 0)
+    assert heatmap is None and not similar.heatmap_shown(status)["visible"]
+    assert not similar.heatmap_shown("")["visible"]

@@ -2,13 +2,13 @@
 :mod:`hub.search.names`) or pasted lyrics, a similarity measure (those registered in hub.search.similarity,
 named for fans by :data:`METHODS`; the top emotion's weight of ``weighted`` under 고급 / Advanced), "digging"
 filters (other artists only, a minimum year gap, one song per artist); the top-10 (one version of each
-song), each with why in plain words (the feelings the two songs share most distinctively, and the verses
+song), each with why in plain words (the feelings the two songs share most distinctively, and the stanzas
 that are most alike), and a heatmap of how alike the query and its results are to one another, its colours
-spanning the scores it shows.
+spanning the scores it shows, drawn narrow enough for a phone; it and its caption show once there is one.
 
 Each query mode shows only its own inputs (a catalog song: the search box and the song picker; pasted lyrics:
 the lyrics box and the optional year), and the status names the input that was used, saying so when pasted
-lyrics were left aside. A title links to the song's page where the catalog has a ``url`` column.
+lyrics were left aside; switching the mode replaces the status with what to do in that mode. A title links to the song's page where the catalog has a ``url`` column.
 """
 from __future__ import annotations
 
@@ -23,12 +23,12 @@ import pandas as pd
 
 from hub.models.base import EmotionPredictor
 from hub.plots import plt
-from hub.text.clean import LyricsError, check_lyrics
+from hub.text.clean import MAX_LYRICS_CHARS, LyricsError, check_lyrics
 from hub.search import similarity
 from hub.space import analysis as analysis_tab  # the messages for lyrics that cannot be read, shared
 from hub.space.analysis import MODEL_ENGLISH, MODEL_KOREAN, TOP_K, mostly_latin
 from hub.space.state import AppError, Catalog, State
-from hub.space.ui import bind, empty_table, figure, ok, problem, song_choices
+from hub.space.ui import OK_MARK, bind, empty_table, figure, ok, problem, song_choices
 
 # five columns, so the table stays readable on a phone; the title is a link where the catalog has the song's page
 COLUMNS = ["유사도 / Similarity", "제목 / Title", "가수 / Artist", "연도 / Year", "이유 / Why"]
@@ -37,7 +37,8 @@ COLUMN_WIDTHS = ["16%", "20%", "17%", "16%", "31%"]  # why is the longest; a yea
 SIMILARITY_DIGITS = 2  # "0.97": four characters, like a year, so neither column breaks on a phone
 LINE_CHARS = 20  # a verse's first line in the why column: enough to recognise it, short enough for a phone
 WHY_FEELINGS = 2  # the shared feelings the why column names (the strongest first)
-NAME_CHARS = 24  # a song's name on the heatmap's axes
+NAME_CHARS = 24  # a song's name in the heatmap's key: 24 Hangul characters fit its width at 8.5 pt
+HEATMAP_WIDTH = 3.3  # inches (330 px at 100 dpi): the heatmap's box on a 400 px phone, drawn at its own size
 logger = logging.getLogger("gasa.app")
 # the measures as a fan would choose them: (name, what it finds), Korean / English; the values stay the
 # library's and the CLI's (hub.search.similarity); a measure added there shows its own label until named here
@@ -49,10 +50,20 @@ METHODS = {
     "arc": ("감정 흐름 / Feeling over time", "감정이 바뀌는 모양이 닮은 곡 / feelings that change the same way"),
 }
 HEATMAP_CMAP = "Blues"  # one hue: darker is more alike, in colour and in greyscale
+MODE_HINTS = {
+    "song": "제목이나 가수를 검색해 곡을 고르고 ‘유사곡 찾기’를 누르세요 / search a title or artist, pick a song, "
+            "then press 유사곡 찾기 / Find similar songs.",
+    "lyrics": "가사를 붙여 넣고 ‘유사곡 찾기’를 누르세요 / paste some lyrics, then press 유사곡 찾기 / Find similar "
+              "songs.",
+}
 HEATMAP_CAPTION = ("색이 진할수록 두 곡이 더 닮았어요. 색은 이 표에서 가장 덜 닮은 두 곡(연한 색)부터 가장 닮은 "
                    "두 곡(진한 색)까지 나눠 칠했고, 같은 곡끼리는 회색이에요 / the darker a square, the more alike "
                    "the two songs: colours run from the least alike pair shown here (light) to the most alike "
-                   "(dark); a song against itself is grey.")
+                   "(dark); a song against itself is grey. 0은 기준 곡, 1부터는 위 표의 순서예요 / 0 is the "
+                   "query, 1 onwards the table's order.")
+# this tab's own words for an empty lyrics box (the analysis tab's point to its examples; this tab has none)
+EMPTY_LYRICS = ("가사 칸이 비어 있습니다: 닮은 곡을 찾을 노래 가사를 붙여 넣으세요 / the lyrics box is empty (or holds "
+                "only symbols): paste some lyrics to find songs like them.")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
 
 
@@ -210,10 +221,11 @@ def first_line(text: str | None) -> str:
     return shorten((text or "").strip().split("\n")[0].strip(), LINE_CHARS)
 
 
-def why_text(reason: dict, taxonomy) -> str:
+def why_text(reason: dict, taxonomy, pasted: bool) -> str:
     """Why a song was found, in words a fan reads on a phone: the feelings both songs stand out in, and which
-    of their verses are most alike (with the found song's verse's first line where the catalog stores lyrics:
-    the fan knows their own song)."""
+    of their stanzas (연, as the analysis tab calls them) are most alike, with the found song's stanza's first
+    line where the catalog stores lyrics (the fan knows the query). "Your" only for the fan's own pasted
+    lyrics: a catalog song is "the picked song", the row's song "this one"."""
     labels = [label for label, _ in reason["shared"][:WHY_FEELINGS]]
     if labels:
         english = [taxonomy.label_en(label) if taxonomy is not None else label for label in labels]
@@ -223,7 +235,11 @@ def why_text(reason: dict, taxonomy) -> str:
     match = reason["stanza_match"]
     if match:
         mine, theirs = match["query_stanza"], match["song_stanza"]
-        text += f"; {mine}절 ↔ {theirs}절이 가장 닮았어요 / your verse {mine} ↔ its verse {theirs} most alike"
+        if pasted:
+            text += f"; 내 가사 {mine}연 ↔ 이 곡 {theirs}연이 가장 닮았어요 / your stanza {mine} ↔ this one's {theirs} most alike"
+        else:
+            text += (f"; 고른 곡 {mine}연 ↔ 이 곡 {theirs}연이 가장 닮았어요 / picked song's stanza {mine} ↔ this "
+                     f"one's {theirs} most alike")
         line = first_line(match["song_lines"])
         if line:
             text += f": \u201c{line}\u201d"
@@ -238,29 +254,49 @@ def results_table(results: pd.DataFrame, urls: dict[str, str], whys: list[str]) 
 
 
 def plot_heatmap(local, ids: list[str], names: list[str], method: str, top1_weight: float):
-    """How alike the query (first) and its results are to one another. The colours span the scores between
-    different songs (a song against itself, always 1, is grey and left out), so that the top-10's
-    differences, often a few hundredths, show as light and dark instead of one flat colour."""
+    """How alike the query (0, first) and its results (1, 2, ... in the table's order) are to one another: a
+    grid numbered on both axes, a key under it naming each number's song, so that the picture is
+    :data:`HEATMAP_WIDTH` inches wide (a phone's column) at 8.5 pt text, never a wide picture shrunk or cut.
+    The colours span the scores between different songs (a song against itself, always 1, is grey and left
+    out), so that the top-10's differences, often a few hundredths, show as light and dark instead of one flat
+    colour."""
     sims = local.similarity_matrix(ids, method=method, top1_weight=top1_weight)
-    others = ~np.eye(len(ids), dtype=bool)
+    n = len(ids)
+    others = ~np.eye(n, dtype=bool)
     low, high = (float(sims[others].min()), float(sims[others].max())) if others.any() else (0.0, 1.0)
     high = max(high, low + 0.01)  # all pairs alike: still a scale, its colour the lightest
     cmap = plt.get_cmap(HEATMAP_CMAP).with_extremes(bad="#d9d9d9")
-    size = max(4.0, 0.45 * len(ids) + 3)
-    fig, ax = plt.subplots(figsize=(size + 1.5, size), layout="constrained")
-    image = ax.imshow(np.ma.masked_array(sims, mask=~others), cmap=cmap, vmin=low, vmax=high)
-    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=8.5)
-    ax.set_yticks(range(len(names)), names, fontsize=8.5)
-    if len(ids) <= 15:
-        for i, j in zip(*np.nonzero(others)):
-            dark = (sims[i, j] - low) / (high - low) > 0.55
-            ax.text(j, i, f"{sims[i, j]:.2f}", ha="center", va="center", fontsize=8.5,
-                    color="white" if dark else "black")
-    bar = fig.colorbar(image, ax=ax)
-    bar.set_ticks([low, high], labels=["덜 닮음\nless alike", "더 닮음\nmore alike"], fontsize=9)
-    ax.set_title("노래끼리 얼마나 닮았나 / How alike the songs feel", fontsize=11)
-    ax.set_xlabel("비교한 곡 / compared with", fontsize=9)
-    ax.set_ylabel("기준 곡 / each song", fontsize=9)
+    # inches, top to bottom: title, grid (its tick numbers left and below, the x label), colour bar and its
+    # words, key (a line per song); the grid's left edge leaves room for the numbers and the y label
+    left, cell = 0.42, min(0.26, (HEATMAP_WIDTH - 0.5) / n)
+    title_h, grid_h, under_grid, bar_h, bar_words, line_h = 0.5, cell * n, 0.42, 0.12, 0.28, 0.165
+    height = title_h + grid_h + under_grid + bar_h + bar_words + line_h * n + 0.1
+    fig = plt.figure(figsize=(HEATMAP_WIDTH, height))
+
+    def box(top: float, h: float, width: float) -> list[float]:  # inches from the top -> figure fractions
+        return [left / HEATMAP_WIDTH, 1 - (top + h) / height, width / HEATMAP_WIDTH, h / height]
+
+    ax = fig.add_axes(box(title_h, grid_h, cell * n))
+    image = ax.imshow(np.ma.masked_array(sims, mask=~others), cmap=cmap, vmin=low, vmax=high, aspect="auto")
+    ax.set_xticks(range(n), [str(i) for i in range(n)], fontsize=8.5)
+    ax.set_yticks(range(n), [str(i) for i in range(n)], fontsize=8.5)
+    ax.tick_params(length=2, pad=2)
+    for i, j in zip(*np.nonzero(others)):  # ".97": three characters, so the numbers fit a phone-sized square
+        dark = (sims[i, j] - low) / (high - low) > 0.55
+        ax.text(j, i, f"{sims[i, j]:.2f}".replace("0.", ".", 1), ha="center", va="center", fontsize=8.5,
+                color="white" if dark else "black")
+    ax.set_xlabel("비교한 곡 / compared with", fontsize=9, labelpad=2)
+    ax.set_ylabel("기준 곡 / each song", fontsize=9, labelpad=2)
+    ax.set_title("노래끼리 얼마나 닮았나\nHow alike the songs feel", fontsize=10.5, pad=4)
+    bar_ax = fig.add_axes(box(title_h + grid_h + under_grid, bar_h, cell * n))
+    bar = fig.colorbar(image, cax=bar_ax, orientation="horizontal")
+    bar.set_ticks([low, high], labels=["덜 닮음 / less alike", "더 닮음 / more alike"], fontsize=9)
+    bar_ax.tick_params(length=0, pad=2)
+    for label, align in zip(bar_ax.get_xticklabels(), ("left", "right")):  # inside the bar's ends, not past them
+        label.set_horizontalalignment(align)
+    key_top = title_h + grid_h + under_grid + bar_h + bar_words
+    for i, name in enumerate(names):
+        fig.text(0.04, 1 - (key_top + line_h * i) / height, f"{i:>2}  {name}", ha="left", va="top", fontsize=8.5)
     return fig
 
 
@@ -283,7 +319,8 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
             try:
                 text = check_lyrics(lyrics or "")
             except LyricsError:
-                raise AppError(analysis_tab.unusable_lyrics(lyrics or "")) from None
+                too_long = len(lyrics or "") > MAX_LYRICS_CHARS
+                raise AppError(analysis_tab.unusable_lyrics(lyrics) if too_long else EMPTY_LYRICS) from None
             year = parse_year(query_year)
             if filters["min_year_gap"] > 0 and year is None:
                 raise AppError("최소 연도 차를 쓰려면 노래의 연도를 적거나 연도 차를 0으로 두세요 / a minimum year gap "
@@ -331,8 +368,9 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
     local = Recommender(vectors, songs, rec.labels, index="exact", stats=rec.stats, stanzas=per_song,
                         lyrics=lyrics_of)
     taxonomy = taxonomy_for_labels(rec.labels)
-    table = results_table(results, catalog.urls, [why_text(local.explain(ids[0], s), taxonomy) for s in ids[1:]])
-    yours = "내 가사 / your lyrics" if mode == "lyrics" else f"내 곡 / yours: {query['title']}"
+    table = results_table(results, catalog.urls, [why_text(local.explain(ids[0], s), taxonomy, mode == "lyrics")
+                                                    for s in ids[1:]])
+    yours = "내 가사 / your lyrics" if mode == "lyrics" else f"고른 곡 / picked: {query['title']}"
     names = [shorten(yours, NAME_CHARS)] + [shorten(f"{song['title']} - {song['artist']}", NAME_CHARS)
                                             for song in songs[1:]]
     heatmap = figure(plot_heatmap(local, ids, names, method, float(top1_weight)))
@@ -345,8 +383,14 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
 
 
 def show_inputs(mode: str):
-    """Only the chosen query's inputs: the song search and picker, or the lyrics box and year."""
-    return gr.update(visible=mode != "lyrics"), gr.update(visible=mode == "lyrics")
+    """Only the chosen query's inputs (the song search and picker, or the lyrics box and year), and in the
+    status what to do with them (an earlier message, such as "pick a song first", belongs to the other mode)."""
+    return gr.update(visible=mode != "lyrics"), gr.update(visible=mode == "lyrics"), MODE_HINTS[mode]
+
+
+def heatmap_shown(status: str):
+    """The heatmap and its caption, shown only when a search drew one (it did when the status is a result)."""
+    return gr.update(visible=status.startswith(OK_MARK))
 
 
 def tab(page: gr.Blocks, state: State) -> None:
@@ -383,13 +427,15 @@ def tab(page: gr.Blocks, state: State) -> None:
         status = gr.Markdown(elem_id="similar-status")
         table = gr.Dataframe(empty_table(COLUMNS), label="유사곡 top-10 / Top-10 similar songs", interactive=False,
                              elem_id="similar-table", wrap=True, datatype=DATATYPES, column_widths=COLUMN_WIDTHS)
-        heatmap = gr.Plot(show_label=False, label="유사도 히트맵 / Similarity heatmap", elem_id="similar-heatmap",
-                          format="png")
-        gr.Markdown(HEATMAP_CAPTION, elem_id="similar-heatmap-caption")
+        with gr.Column(visible=False, elem_id="similar-heatmap-block") as heatmap_block:  # no empty box before
+            heatmap = gr.Plot(show_label=False, label="유사도 히트맵 / Similarity heatmap", elem_id="similar-heatmap",
+                              format="png")
+            gr.Markdown(HEATMAP_CAPTION, elem_id="similar-heatmap-caption")
 
-    mode.change(show_inputs, [mode], [song_inputs, lyrics_inputs], api_visibility="private")
+    mode.change(show_inputs, [mode], [song_inputs, lyrics_inputs, status], api_visibility="private")
     search_btn.click(bind(search, state), [query], [song, status], api_name="search")
     query.submit(bind(search, state), [query], [song, status], api_visibility="private")
     button.click(bind(similar, state), [mode, song, lyrics, year, method, weight, other, gap, one],
-                 [status, table, heatmap], api_name="similar")
+                 [status, table, heatmap], api_name="similar").then(heatmap_shown, [status], [heatmap_block],
+                                                                     api_visibility="private")
     page.load(bind(song_choices, state), None, [song], api_visibility="private")
