@@ -133,6 +133,16 @@ def test_years_with_few_songs_are_joined_until_each_point_holds_enough(demo_cata
     assert lines is None and "Only 4 songs have a year and an emotion, fewer than the 5 a point needs" in note
 
 
+def test_the_tab_bar_holds_tabs_only(page):
+    """Gradio 6 places a tab on the bar by its place among all of gr.Tabs' children: any other component there
+    (a gr.State made outside its tab) shifts the tabs after it, and the browser draws the shifted one twice."""
+    import gradio as gr
+
+    (tabs,) = [block for block in page.blocks.values() if isinstance(block, gr.Tabs)]
+    assert [type(child) for child in tabs.children] == [gr.Tab] * 4
+    assert [child.label for child in tabs.children][-1] == "카탈로그 / Catalog"
+
+
 def test_a_song_whose_top_label_is_in_the_catch_all_group_counts_in_a_shared_group(demo_catalog):
     vectors = demo_catalog.vectors.copy()
     other = [j for j, label in enumerate(demo_catalog.labels) if KOTE.group_of(label) == "기타"]
