@@ -219,18 +219,52 @@ def plot_emotion_map(recommender, max_points: int = 5000, max_labels: int = 8, s
 
 class YearShares(NamedTuple):
     shares: pd.DataFrame  # period, start, group, songs, period_songs, share: one row per period and group
-    bin_years: int  # 1: a bar per year; 5: per five years, where songs per year are few
+    min_songs: int  # the fewest songs a period holds: years with fewer are joined with the years after them
+    yearly: bool  # every period is a single year
     without_year: int  # songs left out: no year known
     without_emotion: int  # songs left out: no emotion read in their lyrics (not recommendable)
+    too_few: int  # songs with a year and an emotion, not drawn because together they hold fewer than min_songs
 
 
-def emotion_groups_by_year(recommender, min_songs_per_year: int = 10) -> YearShares | None:
-    """How the catalog's emotions moved through the years: per year, the share of songs whose top emotion
+# A period's shares move by 100/n % for each of its n songs: from 20 songs on, one song moves a share by 5 %.
+PERIOD_SONGS = 20
+# a smaller catalog (the demo's 32 songs) gets periods of a sixth of its songs, so that its chart still has
+# about six points per line, but never fewer than this many songs in a period
+SMALL_CATALOG_PERIOD_SONGS = 5
+
+
+def period_songs_needed(songs: int, most: int = PERIOD_SONGS) -> int:
+    """The fewest songs a period must hold in a catalog of ``songs`` songs with a year: ``most``, or for a
+    catalog too small to give six such periods, a sixth of its songs (at least SMALL_CATALOG_PERIOD_SONGS)."""
+    return min(most, max(SMALL_CATALOG_PERIOD_SONGS, songs // 6))
+
+
+def join_years(years: np.ndarray, min_songs: int) -> list[tuple[int, int]]:
+    """Consecutive periods (first year, last year) covering ``years`` (one entry per song), oldest first: a
+    period takes years until it holds at least ``min_songs`` songs, so a year that holds that many on its own
+    is a period of its own; the newest years, if together they hold fewer, join the period before them.
+    Empty when all the songs together hold fewer than ``min_songs``."""
+    values, counts = np.unique(years, return_counts=True)
+    periods, first, held = [], None, 0
+    for year, n in zip(values.tolist(), counts.tolist()):
+        first = year if first is None else first
+        held += n
+        if held >= min_songs:
+            periods.append((first, year))
+            first, held = None, 0
+    if first is not None and periods:  # the newest years, too few on their own
+        periods[-1] = (periods[-1][0], int(values[-1]))
+    return periods
+
+
+def emotion_groups_by_year(recommender, min_songs: int = PERIOD_SONGS) -> YearShares | None:
+    """How the catalog's emotions moved through the years: per period, the share of songs whose top emotion
     group (:func:`song_groups`; the catch-all 기타 is never one) is each of the shared groups, every group
-    listed in every period (shares of a period sum to 1). Years are binned by five (1990–1994) when the
-    years with songs hold fewer than ``min_songs_per_year`` songs each (median): a share of three songs
-    says little. Songs without a year, or with no emotion read in their lyrics, are left out and counted.
-    None for a label set without known groups."""
+    listed in every period (shares of a period sum to 1). A period is a year, or consecutive years joined
+    (:func:`join_years`) until they hold at least :func:`period_songs_needed` songs (``min_songs``, fewer in a
+    small catalog): a share of three songs swings between 0 and 100 % and says little. Songs without a year,
+    or with no emotion read in their lyrics, are left out and counted. None for a label set without known
+    groups."""
     from hub.labels import taxonomy_for_labels
     from hub.plots import group_label
 
@@ -243,21 +277,20 @@ def emotion_groups_by_year(recommender, min_songs_per_year: int = 10) -> YearSha
     read = np.asarray(recommender.recommendable, dtype=bool)
     keep = has_year & read
     names = [group_label(taxonomy, g) for g in taxonomy.shared_groups]
-    columns = ["period", "start", "group", "songs", "period_songs", "share"]
-    if not keep.any():
-        return YearShares(pd.DataFrame(columns=columns), 1, int((~has_year).sum()), int((has_year & ~read).sum()))
     kept_years = years[keep].astype(int)
-    per_year = np.unique(kept_years, return_counts=True)[1]
-    bin_years = 1 if np.median(per_year) >= min_songs_per_year else 5
-    starts = kept_years - kept_years % bin_years
-    counts = pd.crosstab(starts, groups[keep]).reindex(columns=names, fill_value=0)
+    needed = period_songs_needed(len(kept_years), min_songs)
+    periods = join_years(kept_years, needed)
     rows = []
-    for start, row in counts.iterrows():
-        period = str(start) if bin_years == 1 else f"{start}–{start + bin_years - 1}"
-        total = int(row.sum())
-        rows += [(period, int(start), name, int(row[name]), total, row[name] / total) for name in names]
-    return YearShares(pd.DataFrame(rows, columns=columns), bin_years, int((~has_year).sum()),
-                      int((has_year & ~read).sum()))
+    for first, last in periods:
+        in_period = (kept_years >= first) & (kept_years <= last)
+        counts = pd.Series(groups[keep][in_period]).value_counts()
+        total = int(in_period.sum())
+        period = str(first) if first == last else f"{first}–{last}"
+        rows += [(period, first, name, int(counts.get(name, 0)), total, counts.get(name, 0) / total)
+                 for name in names]
+    shares = pd.DataFrame(rows, columns=["period", "start", "group", "songs", "period_songs", "share"])
+    return YearShares(shares, needed, all(first == last for first, last in periods), int((~has_year).sum()),
+                      int((has_year & ~read).sum()), 0 if periods else len(kept_years))
 
 
 # offsets (points) tried for a label, with the alignment that keeps it clear of its dot

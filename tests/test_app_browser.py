@@ -423,12 +423,14 @@ def test_catalog_tab(page):
     status = status_text(page, "catalog-status", "coverage")  # drawn on load, no button pressed
     assert "Gini" in status and status.startswith(OK)
     assert "0 = every song recommended equally often" in page.inner_text("#catalog-help-histogram")
-    assert status_text(page, "catalog-years-note", "songs") == "32곡, 5년 단위 / 32 songs, by five years."
+    assert status_text(page, "catalog-years-note", "songs") == ("32곡, 점마다 5곡 이상 (곡이 적은 해는 이웃한 해와 묶음) / "
+                                                                "32 songs, at least 5 a point (years with fewer are "
+                                                                "joined with their neighbours).")
     for elem_id in ("catalog-hist", "catalog-map", "catalog-years"):
         page.locator(f"#{elem_id} svg").first.wait_for()
     page.screenshot(path=str(ARTIFACTS / "6-catalog.png"), full_page=True)
     points = [b for b in mark_descriptions(page, "catalog-years") if "period:" in b]  # not the legend's
-    assert len(points) == 6 * 5 and all("songs in period" in b for b in points) and "기타" not in " ".join(points)
+    assert len(points) == 6 * 6 and all("songs in period" in b for b in points) and "기타" not in " ".join(points)
     dots = [d for d in mark_descriptions(page, "catalog-map") if "title:" in d]
     assert len(dots) == 32 and any("title: 빈 의자" in d for d in dots) and all("artist: " in d for d in dots)
     before = page.evaluate(HISTOGRAM_LABELS)
@@ -436,6 +438,26 @@ def test_catalog_tab(page):
     page.click("#catalog-btn")
     page.wait_for_function(f"({HISTOGRAM_LABELS})() !== {json.dumps(before)}")  # the bars of top-3 lists
 
+
+
+VISIBLE_TAB_NAMES = ("() => Array.from(document.querySelectorAll('#tabs [role=tab]'))"
+                     ".filter(b => b.checkVisibility()).map(b => b.innerText.trim())")
+
+
+@pytest.mark.parametrize("width", [400, 1400])
+def test_the_tab_bar_names_every_tab_once_whichever_is_open(browser, server, width):
+    """Each tab opened in turn (the catalog tab last, then the first again): the tab bar shows every tab's
+    name exactly once. A component placed between two tabs used to shift the catalog tab's place, and Gradio
+    drew it twice once it was opened."""
+    page = open_page(browser, server, {400: PHONE, 1400: WIDE}[width])
+    try:
+        for name, content in [*TAB_CONTENT.items(), next(iter(TAB_CONTENT.items()))]:
+            page.get_by_role("tab", name=name).click()
+            page.locator(content).wait_for(state="visible")
+            page.wait_for_timeout(300)  # the tab's contents settle, and with them the tab bar
+            assert sorted(page.evaluate(VISIBLE_TAB_NAMES)) == sorted(TAB_CONTENT), (width, name)
+    finally:
+        page.context.close()
 
 CATALOG_CHARTS = ("catalog-hist", "catalog-years", "catalog-map")
 HISTOGRAM_LABELS = ("() => Array.from(document.querySelectorAll('#catalog-hist svg .role-axis-label text'))"
@@ -550,10 +572,10 @@ def test_catalog_charts_say_what_a_mark_is_on_hover(browser, server, tmp_path):
         width = device["viewport"]["width"]
         page = open_catalog(browser, server, device)
         try:
-            point = page.locator("#catalog-years svg g.mark-symbol path[aria-label*='2000–2004']").first
-            said = hover_box(page, point, "2000–2004")
+            point = page.locator("#catalog-years svg g.mark-symbol path[aria-label*='2001–2004']").first
+            said = hover_box(page, point, "2001–2004")
             page.screenshot(path=str(tmp_path / f"catalog-years-hover-{width}px.png"))
-            assert "시기 / period" in said and "2000–2004" in said, said
+            assert "시기 / period" in said and "2001–2004" in said, said
             assert "곡 수 / songs" in said and "그 시기 전체 / songs in period" in said and "감정 그룹" in said, said
             tallest = max(page.locator("#catalog-hist svg g.mark-rect path").all(),
                           key=lambda bar: bar.bounding_box()["height"])

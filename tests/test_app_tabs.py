@@ -7,6 +7,7 @@ import os
 import re
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,28 +76,71 @@ def test_the_catalog_tab_draws_its_views_when_the_page_loads(page):
     assert all(re.match(r"PC[12] \(\d+% of variance\): from .+ to .+", t)
                for t in (shown["catalog-map"]["x_title"], shown["catalog-map"]["y_title"]))
     years = shown["catalog-years"]["value"]
-    assert set(years["감정 그룹 / group"]) == set(SHARED) and len(years) == 6 * 5  # 1990–2014 in five-year bins
-    assert shown["catalog-years-note"] == "32곡, 5년 단위 / 32 songs, by five years."
+    assert set(years["감정 그룹 / group"]) == set(SHARED) and len(years) == 6 * 6  # 1991–2014 in six periods
+    assert shown["catalog-years-note"] == ("32곡, 점마다 5곡 이상 (곡이 적은 해는 이웃한 해와 묶음) / 32 songs, at least 5 "
+                                           "a point (years with fewer are joined with their neighbours).")
 
 
 def test_emotions_through_the_years_share_per_group_and_period(demo_catalog):
     blank = ["demo-001", "demo-010", "demo-020"]
     years = emotion_groups_by_year(without_years(demo_catalog, blank))
     shares = years.shares
-    assert years.without_year == 3 and years.without_emotion == 0 and years.bin_years == 5
+    assert years.without_year == 3 and years.without_emotion == 0 and years.min_songs == 5 and not years.yearly
     assert not any("기타" in g for g in shares["group"])
     for period, rows in shares.groupby("period"):
         assert sorted(rows["group"]) == sorted(SHARED), period  # one share per group, zeros included
         assert rows["share"].sum() == pytest.approx(1.0)
         assert (rows["songs"].sum() == rows["period_songs"]).all()
     assert shares.drop_duplicates("period")["period_songs"].sum() == 29
-    assert list(shares["period"].unique()) == ["1990–1994", "1995–1999", "2000–2004", "2005–2009", "2010–2014"]
+    # 29 songs, a year or two each: joined oldest first into periods of at least 5, the newest into the one before
+    assert list(shares["period"].unique()) == ["1992–1995", "1996–1998", "1999–2003", "2004–2008", "2009–2014"]
     # each song in the group its emotion map colours it with
     by_title = emotion_map_points(demo_catalog).points.set_index("title")["group"]
     assert by_title["빈 의자"] == group_label(KOTE, "슬픔") and by_title["골목길 아침"] == group_label(KOTE, "기쁨")
-    # a catalog with enough songs a year gets a bar per year
-    yearly = emotion_groups_by_year(demo_catalog, min_songs_per_year=1)
-    assert yearly.bin_years == 1 and "1991" in set(yearly.shares["period"])
+    # a catalog with enough songs a year gets a point per year
+    yearly = emotion_groups_by_year(demo_catalog, min_songs=1)
+    assert yearly.yearly and "1991" in set(yearly.shares["period"])
+
+
+def test_years_with_few_songs_are_joined_until_each_point_holds_enough(demo_catalog):
+    """A catalog like the real one: 1-5 songs a year before 1999, 30 to 60 a year after. Every point of the chart
+    holds at least 20 songs, the early years are joined, the full years stand alone, and no song is lost."""
+    rng = np.random.default_rng(0)
+    per_year = {year: int(rng.integers(1, 6)) for year in range(1984, 1999)}
+    per_year |= {year: int(rng.integers(30, 61)) for year in range(1999, 2011)}
+    per_year[2011] = 7  # the newest year, short: joins 2010
+    years = [year for year, n in per_year.items() for _ in range(n)]
+    rows = rng.integers(0, len(demo_catalog), len(years))
+    songs = pd.DataFrame({"song_id": [f"song-{i}" for i in range(len(years))], "title": [f"t{i}" for i in rows],
+                          "artist": [f"a{i}" for i in range(len(years))], "year": years})
+    catalog_ = Recommender(demo_catalog.vectors[rows], songs, demo_catalog.labels)
+    shown = emotion_groups_by_year(catalog_)
+    periods = shown.shares.drop_duplicates("period")
+    assert shown.min_songs == 20 and not shown.yearly and not shown.too_few
+    assert (periods["period_songs"] >= 20).all() and periods["period_songs"].sum() == len(years)
+    assert periods["period"].iloc[0].startswith("1984–") and periods["period"].iloc[-1] == "2010–2011"
+    assert {str(year) for year in range(2000, 2010)} <= set(periods["period"])  # a full year is its own point
+    # what the page says under the chart
+    state = SimpleNamespace(catalog=SimpleNamespace(get=lambda: SimpleNamespace(recommender=catalog_)))
+    _, lines, note = catalog.emotion_views(state)
+    assert (lines["value"].groupby("시기 / period")["그 시기 전체 / songs in period"].first() >= 20).all()
+    assert note == (f"{len(years):,}곡, 점마다 20곡 이상 (곡이 적은 해는 이웃한 해와 묶음) / {len(years):,} songs, at least "
+                    "20 a point (years with fewer are joined with their neighbours).")
+    # too few songs for one point: nothing drawn, and the page says why
+    few = Recommender(demo_catalog.vectors[:4], demo_catalog.songs.iloc[:4], demo_catalog.labels)
+    state = SimpleNamespace(catalog=SimpleNamespace(get=lambda: SimpleNamespace(recommender=few)))
+    _, lines, note = catalog.emotion_views(state)
+    assert lines is None and "Only 4 songs have a year and an emotion, fewer than the 5 a point needs" in note
+
+
+def test_the_tab_bar_holds_tabs_only(page):
+    """Gradio 6 places a tab on the bar by its place among all of gr.Tabs' children: any other component there
+    (a gr.State made outside its tab) shifts the tabs after it, and the browser draws the shifted one twice."""
+    import gradio as gr
+
+    (tabs,) = [block for block in page.blocks.values() if isinstance(block, gr.Tabs)]
+    assert [type(child) for child in tabs.children] == [gr.Tab] * 4
+    assert [child.label for child in tabs.children][-1] == "카탈로그 / Catalog"
 
 
 def test_a_song_whose_top_label_is_in_the_catch_all_group_counts_in_a_shared_group(demo_catalog):
@@ -108,7 +152,7 @@ def test_a_song_whose_top_label_is_in_the_catch_all_group_counts_in_a_shared_gro
     before = emotion_groups_by_year(demo_catalog).shares.set_index(["period", "group"])["songs"]
     after = emotion_groups_by_year(Recommender(vectors, demo_catalog.songs, demo_catalog.labels)).shares
     after = after.set_index(["period", "group"])["songs"]
-    sadness, joy = ("1990–1994", group_label(KOTE, "슬픔")), ("1990–1994", group_label(KOTE, "기쁨"))  # 골목길 아침, 1991
+    sadness, joy = ("1991–1994", group_label(KOTE, "슬픔")), ("1991–1994", group_label(KOTE, "기쁨"))  # 골목길 아침, 1991
     assert after[sadness] == before[sadness] + 1 and after[joy] == before[joy] - 1
 
 

@@ -46,11 +46,15 @@ emotions that grow from one end to the other. The **colour** is the song's stron
 for its title and artist."""
 
 YEARS_HELP = """### 시대별 감정 흐름 / Emotions through the years
-해마다(노래가 적은 카탈로그는 5년 단위로) 가장 강한 감정 그룹이 기쁨·슬픔·분노·불안·상처·당황 중 무엇인 노래가 몇 %인지
-감정 그룹마다 선 하나로 보여 줍니다. 점에 마우스를 올리면 곡 수가 보입니다. 어느 감정으로도 묶이지 않는 '기타'는 뺐습니다.
-For each year (or each five years where songs are few), the share of songs whose strongest emotion group is joy,
-sadness, anger, anxiety, hurt or embarrassment, one line per group. Hover over a point for the song counts. The
-catch-all 'other' group is left out."""
+가장 강한 감정 그룹이 기쁨·슬픔·분노·불안·상처·당황 중 무엇인 노래가 몇 %인지, 감정 그룹마다 선 하나로 보여 줍니다.
+몇 곡뿐인 해의 비율은 0 %와 100 % 사이를 널뛰므로, 점 하나가 적어도 20곡(작은 카탈로그는 더 적게, 차트 아래에 적음)을
+담도록 곡이 적은 해는 이웃한 해와 묶었습니다. 점은 그 기간의 첫해에 찍히고, 마우스를 올리면 기간과 곡 수가 보입니다.
+어느 감정으로도 묶이지 않는 '기타'는 뺐습니다.
+The share of songs whose strongest emotion group is joy, sadness, anger, anxiety, hurt or embarrassment, one line per
+group. A year of a few songs would swing between 0 % and 100 %, so years with few songs are joined with their
+neighbours until each point holds at least 20 songs (fewer in a small catalog: the note under the chart says how
+many). A point sits at its period's first year; hover over it for the years and song counts. The catch-all 'other'
+group is left out."""
 
 
 def summary(state: State) -> str:
@@ -119,11 +123,17 @@ def emotion_views(state: State):
     if years is None:
         return scatter, None, ("이 카탈로그의 감정 체계에는 감정 그룹이 없어 시대별 흐름을 그릴 수 없습니다 / This "
                                "catalog's emotion labels have no groups, so there is no chart through the years.")
-    shares = years.shares.assign(share=years.shares["share"].round(3)).rename(columns=YEAR_COLUMNS)
-    lines = gr.update(value=shares, color_map=emotion_map.colors)
-    shown = int(years.shares.drop_duplicates("period")["period_songs"].sum())
-    by_ko, by_en = ("연도별", "by year") if years.bin_years == 1 else ("5년 단위", "by five years")
-    note = f"{shown:,}곡, {by_ko} / {shown:,} songs, {by_en}."
+    if years.shares.empty:
+        lines, note = None, (f"연도와 감정이 있는 노래가 {years.too_few:,}곡뿐이라, 점 하나에 필요한 {years.min_songs}곡에 못 미쳐 "
+                             f"그리지 않았습니다 / Only {years.too_few:,} songs have a year and an emotion, fewer than the "
+                             f"{years.min_songs} a point needs, so nothing is drawn.")
+    else:
+        shares = years.shares.assign(share=years.shares["share"].round(3)).rename(columns=YEAR_COLUMNS)
+        lines = gr.update(value=shares, color_map=emotion_map.colors)
+        shown = int(years.shares.drop_duplicates("period")["period_songs"].sum())
+        note = (f"{shown:,}곡, 연도별 / {shown:,} songs, by year." if years.yearly else
+                f"{shown:,}곡, 점마다 {years.min_songs}곡 이상 (곡이 적은 해는 이웃한 해와 묶음) / {shown:,} songs, "
+                f"at least {years.min_songs} a point (years with fewer are joined with their neighbours).")
     if years.without_year:
         note += (f" 연도가 없는 노래 {years.without_year:,}곡은 빠졌습니다 / {years.without_year:,} songs without a "
                  "year are left out.")

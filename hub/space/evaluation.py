@@ -200,6 +200,9 @@ def first_opening(state: State, shown: bool, label_set: str, progress=gr.Progres
 def tab(page: gr.Blocks, state: State) -> None:
     label_set = class_attribute(state.config.korean_model, "label_set") or "kote"
     with gr.Tab("평가 / Evaluation", id="evaluation") as evaluation_tab:
+        # inside the tab: a component between two tabs would shift the next tab's place on the tab bar, which
+        # Gradio then shows twice
+        example_shown = gr.State(False)
         with gr.Row():
             with gr.Column(scale=1):
                 models = gr.CheckboxGroup([(name, role) for role, name in state.models.names.items()],
@@ -230,6 +233,5 @@ def tab(page: gr.Blocks, state: State) -> None:
                  [status, table, heatmap], api_name="evaluate")
     # The tab opens on a worked example, drawn when first opened rather than with the page: a visitor who never
     # opens it costs nothing, and a first analysis is not kept waiting behind a model loaded for the example.
-    example_shown = gr.State(False)
     evaluation_tab.select(bind(first_opening, state), [example_shown, labels], [status, table, heatmap, example_shown],
                           api_visibility="private")
