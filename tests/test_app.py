@@ -90,7 +90,8 @@ def test_analysis_shows_kote_emotions_with_groups(demo_app):
     assert len(top) == 10 and set(names) <= set(KOTE.labels)
     assert top["감정 / Emotion"][0] == f"{names[0]} ({KOTE.label_en(names[0])})"  # English name alongside
     assert top["그룹 / Group"][0].split(" (")[0] == KOTE.group_of(names[0])
-    assert np.all(np.diff(top["확률 / Probability"].to_numpy()) <= 0)
+    percents = top["확률 % / Probability %"].to_numpy()  # as the headline: 91.0, not 0.9096
+    assert np.all(np.diff(percents) <= 0) and 1 < percents[0] <= 100 and percents[0] > percents[-1]
     assert list(table(bars)[plots.EMOTION]) == list(top["감정 / Emotion"])  # the chart draws the table
     assert sorted(table(mix)[plots.GROUP]) == sorted(plots.group_label(KOTE, g) for g in KOTE.shared_groups)
     assert np.all(np.diff(mix[plots.PERCENT].to_numpy()) <= 0)  # six shared groups, highest first, 기타 left out
@@ -123,8 +124,8 @@ def test_engine_analysis_gives_top10_groups_and_arc(engine_app):
     assert status.startswith(OK_MARK) and "gasa-korean-engine" in status
     top = table(top)
     assert len(top) == 10 and set(top["감정 / Emotion"]) <= set(AIHUB.labels)
-    probs = top["확률 / Probability"].to_numpy()
-    assert np.all(np.diff(probs) <= 0) and probs[0] > 1 / 60
+    percents = top["확률 % / Probability %"].to_numpy()
+    assert np.all(np.diff(percents) <= 0) and percents[0] > 100 / 60
     assert AIHUB.group_of(top["감정 / Emotion"][0]) == "슬픔"  # 눈물, 슬프다 dominate these lines
     assert top["그룹 / Group"][0] == "슬픔 (sadness)"
     assert len(arc) == 3 * 2  # 3 of the 6 groups x 2 stanzas

@@ -27,7 +27,8 @@ logger = logging.getLogger(__name__)
 TOP_K = 10
 ARC_LINES = 3  # the song's top group and the groups that move most: more lines tangle
 MODEL_AUTO, MODEL_KOREAN, MODEL_ENGLISH = "auto", "korean", "english"
-COLUMNS = ["순위 / Rank", "감정 / Emotion", "그룹 / Group", "확률 / Probability"]
+# percentages, as in the headline and the charts
+COLUMNS = ["순위 / Rank", "감정 / Emotion", "그룹 / Group", "확률 % / Probability %"]
 # a phone's 400 px holds the four columns with the names wrapped; without widths the table grows sideways
 COLUMN_WIDTHS = ["12%", "36%", "30%", "22%"]
 EXAMPLES_FILE = Path(__file__).resolve().parent.parent / "data" / "demo" / "example_lyrics.jsonl"
@@ -83,7 +84,7 @@ def top_table(top, taxonomy) -> pd.DataFrame:
     """The ranked ``(label, probability)`` pairs as the analysis table."""
     return pd.DataFrame(dict(zip(COLUMNS, [
         range(1, len(top) + 1), [emotion_name(taxonomy, label) for label, _ in top],
-        [group_name(taxonomy, label) for label, _ in top], [round(p, 4) for _, p in top]])))
+        [group_name(taxonomy, label) for label, _ in top], [round(100 * p, 1) for _, p in top]])))
 
 
 def top_emotions_frame(top, taxonomy) -> pd.DataFrame:
