@@ -82,7 +82,10 @@ def group_label(taxonomy, group: str) -> str:
 
 # The analysis tab's charts are Gradio's own interactive plots (hover, no picture to render): these build the
 # tables they draw. Values are percentages, which read more easily than probabilities.
-EMOTION, GROUP, PERCENT = "감정 / emotion", "그룹 / group", "확률 (%) / probability (%)"
+EMOTION, GROUP, PERCENT = "감정 (영어) / emotion (English)", "그룹 / group", "확률 (%) / probability (%)"
+# A bar chart's axis names each bar by its label alone (Korean for KOTE and AI-Hub: 서러움), its English name in
+# the hover box: "서러움 (sorrow of the wronged)" under the first bar, slanted, ran past a phone's left edge.
+NAME, GROUP_NAME = "감정 / emotion", "감정 그룹 / emotion group"
 PART, COVERS, LANGUAGES = "노래 속 위치 / where in the song", "범위 / covers", "읽은 언어 / languages read"
 MAX_ARC_POINTS = 24  # a 133-stanza song still reads as one line per group, not a comb
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English", "ko+en": "한국어 + English", "": "읽지 않음 / not read"}
@@ -97,7 +100,7 @@ def group_frame(groups, scores, taxonomy, leave_out: str | None = None) -> pd.Da
     """One row per emotion group, highest first, without ``leave_out`` (KOTE's catch-all 기타, which scores
     0.8-0.95 in nearly every song and would dwarf the groups that tell songs apart)."""
     rows = sorted(((g, s) for g, s in zip(groups, scores) if g != leave_out), key=lambda r: -r[1])
-    return pd.DataFrame({GROUP: [group_label(taxonomy, g) for g, _ in rows],
+    return pd.DataFrame({GROUP_NAME: [g for g, _ in rows], GROUP: [group_label(taxonomy, g) for g, _ in rows],
                          PERCENT: [round(100 * float(s), 1) for _, s in rows]})
 
 

@@ -59,17 +59,26 @@ def test_charts_are_tables_where_the_top_group_leads_and_other_is_left_out(demo)
     for song in analysis.examples():
         status, top, bars, mix, arc = analysis.analyze(demo, song["lyrics"], "auto", progress=quiet)
         assert status.startswith(OK_MARK), (song["title"], status)
-        assert isinstance(bars, pd.DataFrame) and list(bars.columns) == [plots.EMOTION, plots.GROUP, plots.PERCENT]
+        assert isinstance(bars, pd.DataFrame)
+        assert list(bars.columns) == [plots.NAME, plots.EMOTION, plots.GROUP, plots.PERCENT]
         assert len(bars) == 10 and bars[plots.EMOTION][0] == top["감정 / Emotion"][0]
         assert all(re.fullmatch(r".+ \(.+\)", e) for e in bars[plots.EMOTION])  # KOTE label (English name)
+        # the axis names a bar by its Korean label alone, which stays short; the hover box adds the English
+        assert all(full == f"{name} ({KOTE.label_en(name)})" for name, full in zip(bars[plots.NAME], bars[plots.EMOTION]))
+        assert not any(re.search("[A-Za-z]", name) for name in bars[plots.NAME])
+        assert list(mix[plots.GROUP]) == [plots.group_label(KOTE, g) for g in mix[plots.GROUP_NAME]]
+        # the table in percentages, one decimal, as the headline rounds them
+        percents = top["확률 % / Probability %"]
+        assert list(percents) == list(bars[plots.PERCENT]) and percents[0] > percents[9] > 0
+        assert abs(percents[0] - int(re.search(r"\*\* (\d+)%", status).group(1))) <= 0.5
         assert OTHER not in set(mix[plots.GROUP]) and len(mix) == len(KOTE.shared_groups)
         top_group = re.search(r"top group \*\*(.+?)\*\*", status).group(1)
         assert mix[plots.GROUP][0] == top_group and mix[plots.PERCENT][0] == mix[plots.PERCENT].max()
         assert arc[plots.GROUP].nunique() == analysis.ARC_LINES and OTHER not in set(arc[plots.GROUP])
         assert arc[plots.GROUP][0] == top_group  # the arc starts with the song's top group
         # the page's own plots take these tables as they are
-        for frame, plot in [(bars, gr.BarPlot(x=plots.EMOTION, y=plots.PERCENT, color=plots.GROUP)),
-                            (mix, gr.BarPlot(x=plots.GROUP, y=plots.PERCENT)),
+        for frame, plot in [(bars, gr.BarPlot(x=plots.NAME, y=plots.PERCENT, tooltip=[plots.EMOTION, plots.GROUP])),
+                            (mix, gr.BarPlot(x=plots.GROUP_NAME, y=plots.PERCENT, color=plots.GROUP)),
                             (arc, gr.LinePlot(x=plots.PART, y=plots.PERCENT, color=plots.GROUP))]:
             assert plot.postprocess(frame).columns == list(frame.columns)
 
@@ -176,33 +185,40 @@ def test_analyze_after_picking_a_song_without_lyrics_keeps_its_reading(catalog_w
 
 def test_the_page_s_arc_names_every_emotion_group(demo):
     """Gradio keeps a chart's colour scale from the first table it draws: the page's arc names all six groups
-    (those not drawn without points), so a group absent from the first song still gets its line later."""
-    *_, arc, note = analysis.analyze_on_page(demo, SAD_STANZA + "\n\n" + JOY_STANZA, "auto", progress=quiet)
+    (those not drawn without points), so a group absent from the first song still gets its line later. Its
+    legend, a line of the page, names the lines drawn in their colours."""
+    *_, arc, note, legend = analysis.analyze_on_page(demo, SAD_STANZA + "\n\n" + JOY_STANZA, "auto", progress=quiet)
     assert arc["visible"] is True and note["visible"] is False
     arc = arc["value"]
     groups = [plots.group_label(KOTE, g) for g in KOTE.shared_groups]
     assert set(arc[plots.GROUP]) == set(groups)
     drawn = arc.dropna(subset=[plots.PERCENT])[plots.GROUP].unique()
     assert len(drawn) == analysis.ARC_LINES
+    assert legend["visible"] is True
+    named = re.findall(r'color: (#[0-9a-f]{6})">━</span> ([^<]+)</span>', legend["value"])
+    assert named == [(analysis.COLORS[g], g) for g in drawn]  # the top group first, as the arc draws it
 
 
 def test_a_one_stanza_text_says_it_has_no_arc_instead_of_an_empty_chart(demo, catalog_without_lyrics):
     """An arc needs two points: for one stanza (or a song whose stanzas the catalog does not keep) the page
     hides the arc and says why in its place; two stanzas draw it again; a message leaves the charts empty."""
-    status, top, bars, mix, arc, note = analysis.analyze_on_page(demo, SAD_STANZA, "auto", progress=quiet)
+    status, top, bars, mix, arc, note, legend = analysis.analyze_on_page(demo, SAD_STANZA, "auto", progress=quiet)
     assert status.startswith(OK_MARK) and "1 stanza(s)" in status and len(bars) == 10 and len(mix)
-    assert arc["visible"] is False and arc["value"] is None
+    assert arc["visible"] is False and arc["value"] is None and legend["visible"] is False
     assert note["visible"] is True and "One stanza: no arc to draw" in note["value"] and "연이 하나뿐" in note["value"]
 
-    *_, arc, note = analysis.analyze_on_page(demo, SAD_STANZA + "\n\n" + JOY_STANZA, "auto", progress=quiet)
+    *_, arc, note, legend = analysis.analyze_on_page(demo, SAD_STANZA + "\n\n" + JOY_STANZA, "auto", progress=quiet)
     assert arc["visible"] is True and arc["value"][plots.PART].nunique() == 2 and note["visible"] is False
+    assert legend["visible"] is True
 
-    lyrics, status, top, bars, mix, arc, note = analysis.catalog_song_on_page(catalog_without_lyrics, "copy19-demo-002",
-                                                                             progress=quiet)
+    lyrics, status, top, bars, mix, arc, note, legend = analysis.catalog_song_on_page(
+        catalog_without_lyrics, "copy19-demo-002", progress=quiet)
     assert arc["visible"] is False and note["visible"] is True and "stanza-by-stanza" in note["value"]
+    assert legend["visible"] is False
 
-    status, top, bars, mix, arc, note = analysis.analyze_on_page(demo, "", "auto", progress=quiet)
+    status, top, bars, mix, arc, note, legend = analysis.analyze_on_page(demo, "", "auto", progress=quiet)
     assert status.startswith(PROBLEM_MARK) and arc["visible"] is True and note["visible"] is False
+    assert legend["visible"] is False
 
 
 # English lines written for this test (not from a song)
@@ -230,6 +246,19 @@ def test_a_reading_close_to_a_typical_song_says_nothing_stands_out(demo):
     status = analysis.analyze(demo, faint, "auto", progress=quiet)[0]
     line = next(part for part in status.split("\n") if "stands out" in part)
     assert "nothing" in line and "없음" in line and "typical" in line and "**" not in line.split("catalog)")[1]
+
+
+def test_the_charts_legends_are_page_text_and_a_phone_is_not_told_to_hover():
+    """The arc's Vega legend kept to one line and was cut at a phone's edge: the page writes it instead (the
+    group chart names its groups on its axis). Hover boxes follow a mouse, so the help says what a phone does."""
+    config = app.demo.get_config_file()
+    props = {c["props"].get("elem_id"): c["props"] for c in config["components"]}
+    assert props["arc-plot"]["colors_in_legend"] == [] and props["group-plot"]["colors_in_legend"] == []
+    assert "arc-legend" in props
+    for chart in ("top10-plot", "arc-plot"):
+        caption = props[chart]["caption"]
+        assert "hover" in caption and ("mouse" in caption or "phone" in caption), caption
+        assert "마우스" in caption
 
 
 def test_the_analysis_table_fits_a_phone_by_its_column_widths():

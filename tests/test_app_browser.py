@@ -6,6 +6,7 @@ Screenshots of every tab go to ``test-artifacts/app/`` at the repository root (g
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -29,7 +30,8 @@ LONG_SONG = "\n".join(f"{line} {'라' * 20}" for line in [
     "햇살 가득한 아침이 오면", "다시 행복하게 웃을 수 있을까", "설레는 마음으로 달려가", "기쁜 하루가 시작돼",
     "오늘은 신나는 날"] * 80)
 OK, PROBLEM = "✓", "⚠"
-HEADERS = {"analysis-table": ["순위 / Rank", "감정 / Emotion", "그룹 / Group", "확률 / Probability"],
+HANGUL = re.compile(r"[가-힣]")
+HEADERS = {"analysis-table": ["순위 / Rank", "감정 / Emotion", "그룹 / Group", "확률 % / Probability %"],
            "similar-table": ["유사도 / Similarity", "제목 / Title", "가수 / Artist", "연도 / Year", "이유 / Why"],
            "eval-table": ["지표 / Figure", "gasa-korean-kote"]}  # a row per figure, a column per model
 
@@ -94,6 +96,14 @@ def table_headers(page, elem_id: str) -> str:
     return page.locator(f"#{elem_id} [role=row]").first.inner_text()
 
 
+def table_rows(page, elem_id: str) -> list[list[str]]:
+    """The texts of a table's cells, row by row, without its header row (nor the table's empty filler rows)."""
+    rows = page.evaluate("id => Array.from(document.querySelectorAll(`#${id} [role=row]`)).slice(1).map(r => "
+                         "Array.from(r.querySelectorAll('td, [role=gridcell], [role=cell]'))"
+                         ".map(c => c.innerText.trim()).filter(t => t))", elem_id)
+    return [row for row in rows if row]
+
+
 def one_sentence(text: str) -> bool:
     text = text.replace(PROBLEM, "").strip()
     return text.endswith(".") and not re.search(r"[.!?]\s+\S", text) and " at at " not in text
@@ -123,11 +133,16 @@ def test_analysis_tab(page):
     assert "gasa-korean-kote" in status and "2 stanza" in status and "top group" in status
     table = page.inner_text("#analysis-table")
     assert "슬픔 (sadness)" in table and "행복 (happiness)" in table  # both halves of the song
-    assert len(re.findall(r"\b0\.\d+\b", table)) == 10  # ten probabilities
+    rows = table_rows(page, "analysis-table")
+    percents = [float(row[-1]) for row in rows]  # as the headline: 91.0, not 0.9096
+    assert [row[0] for row in rows] == [str(rank) for rank in range(1, 11)], rows
+    assert len(percents) == 10 and percents == sorted(percents, reverse=True) and 1 < percents[0] <= 100, percents
+    assert abs(percents[0] - int(re.search(r"(\d+)%", status).group(1))) <= 0.5  # the headline's emotion
     top_group = re.search(r"top group (.+?\))", status).group(1)
-    assert any(labels[:1] == ["슬픔 (sadness)"] for labels in chart_axes(page, "top10-plot"))  # highest bar first
-    groups = next(labels for labels in chart_axes(page, "group-plot") if labels and "(" in labels[0])
-    assert groups[0] == top_group and "기타 (other)" not in groups and len(groups) == 6
+    # each bar named by its Korean label on the axis, the English in its hover box; highest bar first
+    assert any(labels[:1] == ["슬픔"] for labels in chart_axes(page, "top10-plot"))
+    groups = next(labels for labels in chart_axes(page, "group-plot") if labels and HANGUL.search(labels[0]))
+    assert groups[0] == top_group.split(" (")[0] and "기타" not in groups and len(groups) == 6
     assert ["1", "2"] in chart_axes(page, "arc-plot")  # one point per stanza
     page.screenshot(path=str(ARTIFACTS / "1-analysis.png"), full_page=True)
 
@@ -721,6 +736,105 @@ def test_analysis_on_a_phone_and_wide(browser, server):
             page.context.close()
 
 
+ANALYSIS_CHARTS = ("top10-plot", "group-plot", "arc-plot")
+
+
+def label_outlines(page, elem_id: str) -> dict[str, list[dict]]:
+    """The four corners on the screen of each shown axis label of an interactive (Vega) chart, under its axis'
+    name: a slanted label's box as drawn, where its upright bounding box would take in its neighbours'."""
+    return page.evaluate("""id => { const out = {};
+      document.querySelectorAll(`#${id} svg .role-axis`).forEach(a => {
+        const name = (a.getAttribute('aria-label') || '').split(' ')[0];
+        out[name] = (out[name] || []).concat(Array.from(a.querySelectorAll('.role-axis-label text'))
+          .filter(t => getComputedStyle(t).opacity !== '0').map(t => {
+            const b = t.getBBox(), m = t.getScreenCTM();
+            const corners = [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
+              .map(([x, y]) => { const p = new DOMPoint(x, y).matrixTransform(m); return [p.x, p.y]; });
+            return {text: t.textContent, corners}; })); });
+      return out; }""", elem_id)
+
+
+def outlines_overlap(a: list, b: list, slack: float = 0.5) -> bool:
+    """Whether two convex outlines overlap (by more than ``slack`` px): no edge of either separates them."""
+    for outline in (a, b):
+        for (x1, y1), (x2, y2) in zip(outline, outline[1:] + outline[:1]):
+            nx, ny = (y1 - y2) / math.hypot(x2 - x1, y2 - y1), (x2 - x1) / math.hypot(x2 - x1, y2 - y1)
+            on_a, on_b = [x * nx + y * ny for x, y in a], [x * nx + y * ny for x, y in b]
+            if max(on_a) - slack <= min(on_b) or max(on_b) - slack <= min(on_a):
+                return False
+    return True
+
+
+def test_analysis_charts_keep_their_labels_and_legend_on_a_phone_and_wide(browser, server, tmp_path):
+    """At 400 px and at 1400 px every label of the analysis charts is whole on the screen and clear of the
+    others (the top-10 bars named by their Korean labels: "서러움 (sorrow of the wronged)", slanted, ran past a
+    phone's left edge), and the arc's legend, a line of the page that wraps, names every line it draws."""
+    for device in (PHONE, WIDE):
+        width = device["viewport"]["width"]
+        page = open_page(browser, server, device)
+        try:
+            for example in ("Empty Stop", "Light Party"):
+                before = page.inner_text("#arc-legend")
+                page.locator("#analysis-examples button").filter(has_text=example).click()
+                status_text(page, "analysis-status", "top group")
+                page.wait_for_function(f"document.getElementById('arc-legend').innerText !== {json.dumps(before)}")
+                for elem_id in ANALYSIS_CHARTS:
+                    page.locator(f"#{elem_id} svg .role-axis-label text").first.wait_for()
+                page.wait_for_timeout(500)  # the charts settle to their new bars and width
+                page.screenshot(path=str(tmp_path / f"analysis-{width}px-{example}.png"), full_page=True)
+                for elem_id in ANALYSIS_CHARTS:
+                    for name, labels in label_outlines(page, elem_id).items():
+                        clashes = [(a["text"], b["text"]) for i, a in enumerate(labels) for b in labels[i + 1:]
+                                   if outlines_overlap(a["corners"], b["corners"])]
+                        assert not clashes, (width, example, elem_id, name, clashes)
+                        outside = [t["text"] for t in labels if not all(0 <= x <= width for x, _ in t["corners"])]
+                        assert not outside, (width, example, elem_id, name, outside)
+                    assert box(page, f"#{elem_id} svg")["right"] <= width, (width, example, elem_id)
+                texts = {elem_id: chart_texts(page, elem_id) for elem_id in ANALYSIS_CHARTS}
+                names = [t["text"] for t in texts["top10-plot"]["X-axis"]]
+                assert len(names) == 10 and not any(re.search("[A-Za-z]", n) for n in names), names
+                assert len(texts["group-plot"]["X-axis"]) == 6
+                assert not texts["arc-plot"]["legend"]  # the chart's own legend, cut on a phone, is gone
+                lines = page.evaluate("Array.from(document.querySelectorAll('#arc-legend span[style*=nowrap]'))"
+                                      ".map(e => { const b = e.getBoundingClientRect(); "
+                                      "return {text: e.innerText.trim(), left: b.left, right: b.right, "
+                                      "color: getComputedStyle(e.firstElementChild).color}; })")
+                assert len(lines) == 3 and all(0 <= e["left"] and e["right"] <= width for e in lines), lines
+                assert all(re.fullmatch(r"━ \S+ \(.+\)", e["text"]) for e in lines), lines  # 슬픔 (sadness)
+                drawn = page.evaluate("Array.from(document.querySelectorAll('#arc-plot svg g.mark-line path'))"
+                                      ".filter(p => p.getAttribute('d')).map(p => p.getAttribute('stroke'))")  # the lines drawn
+                assert {e["color"] for e in lines} == {rgb(c) for c in drawn if c}, (lines, drawn)
+                assert page.evaluate(NO_SIDEWAYS_SCROLL)
+        finally:
+            page.context.close()
+
+
+def test_analysis_charts_tell_a_phone_where_the_numbers_are(browser, server, tmp_path):
+    """A tap on a phone raises no hover box on the analysis charts, so their help does not just say "hover":
+    it points a phone to the table above, which holds every bar's numbers."""
+    page = open_page(browser, server, PHONE)
+    try:
+        page.locator("#analysis-examples button").filter(has_text="Light Party").click()
+        status_text(page, "analysis-status", "top group 기쁨 (joy)")
+        bar = page.locator("#top10-plot svg g.mark-rect path").first
+        bar.wait_for()
+        bar.scroll_into_view_if_needed()
+        bar.tap()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(tmp_path / "analysis-tap-400px.png"))
+        assert not page.locator("#vg-tooltip-element.visible").count()
+        help_text = page.inner_text("#top10-plot")
+        assert "휴대폰에서는 위 표" in help_text and "on a phone, see the table above" in help_text, help_text
+        assert box(page, "#analysis-table")["bottom"] <= box(page, "#top10-plot")["top"]  # the table is above
+    finally:
+        page.context.close()
+
+
+def rgb(hex_color: str) -> str:
+    """``#d62728`` as the browser's computed style writes it: ``rgb(214, 39, 40)``."""
+    return "rgb({}, {}, {})".format(*(int(hex_color[i:i + 2], 16) for i in (1, 3, 5)))
+
+
 @pytest.mark.parametrize("device", [PHONE, WIDE], ids=["400px", "1400px"])
 def test_analysis_and_evaluation_tables_read_without_sideways_scrolling(browser, server, device):
     """The top-10 table (emotion names wrap in their columns) and the evaluation's table (a row per figure)
@@ -785,13 +899,14 @@ def test_analysis_top10_bar_shows_its_emotion_and_value_on_hover(browser, server
         bar = page.locator("#top10-plot svg g.mark-rect path").first
         bar.wait_for()
         described = dict(field.split(": ", 1) for field in bar.get_attribute("aria-label").split("; "))
-        emotion, value = described["감정 / emotion"], described["확률 (%) / probability (%)"]  # what Vega says it holds
-        assert re.fullmatch(r".+ \(.+\)", emotion) and 0 < float(value) <= 100, described
+        name, value = described["감정 / emotion"], described["확률 (%) / probability (%)"]  # what Vega says it holds
+        assert HANGUL.search(name) and not re.search("[A-Za-z]", name) and 0 < float(value) <= 100, described
         bar.hover()
         tooltip = page.locator("#vg-tooltip-element")
         tooltip.wait_for(state="visible")
         shown = tooltip.inner_text()
-        assert emotion in shown and value in shown and "그룹 / group" in shown, (shown, described)
+        assert re.search(re.escape(name) + r" \(.+\)", shown), (shown, described)  # with its English name
+        assert value in shown and "그룹 / group" in shown, (shown, described)
         page.screenshot(path=str(ARTIFACTS / "8e-analysis-hover.png"))
         page.mouse.move(0, 0)  # off the chart: the hover box goes
         tooltip.wait_for(state="hidden")

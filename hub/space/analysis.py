@@ -4,6 +4,7 @@ Gradio's interactive charts (hover for the numbers). A catalog song whose lyrics
 reading the catalog keeps for it."""
 from __future__ import annotations
 
+import html
 import json
 import logging
 from functools import cache
@@ -88,8 +89,10 @@ def top_table(top, taxonomy) -> pd.DataFrame:
 
 
 def top_emotions_frame(top, taxonomy) -> pd.DataFrame:
-    """The top-10 chart: each emotion with its English name, its group (the bar's colour) and its percentage."""
-    return pd.DataFrame({plots.EMOTION: [emotion_name(taxonomy, label) for label, _ in top],
+    """The top-10 chart: each emotion's label (the axis), with its English name and its group (the hover box),
+    and its percentage."""
+    return pd.DataFrame({plots.NAME: [label for label, _ in top],
+                         plots.EMOTION: [emotion_name(taxonomy, label) for label, _ in top],
                          plots.GROUP: [group_name(taxonomy, label) or "—" for label, _ in top],
                          plots.PERCENT: [round(100 * p, 1) for _, p in top]})
 
@@ -332,6 +335,17 @@ def find_songs(state: State, query: str):
 # any later one. The arc's table therefore names every emotion group on the page, those not drawn without
 # points, and the top-10 bars are one colour (each bar's group is in its tooltip and the table).
 ARC_GROUPS = [plots.group_label(KOTE, g) for g in KOTE.shared_groups]
+COLORS = plots.group_color_map(KOTE, AIHUB, GOEMOTIONS)
+
+
+def arc_legend(names) -> str:
+    """The arc's lines in their colours, as a line of the page under the chart: it wraps on a phone, where the
+    chart's own legend keeps to one line and was cut off at the screen's edge (and it named the groups not drawn,
+    which the arc's table carries for its colours)."""
+    entries = "".join(f'<span style="display: inline-block; margin-right: 1em; white-space: nowrap">'
+                      f'<span style="color: {COLORS.get(name, "currentColor")}">━</span> {html.escape(name)}</span>'
+                      for name in names)
+    return f'<div class="arc-legend">선 / lines: {entries}</div>'
 
 
 # An arc needs two points to be a line: a reading with fewer says so where the arc would be, not an empty chart.
@@ -340,12 +354,17 @@ ONE_STANZA = ("연이 하나뿐이라 흐름은 그리지 않았어요 / One sta
               "separate the stanzas with blank lines (lyrics without them are read four lines at a time).")
 NO_STORED_ARC = ("이 곡은 연별 기록이 없어 흐름은 그리지 않았어요 / No arc to draw: the catalog keeps no stanza-by-stanza "
                  "reading of this song.")
+# Vega's hover boxes follow a mouse; a tap on a phone raises none, so a phone is pointed to the table instead
+TOP10_HELP = ("마우스를 막대에 올리면 영어 이름과 그룹이 보입니다; 휴대폰에서는 위 표를 보세요 / hover a bar for its "
+              "English name and group; on a phone, see the table above")
+ARC_POINT_HELP = "마우스를 점에 올리면 그 연과 읽은 언어가 보입니다 / hover a point with a mouse for its stanzas and languages"
 
 
 def drawn(bars, mix, arc):
-    """The three charts as the page draws them, and the note that stands in for the arc: the arc padded with
-    the groups it does not draw, hidden (with the note saying why) where a reading has fewer than two points
-    to draw it through. Without a reading (a message in the status) the charts are left empty."""
+    """The three charts as the page draws them, the note that stands in for the arc and the arc's legend: the
+    arc padded with the groups it does not draw, hidden (with the note saying why) where a reading has fewer
+    than two points to draw it through. Without a reading (a message in the status) the charts are left empty."""
+    legend = "" if arc is None else arc_legend(arc[plots.GROUP].unique())
     if arc is not None and set(arc[plots.GROUP]) <= set(ARC_GROUPS):
         first = arc[arc[plots.GROUP] == arc[plots.GROUP].iloc[0]]
         missing = [first.assign(**{plots.GROUP: g, plots.PERCENT: np.nan})
@@ -353,10 +372,11 @@ def drawn(bars, mix, arc):
         arc = pd.concat([arc, *missing], ignore_index=True)
     points = 0 if arc is None else arc[plots.PART].nunique()
     if bars is None or points >= 2:
-        return bars, mix, gr.update(value=arc, visible=True), gr.update(value="", visible=False)
+        return (bars, mix, gr.update(value=arc, visible=True), gr.update(value="", visible=False),
+                gr.update(value=legend, visible=bool(legend)))
     note = ONE_STANZA if points else NO_STORED_ARC
     return (bars, mix, gr.update(value=None, visible=False),
-            gr.update(value=f"**감정 흐름 / Emotion arc** · {note}", visible=True))
+            gr.update(value=f"**감정 흐름 / Emotion arc** · {note}", visible=True), gr.update(value="", visible=False))
 
 
 def stored_lyrics(state: State, song_id: str) -> str:
@@ -382,7 +402,7 @@ def catalog_song_on_page(state: State, song_id: str, choice: str = MODEL_AUTO, p
     *shown, bars, mix, arc = catalog_song(state, song_id, choice, progress)
     if isinstance(arc, (pd.DataFrame, type(None))):
         return (*shown, *drawn(bars, mix, arc))
-    return (*shown, bars, mix, arc, gr.update())  # no song picked: all left as it was
+    return (*shown, bars, mix, arc, gr.update(), gr.update())  # no song picked: all left as it was
 
 
 def model_choices(config) -> list[tuple[str, str]]:
@@ -394,7 +414,6 @@ def model_choices(config) -> list[tuple[str, str]]:
 
 
 def tab(page: gr.Blocks, state: State) -> None:
-    colors = plots.group_color_map(KOTE, AIHUB, GOEMOTIONS)
     with gr.Tab("가사 분석 / Lyric analysis", id="analysis"):
         with gr.Row():
             with gr.Column(scale=1):
@@ -422,27 +441,31 @@ def tab(page: gr.Blocks, state: State) -> None:
                                      interactive=False, elem_id="analysis-table", wrap=True,
                                      column_widths=COLUMN_WIDTHS)
         with gr.Row():
-            bars = gr.BarPlot(x=plots.EMOTION, y=plots.PERCENT,  # one colour: see drawn()
-                              label="상위 10개 감정 / Top-10 emotions", elem_id="top10-plot", x_title="",
-                              x_label_angle=-35, y_lim=[0, None], tooltip=[plots.GROUP], sort="-y",
-                              caption="막대에 마우스를 올리면 수치가 보입니다 / hover a bar for its numbers")
-            mix = gr.BarPlot(x=plots.GROUP, y=plots.PERCENT, color=plots.GROUP, color_map=colors, colors_in_legend=[],
-                             label="감정 그룹 / Emotion groups", elem_id="group-plot", x_title="", y_lim=[0, 100],
+            bars = gr.BarPlot(x=plots.NAME, y=plots.PERCENT,  # one colour: see drawn()
+                              label="상위 10개 감정 / Top-10 emotions", elem_id="top10-plot",
+                              # steep enough that ten slanted labels stay apart in a phone's 30 px per bar
+                              x_label_angle=-60, y_lim=[0, None], tooltip=[plots.EMOTION, plots.GROUP], sort="-y",
+                              caption=TOP10_HELP)
+            mix = gr.BarPlot(x=plots.GROUP_NAME, y=plots.PERCENT, color=plots.GROUP, color_map=COLORS,
+                             colors_in_legend=[],
+                             label="감정 그룹 / Emotion groups", elem_id="group-plot", y_lim=[0, 100],
                              sort="-y", x_label_angle=-35,
                              caption="기타(other) 그룹은 뺐습니다: 거의 모든 노래에서 80-95%라 노래를 구별해 주지 "
                                      "않습니다 / the catch-all group 기타 (other) is left out: it is at 80-95% in "
                                      "nearly every song, so it says little about this one")
         arc_note = gr.Markdown(visible=False, elem_id="arc-note")
-        arc = gr.LinePlot(x=plots.PART, y=plots.PERCENT, color=plots.GROUP, color_map=colors,
+        arc = gr.LinePlot(x=plots.PART, y=plots.PERCENT, color=plots.GROUP, color_map=COLORS,
+                          colors_in_legend=[],  # the legend below wraps on a phone
                           label="감정 흐름 / Emotion arc", elem_id="arc-plot", y_lim=[0, 100],
                           x_title="노래 속 위치 (연) / where in the song (stanzas)",
                           tooltip=[plots.COVERS, plots.LANGUAGES],
                           caption="가장 강한 그룹과 가장 크게 움직이는 그룹들만 그립니다; 긴 노래는 이웃한 연을 평균해 "
                                   f"최대 {plots.MAX_ARC_POINTS}개 점으로 보여 줍니다 / shows the song's top group and "
                                   "the groups that move most; a long song's neighbouring stanzas are averaged into at "
-                                  f"most {plots.MAX_ARC_POINTS} points (hover one for its stanzas and languages)")
+                                  f"most {plots.MAX_ARC_POINTS} points. {ARC_POINT_HELP}")
+        lines = gr.HTML(elem_id="arc-legend")
 
-    outputs = [status, table, bars, mix, arc, arc_note]
+    outputs = [status, table, bars, mix, arc, arc_note, lines]
     read = bind(analyze_on_page, state)
     button.click(read, [lyrics, model, pick], outputs, api_name="analyze")
     # an example is read as soon as it is clicked: a first visit sees what the tab does in one click
