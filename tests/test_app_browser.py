@@ -74,6 +74,19 @@ def status_text(page, elem_id: str, contains: str) -> str:
     return page.inner_text(f"#{elem_id}")
 
 
+def read_example(page, title: str, headline: str = "top group") -> str:
+    """Click the analysis tab's example ``title`` and wait for its reading (a status holding ``headline``)."""
+    page.locator("#analysis-examples button").filter(has_text=title).click()
+    return status_text(page, "analysis-status", headline)
+
+
+def first_top10_bar(page):
+    """The first bar of the analysis tab's top-10 chart, once drawn."""
+    bar = page.locator("#top10-plot svg g.mark-rect path").first
+    bar.wait_for()
+    return bar
+
+
 def plot_shown(page, elem_id: str) -> bool:
     """The plot is there as a PNG shown at (nearly) its own size: the figures' text is 8.5 pt or more, so it
     stays at least 8 pt on screen."""
@@ -147,9 +160,8 @@ def test_analysis_tab(page):
     page.screenshot(path=str(ARTIFACTS / "1-analysis.png"), full_page=True)
 
     # an example, clicked, is read at once
-    page.locator("#analysis-examples button").filter(has_text="Light Party").click()
     # (the example's own headline: the sad song's status may name 기쁨 (joy) among what stands out)
-    status = status_text(page, "analysis-status", "top group 기쁨 (joy)")
+    status = read_example(page, "Light Party", "top group 기쁨 (joy)")
     assert status.startswith(OK) and "심장이" in page.input_value("#lyrics textarea")
 
     # a catalog song, searched, fills the lyrics box and is read
@@ -717,8 +729,7 @@ def test_analysis_on_a_phone_and_wide(browser, server):
         page = open_page(browser, server, device)
         width = device["viewport"]["width"]
         try:
-            page.locator("#analysis-examples button").filter(has_text="Light Party").click()
-            assert status_text(page, "analysis-status", "top group 기쁨 (joy)").startswith(OK)
+            assert read_example(page, "Light Party", "top group 기쁨 (joy)").startswith(OK)
             page.locator("#top10-plot svg .role-axis-label text").first.wait_for()
             lyrics, table = box(page, "#lyrics"), box(page, "#analysis-table")
             top10, groups = box(page, "#top10-plot"), box(page, "#group-plot")
@@ -775,8 +786,7 @@ def test_analysis_charts_keep_their_labels_and_legend_on_a_phone_and_wide(browse
         try:
             for example in ("Empty Stop", "Light Party"):
                 before = page.inner_text("#arc-legend")
-                page.locator("#analysis-examples button").filter(has_text=example).click()
-                status_text(page, "analysis-status", "top group")
+                read_example(page, example)
                 page.wait_for_function(f"document.getElementById('arc-legend').innerText !== {json.dumps(before)}")
                 for elem_id in ANALYSIS_CHARTS:
                     page.locator(f"#{elem_id} svg .role-axis-label text").first.wait_for()
@@ -814,10 +824,8 @@ def test_analysis_charts_tell_a_phone_where_the_numbers_are(browser, server, tmp
     it points a phone to the table above, which holds every bar's numbers."""
     page = open_page(browser, server, PHONE)
     try:
-        page.locator("#analysis-examples button").filter(has_text="Light Party").click()
-        status_text(page, "analysis-status", "top group 기쁨 (joy)")
-        bar = page.locator("#top10-plot svg g.mark-rect path").first
-        bar.wait_for()
+        read_example(page, "Light Party", "top group 기쁨 (joy)")
+        bar = first_top10_bar(page)
         bar.scroll_into_view_if_needed()
         bar.tap()
         page.wait_for_timeout(1500)
@@ -849,8 +857,7 @@ def test_analysis_and_evaluation_tables_read_without_sideways_scrolling(browser,
         assert inner <= outer + 2 and right <= width, (elem_id, inner, outer, right)
 
     try:
-        page.locator("#analysis-examples button").filter(has_text="Empty Stop").click()
-        status_text(page, "analysis-status", "top group")
+        read_example(page, "Empty Stop")
         assert page.locator("#analysis-table [role=row]").count() == 11
         assert_in_place("analysis-table")
         clipped = page.evaluate("Array.from(document.querySelectorAll('#analysis-table td'))"
@@ -894,10 +901,8 @@ def test_analysis_of_one_stanza_says_it_has_no_arc_and_two_stanzas_draw_it_again
 def test_analysis_top10_bar_shows_its_emotion_and_value_on_hover(browser, server):
     page = open_page(browser, server, WIDE)
     try:
-        page.locator("#analysis-examples button").filter(has_text="Light Party").click()
-        status_text(page, "analysis-status", "top group 기쁨 (joy)")
-        bar = page.locator("#top10-plot svg g.mark-rect path").first
-        bar.wait_for()
+        read_example(page, "Light Party", "top group 기쁨 (joy)")
+        bar = first_top10_bar(page)
         described = dict(field.split(": ", 1) for field in bar.get_attribute("aria-label").split("; "))
         name, value = described["감정 / emotion"], described["확률 (%) / probability (%)"]  # what Vega says it holds
         assert HANGUL.search(name) and not re.search("[A-Za-z]", name) and 0 < float(value) <= 100, described
