@@ -301,12 +301,18 @@ def prepare_parts(parts: Path, manifest: dict) -> None:
                   file=sys.stderr)
             shutil.rmtree(parts)
     parts.mkdir(parents=True, exist_ok=True)
-    for stale in parts.glob(".block-*.tmp-*"):  # left by a worker killed while writing
-        stale.unlink(missing_ok=True)
+    remove_partial_shards(parts)
     if not path.exists():
         tmp = parts / f".{MANIFEST}.tmp"
         tmp.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         os.replace(tmp, path)
+
+
+def remove_partial_shards(parts: Path) -> None:
+    """Remove the half-written shards (``.block-*.tmp-*``) of workers killed while writing: a Ctrl-C ends the
+    cluster under them, and a killed worker leaves its temporary file."""
+    for stale in parts.glob(".block-*.tmp-*"):
+        stale.unlink(missing_ok=True)
 
 
 def drop_if_empty(parts: Path) -> None:
@@ -569,6 +575,7 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
         finally:
             if started:
                 ray.shutdown()
+            remove_partial_shards(parts)  # the workers are gone: what they were writing is no shard
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
         for line in stats.lines():
