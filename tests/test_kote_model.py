@@ -155,3 +155,35 @@ def test_the_training_command_keeps_the_previous_model_when_it_fails(tmp_path):
     assert failed.returncode == 2 and "row 1: label id 99 is outside 0-43" in failed.stderr
     assert "Traceback" not in failed.stderr
     assert (out / "model.safetensors").read_bytes() == before
+
+
+def test_the_fast_reading_paths_give_the_plain_pipeline_s_numbers():
+    """Counting character n-grams word by word (with the words' columns remembered) and reading the next batch's
+    morphemes on a thread are speed-ups only: the same matrix as scikit-learn's, the same probabilities."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from hub.kote_model import WordwiseCharTfidf
+
+    model = load_predictor("gasa-korean-kote")
+    char_view = model.classifier.features_.named_steps["views"].named_transformers["char"][-1]
+    assert isinstance(char_view, WordwiseCharTfidf)
+    plain = TfidfVectorizer(**char_view.get_params())
+    plain.vocabulary_, plain.idf_ = char_view.vocabulary_, char_view.idf_
+    # lines written for this test: repeated words, capitals, runs of spaces and tabs, emoji, an empty text
+    texts = SONGS + ["사랑 사랑 사랑해  LOVE\tyou ♡ 사랑해", "", "ㅠㅠ   비가 와   비가 와", "Zzyzx 없는말쓰기"]
+    for cached_words in (300_000, 4):  # 4: the memory of words is cleared again and again on the way
+        char_view.cached_words = cached_words
+        for _ in range(2):  # the second time from memory
+            got, want = char_view.transform(texts), plain.transform(texts)
+            assert got.shape == want.shape and got.dtype == want.dtype and got.has_sorted_indices
+            for part in ("indptr", "indices", "data"):
+                np.testing.assert_array_equal(getattr(got, part), getattr(want, part))
+        char_view.__dict__.pop("_word_columns", None)
+    char_view.cached_words = WordwiseCharTfidf.cached_words
+
+    stanzas = [f"{line} {n}번째 밤" for n in range(9) for song in SONGS for line in song.split("\n") if line]
+    batches = list(model.classifier.read_ahead(stanzas, 7))
+    assert [len(b) for b in batches] == [7] * (len(stanzas) // 7) + ([len(stanzas) % 7] if len(stanzas) % 7 else [])
+    assert [r for batch in batches for r in batch] == kiwi_readings(stanzas)
+    ahead = np.vstack([np.hstack(model.classifier.predict_proba_with_groups(b)) for b in batches])
+    np.testing.assert_array_equal(ahead, np.hstack(model.classifier.predict_proba_with_groups(stanzas)))
