@@ -744,3 +744,38 @@ def test_one_song_per_artist(versions_catalog):
     assert len(rec.recommend("s6", k=10)) == 8  # without it: every work but s6's own
     dist = recommendation_distribution(rec, k=3, one_per_artist=True)
     assert dist["counts"].sum() == (rec.neighbours(k=3, one_per_artist=True) >= 0).sum()
+
+
+def test_a_graph_not_yet_built_is_built_on_a_thread_while_queries_are_answered_exactly(monkeypatch):
+    """The first arc query of a large catalog does not wait for the arcs' graph (90 s at a million songs): the graph
+    is built on a thread, queries meanwhile score every song, then the graph serves them."""
+    import threading
+
+    import hub.search.index as module
+
+    monkeypatch.setattr(module, "GATHER_MAX", 100)  # so unfiltered queries would take the graph
+    released, started = threading.Event(), threading.Event()
+
+    class HeldGraph(module.FaissHNSW):  # the real graph, built only once the test lets it
+        def __init__(self, *args, **kwargs):
+            started.set()
+            assert released.wait(60)
+            super().__init__(*args, **kwargs)
+
+    vectors, songs = random_catalog(1500, seed=11)
+    rng = np.random.default_rng(11)
+    stanzas = [rng.dirichlet(np.ones(60), size=int(rng.integers(2, 9))).astype(np.float32) for _ in range(1500)]
+    rec = Recommender(vectors, songs, [f"l{i}" for i in range(60)], stanzas=stanzas, index="faiss")
+    exact = Recommender(vectors, songs, [f"l{i}" for i in range(60)], stanzas=stanzas, index="exact")
+    monkeypatch.setattr(module, "FaissHNSW", HeldGraph)
+    first = rec.recommend("id3", k=10, method="arc")  # answered while its graph waits to be built
+    assert started.wait(60) and "arc" not in rec._search._graph
+    pd.testing.assert_frame_equal(first, exact.recommend("id3", k=10, method="arc"))
+    released.set()
+    graph = rec._search.graph_for("arc")  # waits for the thread
+    assert graph is not None and graph.index.ntotal == 1500
+    searched = []
+    candidates = graph.candidates
+    monkeypatch.setattr(graph, "candidates", lambda *a: searched.append(1) or candidates(*a))
+    later = rec.recommend("id3", k=10, method="arc")
+    assert searched == [1] and len(set(later["song_id"]) & set(first["song_id"])) >= 8
