@@ -150,6 +150,34 @@ def test_the_english_model_joins_only_a_kote_model_and_can_be_left_out(english):
     assert labels.shape == (1, 44) and groups.shape == (1, 7) and np.isfinite(labels).all()
 
 
+def test_the_spread_keeping_calibration_keeps_the_korean_spread_where_least_squares_shrinks_it():
+    """Synthetic stanza pairs in log-odds: the English reading follows the Korean one loosely (r about 0.45), in
+    one column against it. Least squares shrinks the calibrated English readings' spread to r times the Korean
+    one's; the spread-keeping line gives them the Korean mean and standard deviation, and the floor slope where
+    the readings disagree."""
+    from scipy.special import expit, logit
+
+    from training.train_english_goemotions import (CALIBRATIONS, calibration_from_stanzas,
+                                                   calibration_from_stanzas_spread)
+
+    rng = np.random.default_rng(0)
+    korean = rng.normal(-2.0, 1.5, size=(2000, 3))
+    english = 0.3 * korean + rng.normal(0.5, 0.8, size=korean.shape)
+    english[:, 2] = -english[:, 2]  # a column where the English model reads the opposite
+    pairs = expit(english), expit(korean)
+    least, spread = calibration_from_stanzas(*pairs), calibration_from_stanzas_spread(*pairs)
+    assert spread["kind"] == "stanzas-spread" and "stanzas-spread" in CALIBRATIONS
+
+    def calibrated(calibration):
+        return logit(pairs[0]) * np.asarray(calibration["scale"]) + np.asarray(calibration["shift"])
+
+    sd_korean = korean.std(0)
+    np.testing.assert_allclose(calibrated(spread)[:, :2].std(0), sd_korean[:2], rtol=1e-3)
+    np.testing.assert_allclose(calibrated(spread)[:, :2].mean(0), korean[:, :2].mean(0), atol=1e-3)
+    assert (calibrated(least)[:, :2].std(0) < 0.6 * sd_korean[:2]).all()  # shrunk by r
+    assert spread["scale"][2] == least["scale"][2] == 0.1  # no positive relation: the floor
+
+
 def test_evaluate_reads_goemotions_tsv(tmp_path):
     dev = read_goemotions_tsv(GOEMOTIONS_DIR / "dev.tsv")
     rows = dev.subset([i for i, t in enumerate(dev.texts) if '"' not in t][:300])  # no CSV quoting to write
