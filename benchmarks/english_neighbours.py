@@ -102,7 +102,7 @@ def main(argv=None) -> int:
     p.add_argument("--korean-model", default="gasa-korean-kote")
     p.add_argument("--english-model", default=DEFAULT_ENGLISH_MODEL, help="name or folder of the English model")
     p.add_argument("--calibration", action="append",
-                   help="shipped, or a name in the model's calibrations.json (repeat; default: shipped, stanzas, "
+                   help="shipped, or a name in the model's calibrations.json (repeat; default: stanzas, "
                         "stanzas-spread)")
     p.add_argument("--english-share", type=float, default=0.8, help="Latin letters of an English-dominant song")
     p.add_argument("--mixed-share", type=float, default=0.2, help="Latin letters of a mixed song (below: Korean)")
@@ -116,7 +116,7 @@ def main(argv=None) -> int:
     mixed = [r for r in ratings if latin_share(lyrics.get(r["song_id"], "")) >= args.mixed_share]
     model = load_reader(args.korean_model, args.english_model)
     rows, firsts = [], {}
-    for name in args.calibration or ["shipped", "stanzas", "stanzas-spread"]:
+    for name in args.calibration or ["stanzas", "stanzas-spread"]:
         model.space = KoteSpace(model.english, calibration=calibration_of(model.english, name))
         rec = catalog(model, records)
         shares = np.array([latin_share(lyrics[str(s)]) for s in rec.songs["song_id"]])
