@@ -125,7 +125,12 @@ def calibration_from_stanzas_spread(english_readings: np.ndarray, korean_reading
     among the other English songs. Least squares is the best guess of the Korean reading of one stanza; a
     recommender needs readings that differ as much as Korean ones do, which this keeps. A column whose readings
     run against each other (r <= 0) gets the floor slope: the English model says nothing there that can be put on
-    the Korean scale. Slopes are kept between 0.1 and 3, as in ``stanzas``."""
+    the Korean scale. Slopes are kept between 0.1 and 3, as in ``stanzas``.
+
+    The price: where the correlation is weak but positive (out of fold, r about 0.1-0.2 for 어이없음, 우쭐댐/무시함,
+    없음, ...), what the English model says there is mostly noise, and this gives the noise the Korean readings'
+    full spread (a line about the weather reads 33 % 어이없음 against a typical song's 2 %). Not the default for
+    that reason (README "English lines" has the measurements)."""
     source, target = log_odds(english_readings), log_odds(korean_readings)
     sd_source, sd_target = source.std(0), target.std(0)
     centred = (source - source.mean(0)) * (target - target.mean(0))
@@ -358,9 +363,8 @@ CALIBRATION_NOTES = {
     "stanzas-spread": "Calibration (`stanzas-spread`): per KOTE label and group, a line in log-odds that gives this "
                       "model's out-of-fold readings of the translated stanzas the mean and the spread (standard "
                       "deviation, slope signed by the correlation) of `gasa-korean-kote`'s readings of their Korean "
-                      "originals. Least squares (`stanzas`) would shrink each column by its correlation (median slope "
-                      "0.6) and make English songs read alike, so that they recommended mostly each other; this keeps "
-                      "English songs as spread out as Korean ones.",
+                      "originals, where least squares (`stanzas`) shrinks each column by its correlation (median slope "
+                      "0.6) and English songs read alike.",
     "comments": "Calibration (`comments`): per KOTE label and group, a shift in log-odds that gives English comments "
                 "read through the map the mean of Korean KOTE comments read by `gasa-korean-kote`.",
     "none": "No calibration: the map's readings are used as they are.",
