@@ -137,7 +137,7 @@ def main(argv=None) -> int:
                    help=f"read English lines with this model (default {DEFAULT_ENGLISH_MODEL}; 'none': Korean only)")
     p.add_argument("--calibration", default="shipped",
                    help="gasa-english-goemotions' calibration into the Korean scale: shipped (default), or one its "
-                        "trainer compared (calibrations.json: none, stanzas, comments)")
+                        "trainer compared (calibrations.json: none, stanzas, stanzas-spread, comments)")
     p.add_argument("--headroom", action="store_true",
                    help="also fit a cross-validated recalibration on the rated songs and score other top-label "
                         "rules: how far this reader's outputs can go (research only)")

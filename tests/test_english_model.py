@@ -88,6 +88,11 @@ def test_the_built_in_model_is_as_good_as_its_card_says(english):
     config = json.loads((ENGLISH_DATA_DIR / "gasa_engine.json").read_text(encoding="utf-8"))
     assert config["model_type"] == "english-linear" and config["metrics"]["model"]["macro_f1"] >= 0.45
     assert len(config["kote_calibration"]["shift"]) == len(KOTE) + len(KOTE.group_order)
+    # shipped: least squares; the spread-keeping calibration and the others stay beside it for the benchmarks
+    calibrations = json.loads((ENGLISH_DATA_DIR / "calibrations.json").read_text(encoding="utf-8"))
+    assert {"stanzas", "stanzas-spread", "comments", "none"} <= set(calibrations)
+    assert config["kote_calibration"] == calibrations["stanzas"]
+    assert np.median(calibrations["stanzas-spread"]["scale"]) > np.median(calibrations["stanzas"]["scale"])
     assert (ENGLISH_DATA_DIR / "LICENSE").read_text().startswith("GoEmotions")
     card = (ENGLISH_DATA_DIR / "README.md").read_text(encoding="utf-8")
     assert "apache-2.0" in card and "GOEMOTIONS_TO_KOTE" in card
@@ -148,6 +153,48 @@ def test_the_english_model_joins_only_a_kote_model_and_can_be_left_out(english):
     assert space.calibrated and space.own_groups
     labels, groups = space(*english.predict_with_groups([ENGLISH_SONG]))
     assert labels.shape == (1, 44) and groups.shape == (1, 7) and np.isfinite(labels).all()
+
+
+def test_the_spread_keeping_calibration_keeps_the_korean_spread_where_least_squares_shrinks_it():
+    """Synthetic stanza pairs in log-odds: the English reading follows the Korean one loosely (r about 0.45), in
+    one column against it. Least squares shrinks the calibrated English readings' spread to r times the Korean
+    one's; the spread-keeping line gives them the Korean mean and standard deviation, and the floor slope where
+    the readings disagree."""
+    from scipy.special import expit, logit
+
+    from training.train_english_goemotions import (CALIBRATIONS, calibration_from_stanzas,
+                                                   calibration_from_stanzas_spread)
+
+    rng = np.random.default_rng(0)
+    korean = rng.normal(-2.0, 1.5, size=(2000, 3))
+    english = 0.3 * korean + rng.normal(0.5, 0.8, size=korean.shape)
+    english[:, 2] = -english[:, 2]  # a column where the English model reads the opposite
+    pairs = expit(english), expit(korean)
+    least, spread = calibration_from_stanzas(*pairs), calibration_from_stanzas_spread(*pairs)
+    assert spread["kind"] == "stanzas-spread" and "stanzas-spread" in CALIBRATIONS
+
+    def calibrated(calibration):
+        return logit(pairs[0]) * np.asarray(calibration["scale"]) + np.asarray(calibration["shift"])
+
+    sd_korean = korean.std(0)
+    np.testing.assert_allclose(calibrated(spread)[:, :2].std(0), sd_korean[:2], rtol=1e-3)
+    np.testing.assert_allclose(calibrated(spread)[:, :2].mean(0), korean[:, :2].mean(0), atol=1e-3)
+    assert (calibrated(least)[:, :2].std(0) < 0.6 * sd_korean[:2]).all()  # shrunk by r
+    assert spread["scale"][2] == least["scale"][2] == 0.1  # no positive relation: the floor
+
+
+def test_the_trainer_writes_every_calibration_and_ships_the_one_asked_for(tmp_path):
+    """A quick run (300 rows of each file): ``--calibration stanzas-spread`` goes into the config and the card,
+    and calibrations.json holds it beside least squares, the comments' shift and none."""
+    from training.train_english_goemotions import main
+
+    assert main(["--limit", "300", "--calibration", "stanzas-spread", "--output", str(tmp_path / "model")]) == 0
+    config = json.loads((tmp_path / "model" / "gasa_engine.json").read_text(encoding="utf-8"))
+    calibrations = json.loads((tmp_path / "model" / "calibrations.json").read_text(encoding="utf-8"))
+    assert set(calibrations) == {"none", "stanzas", "stanzas-spread", "comments"}
+    assert config["kote_calibration"] == calibrations["stanzas-spread"]
+    assert calibrations["stanzas"]["kind"] == "stanzas" and calibrations["stanzas"] != calibrations["stanzas-spread"]
+    assert "Calibration (`stanzas-spread`)" in (tmp_path / "model" / "README.md").read_text(encoding="utf-8")
 
 
 def test_evaluate_reads_goemotions_tsv(tmp_path):

@@ -2,8 +2,8 @@
 
     python -m training.train_english_goemotions [--train ../shared/data/goemotions/train.tsv]
         [--test ../shared/data/goemotions/dev.tsv] [--stanzas training/data/gasa_lyric_stanzas_en.jsonl | none]
-        [--stanza-repeats 2] [--calibration stanzas|comments|none] [--kote ../shared/data/kote] [--output DIR]
-        [--folds 3] [--seed 0] [--C 1.0] [--ablation] [--limit N]
+        [--stanza-repeats 2] [--calibration stanzas|stanzas-spread|comments|none] [--kote ../shared/data/kote]
+        [--output DIR] [--folds 3] [--seed 0] [--C 1.0] [--ablation] [--limit N]
 
 The model is :class:`hub.kote_model.KoteClassifier` over English (TF-IDF of words and of character
 n-grams, no Kiwi), with one logistic regression per GoEmotions label and one per KOTE emotion group,
@@ -18,8 +18,9 @@ the lyric stanzas written for gasa (``--stanzas``; their Korean originals train 
    alone and the comments without the stanzas;
 2. learns how its readings, put into KOTE's labels through :data:`hub.labels.GOEMOTIONS_TO_KOTE`, go onto the
    Korean model's scale (``kote_calibration``, :class:`hub.models.bilingual.KoteSpace`): from each translated
-   stanza and its original (``stanzas``, the default), from comments of both languages (``comments``), or not
-   at all; all three are written to ``calibrations.json`` for the benchmarks to compare;
+   stanza and its original, by least squares (``stanzas``, the default) or keeping the Korean readings' spread
+   (``stanzas-spread``), from comments of both languages (``comments``), or not at all; all of them are written
+   to ``calibrations.json`` for the benchmarks to compare;
 3. writes the model (the one measured) with its card and GoEmotions' notice, into a temporary folder swapped
    in at the end, so an interrupted run keeps the old model.
 """
@@ -53,7 +54,7 @@ DEFAULT_KOTE = SHARED / "kote"
 # view, C = 1 (C 0.5, 1 and 4 were tried with thresholds tuned on one half of dev and scored on the other: macro-F1 0.461, 0.481, 0.473).
 SETTINGS = dict(word_ngrams=[1, 2], char_ngrams=[2, 5], morph_ngrams=[0, 0], embedding_anchors=0,
                 max_features=100_000, C=1.0, label_set="goemotions")
-CALIBRATIONS = ("stanzas", "comments", "none")
+CALIBRATIONS = ("stanzas", "stanzas-spread", "comments", "none")
 CALIBRATIONS_FILE = "calibrations.json"  # every calibration the trainer learned, for benchmarks to compare
 DEFAULT_STANZAS = Path(__file__).resolve().parent / "data" / "gasa_lyric_stanzas_en.jsonl"
 STANZA_REPEATS = 2
@@ -111,6 +112,31 @@ def calibration_from_stanzas(english_readings: np.ndarray, korean_readings: np.n
     slope = (centred * (target - target.mean(0))).sum(0) / np.maximum((centred ** 2).sum(0), 1e-9)
     scale = np.clip(slope, 0.1, 3.0)
     return _rounded(scale, target.mean(0) - scale * source.mean(0), "stanzas")
+
+
+def calibration_from_stanzas_spread(english_readings: np.ndarray, korean_readings: np.ndarray) -> dict:
+    """Per KOTE label then group, the line in log-odds that gives the English model's readings of the translated
+    stanzas (through the map, uncalibrated) the mean and the standard deviation of the Korean model's readings of
+    the originals ("moment matching"): slope = sd(Korean) / sd(English), signed by their correlation.
+
+    Why not least squares (``stanzas``): its slope is r * sd(Korean) / sd(English), so where the two readings
+    agree only loosely (r about 0.6) it pulls every English reading towards the column's mean. English songs then
+    read alike (their spread a third of Korean songs') and the recommender finds each one's nearest neighbours
+    among the other English songs. Least squares is the best guess of the Korean reading of one stanza; a
+    recommender needs readings that differ as much as Korean ones do, which this keeps. A column whose readings
+    run against each other (r <= 0) gets the floor slope: the English model says nothing there that can be put on
+    the Korean scale. Slopes are kept between 0.1 and 3, as in ``stanzas``.
+
+    The price: where the correlation is weak but positive (out of fold, r about 0.1-0.2 for 어이없음, 우쭐댐/무시함,
+    없음, ...), what the English model says there is mostly noise, and this gives the noise the Korean readings'
+    full spread (a line about the weather reads 33 % 어이없음 against a typical song's 2 %). Not the default for
+    that reason (README "English lines" has the measurements)."""
+    source, target = log_odds(english_readings), log_odds(korean_readings)
+    sd_source, sd_target = source.std(0), target.std(0)
+    centred = (source - source.mean(0)) * (target - target.mean(0))
+    sign = np.where(centred.sum(0) > 0, 1.0, -1.0)
+    scale = np.clip(sign * sd_target / np.maximum(sd_source, 1e-9), 0.1, 3.0)
+    return _rounded(scale, target.mean(0) - scale * source.mean(0), "stanzas-spread")
 
 
 def calibration_from_comments(english_readings: np.ndarray, korean_readings: np.ndarray) -> dict:
@@ -210,8 +236,10 @@ def run(args) -> dict:
     calibrations = {"none": {}}
     if stanzas is not None:  # the English model's out-of-fold readings of the translations against the originals'
         oof = chosen.out_of_fold_[len(train):len(train) + len(stanzas)]
-        calibrations["stanzas"] = calibration_from_stanzas(
-            in_kote(model, (oof[:, :len(GOEMOTIONS)], oof[:, len(GOEMOTIONS):])), korean_readings(originals.rows.texts))
+        english, korean = (in_kote(model, (oof[:, :len(GOEMOTIONS)], oof[:, len(GOEMOTIONS):])),
+                           korean_readings(originals.rows.texts))
+        calibrations["stanzas"] = calibration_from_stanzas(english, korean)
+        calibrations["stanzas-spread"] = calibration_from_stanzas_spread(english, korean)
     comments = train.texts[: args.calibration_rows]
     calibrations["comments"] = calibration_from_comments(
         in_kote(model, model.predict_with_groups(comments, progress=True)),
@@ -332,6 +360,11 @@ CALIBRATION_NOTES = {
     "stanzas": "Calibration (`stanzas`): per KOTE label and group, a line in log-odds (slope and shift, least squares) "
                "that turns this model's out-of-fold reading of a translated stanza into `gasa-korean-kote`'s reading of "
                "its Korean original: both models then say the same of the same feeling.",
+    "stanzas-spread": "Calibration (`stanzas-spread`): per KOTE label and group, a line in log-odds that gives this "
+                      "model's out-of-fold readings of the translated stanzas the mean and the spread (standard "
+                      "deviation, slope signed by the correlation) of `gasa-korean-kote`'s readings of their Korean "
+                      "originals, where least squares (`stanzas`) shrinks each column by its correlation (median slope "
+                      "0.6) and English songs read alike.",
     "comments": "Calibration (`comments`): per KOTE label and group, a shift in log-odds that gives English comments "
                 "read through the map the mean of Korean KOTE comments read by `gasa-korean-kote`.",
     "none": "No calibration: the map's readings are used as they are.",
@@ -374,7 +407,8 @@ def main(argv=None) -> int:
     p.add_argument("--holdout", type=float, default=0.2, help="share of the stanzas held out (as train_korean_kote)")
     p.add_argument("--calibration", choices=CALIBRATIONS, default="stanzas",
                    help="how English readings are put on the Korean model's scale: learned from the translated "
-                        "stanzas and their originals (default), from comments of both languages, or none")
+                        "stanzas and their originals by least squares (stanzas, the default) or keeping the Korean "
+                        "readings' spread (stanzas-spread), from comments of both languages, or none")
     p.add_argument("--calibration-rows", type=int, default=5000, help="comments of each language the 'comments' "
                                                                       "calibration is learned on")
     p.add_argument("--ablation", action="store_true", help="also measure each view alone (a few minutes more)")
