@@ -1,6 +1,7 @@
 """gasa-korean-kote: it learns from people's labels, round-trips through its files in a fresh process,
 reads the Korean part of mixed songs, and ships as the built-in offline default."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -187,3 +188,13 @@ def test_the_fast_reading_paths_give_the_plain_pipeline_s_numbers():
     assert [r for batch in batches for r in batch] == kiwi_readings(stanzas)
     ahead = np.vstack([np.hstack(model.classifier.predict_proba_with_groups(b)) for b in batches])
     np.testing.assert_array_equal(ahead, np.hstack(model.classifier.predict_proba_with_groups(stanzas)))
+
+
+def test_the_build_speed_benchmark_runs_and_its_variants_read_alike():
+    done = subprocess.run([sys.executable, "benchmarks/build_speed.py", "--synthetic", "40", "--rounds", "1"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "whole build of 40 songs (40 written)" in done.stdout
+    assert "every variant's vectors identical: True" in done.stdout
+    rows = [line for line in done.stdout.splitlines() if line.startswith(("shipped", "without"))]
+    assert len(rows) == 3 and all(float(row.split()[-3]) > 0 for row in rows), done.stdout
