@@ -108,24 +108,60 @@ def _song_name(recommender, song_id) -> str:
     return f"{row['title']} - {row['artist']}{year}"
 
 
+HEATMAP_WIDTH = 3.3  # inches (330 px at 100 dpi): the heatmap's box on a 400 px phone, drawn at its own size
+HEATMAP_CELL = 0.2  # inches: the smallest square that holds ".97" at 8.5 pt; more songs make the picture wider
+HEATMAP_CMAP = "Blues"  # one hue: darker is more alike, in colour and in greyscale
+
+
 def plot_similarity_heatmap(recommender, song_ids, method: str = DEFAULT, top1_weight: float = 2.0,
-                            annotate: bool | None = None):
-    """Song-by-song similarity heatmap for ``song_ids`` (row = query song)."""
+                            names: list[str] | None = None):
+    """How alike the songs ``song_ids`` are to one another (row = each song, column = the song it is compared with):
+    a grid numbered on both axes from 0, and a key under it naming each number's song (``names``, by default
+    "title - artist (year)"), so that the picture stays :data:`HEATMAP_WIDTH` inches wide (the app's column on a
+    phone) at 8.5 pt text for up to 14 songs, and grows by :data:`HEATMAP_CELL` per song past that, never a wide
+    picture shrunk or cut. The colours span the scores between different songs (a song against itself, always 1,
+    is grey and left out), so that differences of a few hundredths, usual among a top-10, show as light and dark
+    instead of one flat colour."""
     song_ids = list(song_ids)
+    names = list(names) if names is not None else [_song_name(recommender, s) for s in song_ids]
     sims = recommender.similarity_matrix(song_ids, method=method, top1_weight=top1_weight)
-    names = [_song_name(recommender, s) for s in song_ids]
-    size = max(4.0, 0.45 * len(names) + 3)
-    fig, ax = plt.subplots(figsize=(size + 1.5, size), layout="constrained")
-    image = ax.imshow(sims, cmap="viridis", vmin=min(0.0, float(sims.min(initial=0))), vmax=1.0)
-    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=8.5)
-    ax.set_yticks(range(len(names)), names, fontsize=8.5)
-    if annotate if annotate is not None else len(names) <= 15:
-        for i in range(len(names)):
-            for j in range(len(names)):
-                ax.text(j, i, f"{sims[i, j]:.2f}", ha="center", va="center", fontsize=8.5,
-                        color="white" if sims[i, j] < 0.6 else "black")
-    fig.colorbar(image, ax=ax, label=f"{method} similarity")
-    ax.set_title(f"Song-by-song emotion similarity ({method})")
+    n = len(song_ids)
+    others = ~np.eye(n, dtype=bool)
+    low, high = (float(sims[others].min()), float(sims[others].max())) if others.any() else (0.0, 1.0)
+    high = max(high, low + 0.01)  # all pairs alike: still a scale, its colour the lightest
+    cmap = plt.get_cmap(HEATMAP_CMAP).with_extremes(bad="#d9d9d9")
+    # inches, top to bottom: title, grid (its tick numbers left and below, the x label), colour bar and its
+    # words, key (a line per song); the grid's left edge leaves room for the numbers and the y label
+    width = max(HEATMAP_WIDTH, 0.5 + HEATMAP_CELL * n)
+    left, cell = 0.42, min(0.26, (width - 0.5) / max(n, 1))
+    title_h, grid_h, under_grid, bar_h, bar_words, line_h = 0.5, cell * n, 0.42, 0.12, 0.28, 0.165
+    height = title_h + grid_h + under_grid + bar_h + bar_words + line_h * n + 0.1
+    fig = plt.figure(figsize=(width, height))
+
+    def box(top: float, h: float, span: float) -> list[float]:  # inches from the top -> figure fractions
+        return [left / width, 1 - (top + h) / height, span / width, h / height]
+
+    ax = fig.add_axes(box(title_h, grid_h, cell * n))
+    image = ax.imshow(np.ma.masked_array(sims, mask=~others), cmap=cmap, vmin=low, vmax=high, aspect="auto")
+    ax.set_xticks(range(n), [str(i) for i in range(n)], fontsize=8.5)
+    ax.set_yticks(range(n), [str(i) for i in range(n)], fontsize=8.5)
+    ax.tick_params(length=2, pad=2)
+    for i, j in zip(*np.nonzero(others)):  # ".97": three characters, so the numbers fit a phone-sized square
+        dark = (sims[i, j] - low) / (high - low) > 0.55
+        ax.text(j, i, f"{sims[i, j]:.2f}".replace("0.", ".", 1), ha="center", va="center", fontsize=8.5,
+                color="white" if dark else "black")
+    ax.set_xlabel("비교한 곡 / compared with", fontsize=9, labelpad=2)
+    ax.set_ylabel("기준 곡 / each song", fontsize=9, labelpad=2)
+    ax.set_title("노래끼리 얼마나 닮았나\nHow alike the songs feel", fontsize=10.5, pad=4)
+    bar_ax = fig.add_axes(box(title_h + grid_h + under_grid, bar_h, cell * n))
+    bar = fig.colorbar(image, cax=bar_ax, orientation="horizontal")
+    bar.set_ticks([low, high], labels=["덜 닮음 / less alike", "더 닮음 / more alike"], fontsize=9)
+    bar_ax.tick_params(length=0, pad=2)
+    for label, align in zip(bar_ax.get_xticklabels(), ("left", "right")):  # inside the bar's ends, not past them
+        label.set_horizontalalignment(align)
+    key_top = title_h + grid_h + under_grid + bar_h + bar_words
+    for i, name in enumerate(names):
+        fig.text(0.04, 1 - (key_top + line_h * i) / height, f"{i:>2}  {name}", ha="left", va="top", fontsize=8.5)
     return fig
 
 
@@ -352,7 +388,9 @@ def main(argv=None):
     plot_recommendation_histogram(dist).savefig(out / "recommendation_histogram.png", dpi=120)
     plot_emotion_map(rec).savefig(out / "emotion_map.png", dpi=120)
     ids = [s.strip() for s in args.songs.split(",") if s.strip()] or list(rec.songs["song_id"][:20])
-    plot_similarity_heatmap(rec, ids, args.method, args.top1_weight).savefig(out / "similarity_heatmap.png", dpi=120)
+    # bbox "tight": the key's names run as long as they are, past the grid's width
+    plot_similarity_heatmap(rec, ids, args.method, args.top1_weight).savefig(out / "similarity_heatmap.png", dpi=120,
+                                                                             bbox_inches="tight")
     numbers = {"k": dist["k"], "method": dist["method"], "coverage": dist["coverage"], "gini": dist["gini"],
                "counts": dict(zip(rec.songs["song_id"], map(int, dist["counts"])))}
     (out / "recommendation_distribution.json").write_text(json.dumps(numbers, ensure_ascii=False, indent=1))

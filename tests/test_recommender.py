@@ -421,10 +421,18 @@ def test_recommendation_distribution_and_plots(catalog, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     fig = plot_similarity_heatmap(rec, ["s1", "s3", "s4"])
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()][0] == "Morning Walk - Xeno (1990)"
-    np.testing.assert_allclose(ax.images[0].get_array(), rec.similarity_matrix(["s1", "s3", "s4"]))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "1", "2"]  # numbered; the key names them
+    assert " 0  Morning Walk - Xeno (1990)" in [t.get_text() for t in fig.texts]
+    shown = ax.images[0].get_array()  # every pair of different songs; a song against itself left out (grey)
+    sims = rec.similarity_matrix(["s1", "s3", "s4"])
+    np.testing.assert_allclose(shown[~np.eye(3, dtype=bool)], sims[~np.eye(3, dtype=bool)])
+    assert shown.mask.tolist() == np.eye(3, dtype=bool).tolist()
     fig.savefig(tmp_path / "heat.png")
     assert (tmp_path / "heat.png").stat().st_size > 1000
+    # the app's phone column holds up to 14 songs; a longer list (the CLI's 20) widens the picture, cells kept
+    many = plot_similarity_heatmap(Recommender(*random_catalog(20, seed=3), [f"l{i}" for i in range(60)]),
+                                   [f"id{i}" for i in range(20)])
+    assert many.get_figwidth() > fig.get_figwidth() == pytest.approx(3.3)
 
 
 def test_search_speed_benchmark_runs(tmp_path):

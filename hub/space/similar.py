@@ -21,8 +21,8 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
+from hub.catalog_views import plot_similarity_heatmap
 from hub.models.base import EmotionPredictor
-from hub.plots import plt
 from hub.text.clean import MAX_LYRICS_CHARS, LyricsError, check_lyrics
 from hub.search import similarity
 from hub.space import analysis as analysis_tab  # the messages for lyrics that cannot be read, shared
@@ -38,7 +38,6 @@ SIMILARITY_DIGITS = 2  # "0.97": four characters, like a year, so neither column
 LINE_CHARS = 20  # a verse's first line in the why column: enough to recognise it, short enough for a phone
 WHY_FEELINGS = 2  # the shared feelings the why column names (the strongest first)
 NAME_CHARS = 24  # a song's name in the heatmap's key: 24 Hangul characters fit its width at 8.5 pt
-HEATMAP_WIDTH = 3.3  # inches (330 px at 100 dpi): the heatmap's box on a 400 px phone, drawn at its own size
 logger = logging.getLogger("gasa.app")
 # the measures as a fan would choose them: (name, what it finds), Korean / English; the values stay the
 # library's and the CLI's (hub.search.similarity); a measure added there shows its own label until named here
@@ -49,7 +48,6 @@ METHODS = {
     "weighted": ("대표 감정 중시 / Main feeling first", "가장 강한 감정을 더 크게 봐요 / the strongest feeling counts more"),
     "arc": ("감정 흐름 / Feeling over time", "감정이 바뀌는 모양이 닮은 곡 / feelings that change the same way"),
 }
-HEATMAP_CMAP = "Blues"  # one hue: darker is more alike, in colour and in greyscale
 MODE_HINTS = {
     "song": "제목이나 가수를 검색해 곡을 고르고 ‘유사곡 찾기’를 누르세요 / search a title or artist, pick a song, "
             "then press 유사곡 찾기 / Find similar songs.",
@@ -253,53 +251,6 @@ def results_table(results: pd.DataFrame, urls: dict[str, str], whys: list[str]) 
         results["artist"], results["year"].astype("string").fillna("?"), whys])))
 
 
-def plot_heatmap(local, ids: list[str], names: list[str], method: str, top1_weight: float):
-    """How alike the query (0, first) and its results (1, 2, ... in the table's order) are to one another: a
-    grid numbered on both axes, a key under it naming each number's song, so that the picture is
-    :data:`HEATMAP_WIDTH` inches wide (a phone's column) at 8.5 pt text, never a wide picture shrunk or cut.
-    The colours span the scores between different songs (a song against itself, always 1, is grey and left
-    out), so that the top-10's differences, often a few hundredths, show as light and dark instead of one flat
-    colour."""
-    sims = local.similarity_matrix(ids, method=method, top1_weight=top1_weight)
-    n = len(ids)
-    others = ~np.eye(n, dtype=bool)
-    low, high = (float(sims[others].min()), float(sims[others].max())) if others.any() else (0.0, 1.0)
-    high = max(high, low + 0.01)  # all pairs alike: still a scale, its colour the lightest
-    cmap = plt.get_cmap(HEATMAP_CMAP).with_extremes(bad="#d9d9d9")
-    # inches, top to bottom: title, grid (its tick numbers left and below, the x label), colour bar and its
-    # words, key (a line per song); the grid's left edge leaves room for the numbers and the y label
-    left, cell = 0.42, min(0.26, (HEATMAP_WIDTH - 0.5) / n)
-    title_h, grid_h, under_grid, bar_h, bar_words, line_h = 0.5, cell * n, 0.42, 0.12, 0.28, 0.165
-    height = title_h + grid_h + under_grid + bar_h + bar_words + line_h * n + 0.1
-    fig = plt.figure(figsize=(HEATMAP_WIDTH, height))
-
-    def box(top: float, h: float, width: float) -> list[float]:  # inches from the top -> figure fractions
-        return [left / HEATMAP_WIDTH, 1 - (top + h) / height, width / HEATMAP_WIDTH, h / height]
-
-    ax = fig.add_axes(box(title_h, grid_h, cell * n))
-    image = ax.imshow(np.ma.masked_array(sims, mask=~others), cmap=cmap, vmin=low, vmax=high, aspect="auto")
-    ax.set_xticks(range(n), [str(i) for i in range(n)], fontsize=8.5)
-    ax.set_yticks(range(n), [str(i) for i in range(n)], fontsize=8.5)
-    ax.tick_params(length=2, pad=2)
-    for i, j in zip(*np.nonzero(others)):  # ".97": three characters, so the numbers fit a phone-sized square
-        dark = (sims[i, j] - low) / (high - low) > 0.55
-        ax.text(j, i, f"{sims[i, j]:.2f}".replace("0.", ".", 1), ha="center", va="center", fontsize=8.5,
-                color="white" if dark else "black")
-    ax.set_xlabel("비교한 곡 / compared with", fontsize=9, labelpad=2)
-    ax.set_ylabel("기준 곡 / each song", fontsize=9, labelpad=2)
-    ax.set_title("노래끼리 얼마나 닮았나\nHow alike the songs feel", fontsize=10.5, pad=4)
-    bar_ax = fig.add_axes(box(title_h + grid_h + under_grid, bar_h, cell * n))
-    bar = fig.colorbar(image, cax=bar_ax, orientation="horizontal")
-    bar.set_ticks([low, high], labels=["덜 닮음 / less alike", "더 닮음 / more alike"], fontsize=9)
-    bar_ax.tick_params(length=0, pad=2)
-    for label, align in zip(bar_ax.get_xticklabels(), ("left", "right")):  # inside the bar's ends, not past them
-        label.set_horizontalalignment(align)
-    key_top = title_h + grid_h + under_grid + bar_h + bar_words
-    for i, name in enumerate(names):
-        fig.text(0.04, 1 - (key_top + line_h * i) / height, f"{i:>2}  {name}", ha="left", va="top", fontsize=8.5)
-    return fig
-
-
 def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, method: str, top1_weight: float,
             other_artists: bool, min_year_gap: float, one_per_artist: bool = False, progress=gr.Progress()):
     """status, results table, heatmap of query + results. ``mode`` says which input counts: ``"song"`` (the
@@ -373,7 +324,7 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
     yours = "내 가사 / your lyrics" if mode == "lyrics" else f"고른 곡 / picked: {query['title']}"
     names = [shorten(yours, NAME_CHARS)] + [shorten(f"{song['title']} - {song['artist']}", NAME_CHARS)
                                             for song in songs[1:]]
-    heatmap = figure(plot_heatmap(local, ids, names, method, float(top1_weight)))
+    heatmap = figure(plot_similarity_heatmap(local, ids, method, float(top1_weight), names=names))
     if mode == "lyrics":
         asked = "붙여 넣은 가사 / your pasted lyrics"
     else:
