@@ -787,3 +787,26 @@ def test_a_graph_not_yet_built_is_built_on_a_thread_while_queries_are_answered_e
     monkeypatch.setattr(graph, "candidates", lambda *a: searched.append(1) or candidates(*a))
     later = rec.recommend("id3", k=10, method="arc")
     assert searched == [1] and len(set(later["song_id"]) & set(first["song_id"])) >= 8
+
+
+def test_story_view_benchmark_runs_on_a_catalog_that_stores_lyrics(tmp_path):
+    """The story study (benchmarks/story_view.py) on the demo catalog: a row per weight, and blind A/B pairs whose
+    key names the blend's side."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "benchmarks/story_view.py", "--songs", "hub/data/demo/gasa_demo_catalog",
+                           "--dimensions", "16", "--weights", "0", "0.3", "--ab-pairs", str(tmp_path / "ab"),
+                           "--queries", "4"], cwd=Path(__file__).resolve().parent.parent, capture_output=True,
+                          text=True, timeout=300,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line.split() for line in done.stdout.splitlines() if line.strip().startswith(("0.00", "0.30"))]
+    assert len(rows) == 2 and abs(float(rows[0][1])) < 0.2  # centred: random pairs near 0
+    key = json.loads((tmp_path / "ab" / "key.json").read_text())
+    pairs = (tmp_path / "ab" / "pairs.txt").read_text(encoding="utf-8")
+    assert len(key) == 4 and pairs.count("=== pair") == 4 and {k["blend"] for k in key} <= {"A", "B"}
+    assert all(k["blend_top1"] != k["emotion_top1"] for k in key)
