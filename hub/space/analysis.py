@@ -4,7 +4,6 @@ Gradio's interactive charts (hover for the numbers). A catalog song whose lyrics
 reading the catalog keeps for it."""
 from __future__ import annotations
 
-import html
 import json
 import logging
 from functools import cache
@@ -21,7 +20,8 @@ from hub.text.clean import MAX_LYRICS_CHARS, LyricsError, check_lyrics
 from hub.text.language import mostly_latin  # noqa: F401 - the similar-songs tab imports it from here
 from hub.text.segment import LINES_PER_BLOCK, segment_unit
 from hub.space.state import AppError, State
-from hub.space.ui import bind, caution, emotion_name, empty_table, group_name, ok, problem, song_choices
+from hub.space.ui import (bind, caution, color_legend, emotion_name, empty_table, group_name, ok, problem,
+                          song_choices)
 
 logger = logging.getLogger(__name__)
 
@@ -339,13 +339,10 @@ COLORS = plots.group_color_map(KOTE, AIHUB, GOEMOTIONS)
 
 
 def arc_legend(names) -> str:
-    """The arc's lines in their colours, as a line of the page under the chart: it wraps on a phone, where the
-    chart's own legend keeps to one line and was cut off at the screen's edge (and it named the groups not drawn,
-    which the arc's table carries for its colours)."""
-    entries = "".join(f'<span style="display: inline-block; margin-right: 1em; white-space: nowrap">'
-                      f'<span style="color: {COLORS.get(name, "currentColor")}">━</span> {html.escape(name)}</span>'
-                      for name in names)
-    return f'<div class="arc-legend">선 / lines: {entries}</div>'
+    """The arc's lines in their colours, as a line of the page under the chart (:func:`color_legend`): the chart's
+    own legend was cut off on a phone, and it named the groups not drawn, which the arc's table carries for their
+    colours."""
+    return color_legend("선 / lines", {name: COLORS.get(name, "currentColor") for name in names}, "━", "arc-legend")
 
 
 # An arc needs two points to be a line: a reading with fewer says so where the arc would be, not an empty chart.

@@ -4,7 +4,6 @@ through the years. Everything is drawn when the page loads; the top-k and the si
 and the distribution computed again. The plots are Gradio's own (hover for the numbers and song titles)."""
 from __future__ import annotations
 
-import html
 import logging
 
 import gradio as gr
@@ -16,7 +15,7 @@ from hub.search import similarity
 from hub.space.analysis import TOP_K
 from hub.space.similar import method_choices
 from hub.space.state import AppError, State, song_label
-from hub.space.ui import PROBLEM_MARK, bind, ok, problem
+from hub.space.ui import PROBLEM_MARK, bind, color_legend, ok, problem
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +151,7 @@ def legends(state: State):
         recommender = state.catalog.get().recommender
     except AppError:
         return "", ""
-    entries = "".join(f'<span style="display: inline-block; margin-right: 1em; white-space: nowrap">'
-                      f'<span style="color: {color}">●</span> {html.escape(group)}</span>'
-                      for group, color in emotion_map_points(recommender).colors.items())
-    legend = f'<div class="catalog-legend">감정 그룹 / group: {entries}</div>'
+    legend = color_legend("감정 그룹 / group", emotion_map_points(recommender).colors, "●", "catalog-legend")
     return legend, legend
 
 

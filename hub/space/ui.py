@@ -1,6 +1,7 @@
 """Small pieces every tab uses: status lines, empty tables with their real headers, figures, emotion names."""
 from __future__ import annotations
 
+import html
 from functools import partial
 
 import gradio as gr
@@ -29,6 +30,16 @@ def problem(text: str) -> str:
 def empty_table(columns) -> pd.DataFrame:
     """No rows, but the table's real headers (Gradio shows "1 2 3" for a table without columns)."""
     return pd.DataFrame(columns=list(columns))
+
+
+def color_legend(title: str, colors: dict[str, str], mark: str, css_class: str) -> str:
+    """A chart's legend as a line of the page: ``title`` then each name after a ``mark`` in its colour. It wraps on
+    a phone, where a chart's own legend keeps to one line and is cut off at the screen's edge; an entry never
+    breaks inside."""
+    entries = "".join(f'<span style="display: inline-block; margin-right: 1em; white-space: nowrap">'
+                      f'<span style="color: {color}">{mark}</span> {html.escape(name)}</span>'
+                      for name, color in colors.items())
+    return f'<div class="{css_class}">{title}: {entries}</div>'
 
 
 def figure(fig):
