@@ -109,7 +109,7 @@ def _shares(top, shared) -> dict:
 
 
 def main(argv=None) -> int:
-    from hub.models.bilingual import DEFAULT_ENGLISH_MODEL, BilingualModel, KoteSpace, load_english
+    from hub.models.bilingual import DEFAULT_ENGLISH_MODEL, BilingualModel, KoteSpace, load_english, stored_calibrations
     from hub.models.registry import load_predictor
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -141,10 +141,7 @@ def main(argv=None) -> int:
     print(f"map check: {len(ko[0])} songs with at least {args.min_letters} Korean and English letters each")
     if len(ko[0]) >= 10:
         mean = np.mean([r.probs for r in bi_readings if r.scored], axis=0)  # the catalog's mean profile
-        variants = {"shipped": None}
-        source = Path(getattr(bilingual.english, "source", "")) / "calibrations.json"
-        if source.is_file():  # gasa's English model: every calibration its trainer learned
-            variants.update(json.loads(source.read_text(encoding="utf-8")))
+        variants = {"shipped": None, **stored_calibrations(bilingual.english)}  # gasa's: every one its trainer learned
         for name, cal in variants.items():
             space = KoteSpace(bilingual.english, calibration=cal)
             print(f"  calibration {name}:", json.dumps(map_agreement(space, ko, en_probs, en_groups, mean)))

@@ -34,17 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 DEFAULT_LYRICS = Path(__file__).resolve().parents[2] / "shared" / "data" / "kpop_dev" / "lyrics.jsonl"
 
 
-def calibration_of(english, name: str) -> dict | None:
-    """``shipped`` (None: the model's own) or the trainer's calibration ``name`` from its ``calibrations.json``."""
-    if name == "shipped":
-        return None
-    source = Path(getattr(english, "source", "")) / "calibrations.json"
-    calibrations = json.loads(source.read_text(encoding="utf-8"))
-    if name not in calibrations:
-        raise SystemExit(f"{source} has no calibration {name!r} (it has {', '.join(calibrations)})")
-    return calibrations[name]
-
-
 def catalog(model, records: list[dict]):
     """The recommender a build of ``records`` with ``model`` gives (in memory, nothing written)."""
     from hub.recommender import Recommender
@@ -94,7 +83,7 @@ def neighbour_figures(rec, shares: np.ndarray, english_share: float, mixed_share
 def main(argv=None) -> int:
     from benchmarks.reading_agreement import agreement, latin_share, read_ratings
     from hub.lyrics_file import read_records
-    from hub.models.bilingual import DEFAULT_ENGLISH_MODEL, KoteSpace, load_reader
+    from hub.models.bilingual import DEFAULT_ENGLISH_MODEL, KoteSpace, calibration_named, load_reader
     from training.cards import markdown_table
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -117,7 +106,11 @@ def main(argv=None) -> int:
     model = load_reader(args.korean_model, args.english_model)
     rows, firsts = [], {}
     for name in args.calibration or ["stanzas", "stanzas-spread"]:
-        model.space = KoteSpace(model.english, calibration=calibration_of(model.english, name))
+        try:
+            calibration = calibration_named(model.english, name)
+        except ValueError as e:  # a name the trainer did not write
+            raise SystemExit(str(e)) from None
+        model.space = KoteSpace(model.english, calibration=calibration)
         rec = catalog(model, records)
         shares = np.array([latin_share(lyrics[str(s)]) for s in rec.songs["song_id"]])
         row = {"calibration": name, **neighbour_figures(rec, shares, args.english_share, args.mixed_share)}

@@ -155,11 +155,10 @@ def main(argv=None) -> int:
     for name in args.model or ["gasa-korean-kote"]:
         model = load_reader(name, args.english_model)
         if args.calibration != "shipped" and hasattr(model, "space"):
-            from hub.models.bilingual import KoteSpace
+            from hub.models.bilingual import KoteSpace, calibration_named
 
-            source = Path(getattr(model.english, "source", "")) / "calibrations.json"
-            model.space = KoteSpace(model.english, calibration=json.loads(source.read_text())[args.calibration])
-            print(f"calibration: {args.calibration} (from {source})")
+            model.space = KoteSpace(model.english, calibration=calibration_named(model.english, args.calibration))
+            print(f"calibration: {args.calibration} (stored beside {model.english.name})")
         print(model.name, json.dumps(agreement(model, ratings, lyrics), ensure_ascii=False))
         for part, rows in ((f"mixed (>= {args.mixed_share:.0%} Latin letters)", mixed), ("the others", others)):
             if rows:

@@ -42,6 +42,7 @@ from hub.kote_model import (ENGLISH_DATA_DIR, ENGLISH_KIND, ENGLISH_MODEL_NAME, 
 from hub.labelled_data import DataFormatError, load_kote
 from hub.labels import GOEMOTIONS, KOTE, goemotions_in_kote, kote_group_targets
 from hub.metrics import multilabel_scores, shared_group_agreement
+from hub.models.bilingual import CALIBRATIONS_FILE  # every calibration the trainer learned, for benchmarks
 from hub.sources import staged_folder
 from training.goemotions import GoEmotionsDataError, GoEmotionsSplit, read_goemotions_tsv
 from training.train_korean_kote import THRESHOLD_GRID, fit_with_thresholds, run_and_report, to_model
@@ -55,7 +56,6 @@ DEFAULT_KOTE = SHARED / "kote"
 SETTINGS = dict(word_ngrams=[1, 2], char_ngrams=[2, 5], morph_ngrams=[0, 0], embedding_anchors=0,
                 max_features=100_000, C=1.0, label_set="goemotions")
 CALIBRATIONS = ("stanzas", "stanzas-spread", "comments", "none")
-CALIBRATIONS_FILE = "calibrations.json"  # every calibration the trainer learned, for benchmarks to compare
 DEFAULT_STANZAS = Path(__file__).resolve().parent / "data" / "gasa_lyric_stanzas_en.jsonl"
 STANZA_REPEATS = 2
 GOEMOTIONS_LICENSE = """GoEmotions (Demszky et al., 2020, "GoEmotions: A Dataset of Fine-Grained Emotions")

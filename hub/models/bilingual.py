@@ -13,6 +13,9 @@ count as unread in the song's read share.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 from scipy.special import expit, logit
 
@@ -24,6 +27,29 @@ from hub.text.language import split_by_language
 from hub.text.segment import split_stanzas
 
 LANGUAGES = ("ko", "en")
+
+
+CALIBRATIONS_FILE = "calibrations.json"  # beside an English model: every calibration its trainer learned
+
+
+def stored_calibrations(english: EmotionPredictor) -> dict[str, dict]:
+    """Every calibration into the Korean model's scale that ``english``'s trainer learned, by name (the model
+    folder's :data:`CALIBRATIONS_FILE`, for benchmarks to compare with the one the model ships); empty for a
+    model without one (a Hub model)."""
+    source = getattr(english, "source", None)
+    file = Path(source) / CALIBRATIONS_FILE if source else None
+    return json.loads(file.read_text(encoding="utf-8")) if file is not None and file.is_file() else {}
+
+
+def calibration_named(english: EmotionPredictor, name: str) -> dict | None:
+    """``"shipped"``: None, the model's own ``kote_calibration`` (:class:`KoteSpace`'s default); else the stored
+    calibration of that name (:func:`stored_calibrations`)."""
+    if name == "shipped":
+        return None
+    stored = stored_calibrations(english)
+    if name not in stored:
+        raise ValueError(f"{english.name} has no stored calibration {name!r} (it has: {', '.join(stored) or 'none'})")
+    return stored[name]
 
 
 class KoteSpace:
