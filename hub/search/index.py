@@ -247,17 +247,17 @@ class Search:
         when it is a catalog song."""
         vectors = self.spaces.get(measure.space)
         with one_blas_thread():
-            rows = None
+            rows, graph_pending = None, False
             if allowed <= GATHER_MAX:
                 rows = np.flatnonzero(mask)
             elif measure.is_inner_product and self.kind == "faiss":
                 graph = self.graph_for(measure.space, wait=False)
-                if graph is None:  # being built: one pass over every song until then (a bound takes seconds too)
-                    return self.rank(measure, q, self._scan.setdefault(measure.space, ExactScan(vectors))
-                                     .candidates(measure, q, k, mask), k)
-                filtered = allowed < len(vectors) - (query_row is not None)
-                rows = graph.candidates(q, k, mask, allowed, filtered, self.ef_search)
-            if rows is None and self.bound_for(measure.space) is not None:
+                # being built: one pass over every song until then (building a bound takes seconds too)
+                graph_pending = graph is None
+                if not graph_pending:
+                    filtered = allowed < len(vectors) - (query_row is not None)
+                    rows = graph.candidates(q, k, mask, allowed, filtered, self.ef_search)
+            if rows is None and not graph_pending and self.bound_for(measure.space) is not None:
                 rows = self.bound_for(measure.space).candidates(measure, q, k, mask)
             if rows is None:
                 rows = self._scan.setdefault(measure.space, ExactScan(vectors)).candidates(measure, q, k, mask)
