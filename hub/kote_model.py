@@ -232,6 +232,10 @@ class WordwiseCharTfidf(TfidfVectorizer):
 
     cached_words = 300_000  # then the memory of words starts afresh: bounded on a catalog of any size
 
+    def forget_words(self) -> None:
+        """Start again with no word remembered (as a new process does)."""
+        self.__dict__.pop("_word_columns", None)
+
     def _columns_of(self, word: str) -> list[int]:
         memory = self.__dict__.setdefault("_word_columns", {})
         found = memory.get(word)
@@ -614,9 +618,9 @@ class KoteEmotionModel(EmotionPredictor):
         width = len(self.labels) + len(self.groups)
         scored = np.zeros((len(unique), width), dtype=np.float32)
         step = 512
-        batches = self.classifier.read_ahead(unique, step)
-        for start in tqdm(range(0, len(unique), step), desc=self.name, unit="batch", disable=not progress):
-            scored[start:start + step] = np.hstack(self.classifier.predict_proba_with_groups(next(batches)))
+        batch_starts = tqdm(range(0, len(unique), step), desc=self.name, unit="batch", disable=not progress)
+        for start, batch in zip(batch_starts, self.classifier.read_ahead(unique, step)):
+            scored[start:start + step] = np.hstack(self.classifier.predict_proba_with_groups(batch))
         row = {block: i for i, block in enumerate(unique)}
         scores = scored[[row[block] for block in blocks]] if blocks else scored
         out = mean_per_text(scores, [len(block) for block in blocks], starts)

@@ -179,7 +179,7 @@ def test_the_fast_reading_paths_give_the_plain_pipeline_s_numbers():
             assert got.shape == want.shape and got.dtype == want.dtype and got.has_sorted_indices
             for part in ("indptr", "indices", "data"):
                 np.testing.assert_array_equal(getattr(got, part), getattr(want, part))
-        char_view.__dict__.pop("_word_columns", None)
+        char_view.forget_words()
     char_view.cached_words = WordwiseCharTfidf.cached_words
 
     stanzas = [f"{line} {n}번째 밤" for n in range(9) for song in SONGS for line in song.split("\n") if line]
