@@ -71,12 +71,12 @@ def unit_rows(x) -> np.ndarray:
 def top10s(rec, emotion: np.ndarray, story: np.ndarray, weight: float, k: int = 10) -> np.ndarray:
     """Every song's top-k under the blend (other artists only, no version of it), rows; -1 where fewer pass."""
     out = np.full((len(emotion), k), -1)
-    allowed = np.asarray(rec.recommendable, dtype=bool)
     for query in range(len(emotion)):
         scores = (1 - weight) * (emotion @ emotion[query]) + weight * (story @ story[query])
-        mask = allowed.copy()
-        mask[rec._credits.songs_of(rec._credits.of_song(query))] = False  # the query's artists, featured ones too
-        mask &= rec._works != rec._works[query]
+        # the recommender's own digging filter: recommendable songs, none of the query's artists (featured ones
+        # too), no version of the query
+        mask, _ = rec._allowed(query, rec._credits.of_song(query), None, exclude_same_artist=True, min_year_gap=0,
+                               collapse_versions=True)
         rows = np.flatnonzero(mask)
         best = rows[np.argsort(-scores[rows], kind="stable")[:k]]
         out[query, :len(best)] = best
