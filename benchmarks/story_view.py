@@ -1,20 +1,28 @@
-"""What a "story" view (what the lyrics are about) adds to the emotion measure: a study, not a shipped measure.
+"""What the story view (what the lyrics are about, :mod:`hub.search.story`) adds to the emotion measure: the
+ablation behind gasa's default measure, ``emotion_story`` (story weight 0.3).
 
-The story of a song: its content morphemes (Kiwi nouns, verbs, adjectives, roots and adverbs, less the stopwords
-of :mod:`hub.korean_text`) and English words of three letters or more, TF-IDF (sublinear; in at least 3 songs
-and at most 30 % of them), ``--dimensions`` LSA dimensions fitted on the catalog's own lyrics, centred and unit
-length. The blend with weight ``w`` scores ``(1 - w) x centred emotion + w x story`` (both cosines: random pairs
-about 0). Every song of the catalog is a query, other artists only and versions collapsed, as the app's digging
-filter; printed per weight: random pairs' median, the median top-1, the top-10's same-genre share (where the
+The blend with story weight ``w`` scores ``(1 - w) x centred emotion cosine + w x story cosine`` (both: random
+pairs about 0); ``w`` 0 is emotion alone (``centred``), 1 the story alone (``story``). Story views compared
+(``--views``):
+
+* ``char`` (shipped): the catalog's stored story vectors (character 2-3-grams within words, TF-IDF, LSA), or,
+  for a catalog without them or with ``--dimensions``, the same view fitted on the lyrics here;
+* ``morph``: content morphemes (Kiwi nouns, verbs, adjectives, roots and adverbs, less the stopwords of
+  :mod:`hub.korean_text`) and English words of three letters or more, TF-IDF (sublinear; in at least 3 songs
+  and at most 30 % of them), LSA, centred and unit length: the first study's view, which needs a second Kiwi
+  pass over every song (its CPU time is printed).
+
+Every song of the catalog is a query, other artists only and versions collapsed, as the app's digging filter;
+printed per view and weight: random pairs' median, the median top-1, the top-10's same-genre share (where the
 lyrics file records a ``genre``), the median year gap and the most recommended song's share.
 
 ``--ab-pairs FOLDER`` also writes blind A/B pairs for raters (``../shared/protocols/blind-raters.md``): for
-``--queries`` songs whose first recommendation the blend (``--ab-weight``) changes, the two candidates' excerpts
-in shuffled sides and order (``pairs.txt``), and which side is the blend (``key.json``). Lyrics of real songs
-go there: keep that folder outside the project.
+``--queries`` songs whose first recommendation the blend (``--ab-weight``, the first view) changes, the two
+candidates' excerpts in shuffled sides and order (``pairs.txt``), and which side is the blend (``key.json``).
+Lyrics of real songs go there: keep that folder outside the project.
 
     python benchmarks/story_view.py --songs CATALOG --lyrics ../shared/data/kpop_dev/lyrics.jsonl
-        [--weights 0 0.3 0.5] [--ab-pairs /tmp/story_ab --queries 40]
+        [--views char morph] [--weights 0 0.3 0.5 1] [--ab-pairs /tmp/story_ab --queries 40]
 
 ``CATALOG`` is a song-vector dataset built from ``--lyrics`` (``python -m training.build_song_vectors``).
 """
@@ -24,16 +32,19 @@ import argparse
 import json
 import random
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from hub.search.vectors import unit_rows  # noqa: E402
+
 EXCERPT_CHARS = 550  # what a rater reads of each song (the protocol's excerpt)
 
 
-def story_documents(lyrics: list[str]) -> list[str]:
+def morpheme_documents(lyrics: list[str]) -> list[str]:
     """Each song's content morphemes (``form/TAG``) and longer English words, space-separated."""
     from hub.korean_text import CONTENT_TAGS, STOPWORDS, base_tag, get_kiwi
 
@@ -51,21 +62,27 @@ def story_documents(lyrics: list[str]) -> list[str]:
     return out
 
 
-def story_vectors(lyrics: list[str], dimensions: int) -> np.ndarray:
-    """Unit-length, centred LSA vectors of the songs' story documents, fitted on these songs."""
+def morpheme_stories(lyrics: list[str], dimensions: int) -> np.ndarray:
+    """Unit-length, centred LSA vectors of the songs' morpheme documents, fitted on these songs."""
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    counts = TfidfVectorizer(analyzer=str.split, min_df=3, max_df=0.3, sublinear_tf=True).fit_transform(
-        story_documents(lyrics))
-    vectors = TruncatedSVD(min(dimensions, counts.shape[1] - 1), random_state=0).fit_transform(counts)
+    small = len(lyrics) < 100
+    counts = TfidfVectorizer(analyzer=str.split, min_df=1 if small else 3, max_df=1.0 if small else 0.3,
+                             sublinear_tf=True).fit_transform(morpheme_documents(lyrics))
+    vectors = TruncatedSVD(min(dimensions, counts.shape[1] - 1, len(lyrics) - 1), random_state=0).fit_transform(counts)
     vectors -= vectors.mean(0)
-    return vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
+    return unit_rows(vectors)
 
 
-def unit_rows(x) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    return x / (np.linalg.norm(x, axis=1, keepdims=True) + 1e-12)
+def char_stories(rec, lyrics: list[str], dimensions: int | None) -> np.ndarray:
+    """The shipped view's story vectors: the catalog's own, or fitted here (no stored stories, or ``dimensions``)."""
+    from hub.search.story import STORY_DIMENSIONS, StoryView
+
+    if rec.stories is not None and dimensions is None:
+        return rec.stories
+    view = StoryView.fit(lyrics, dimensions=dimensions or STORY_DIMENSIONS)
+    return view.transform(lyrics)
 
 
 def top10s(rec, emotion: np.ndarray, story: np.ndarray, weight: float, k: int = 10) -> np.ndarray:
@@ -129,8 +146,11 @@ def main(argv=None):
     p.add_argument("--songs", required=True, help="song-vector dataset built from --lyrics")
     p.add_argument("--lyrics", help="the crawler's JSONL the catalog was built from (default: the lyrics the "
                                     "catalog stores)")
-    p.add_argument("--weights", type=float, nargs="+", default=[0.0, 0.3, 0.5], help="story weights to compare")
-    p.add_argument("--dimensions", type=int, default=128, help="LSA dimensions of the story view")
+    p.add_argument("--weights", type=float, nargs="+", default=[0.0, 0.3, 0.5, 1.0], help="story weights to compare")
+    p.add_argument("--views", nargs="+", choices=("char", "morph"), default=["char"],
+                   help="story views to compare (char: the shipped one; morph: Kiwi morphemes)")
+    p.add_argument("--dimensions", type=int, default=None,
+                   help="LSA dimensions (default: the catalog's stored char view; 64 for morph)")
     p.add_argument("--ab-pairs", help="folder (outside the project) for blind A/B pairs and their key")
     p.add_argument("--ab-weight", type=float, default=0.3)
     p.add_argument("--queries", type=int, default=40)
@@ -156,19 +176,27 @@ def main(argv=None):
     years = None if np.isnan(years).all() else years
 
     emotion = unit_rows(rec._spaces.get("centred").vectors)
-    story = story_vectors(lyrics, args.dimensions)
-    tops = {}
-    print(f"{len(ids):,} songs, every one a query (other artists only, versions collapsed); story: "
-          f"{story.shape[1]} LSA dimensions")
-    print(f"{'story weight':>12} {'random pairs':>13} {'top-1':>7} {'same genre':>11} {'year gap':>9} "
-          f"{'most recommended':>17}")
-    for weight in args.weights:
-        tops[weight] = top10s(rec, emotion, story, weight)
-        f = figures(rec, emotion, story, weight, tops[weight], genres, years, np.random.default_rng(0))
-        print(f"{weight:12.2f} {f['random pairs median']:13.3f} {f['top-1 median']:7.3f} "
-              f"{f.get('same genre', float('nan')):11.3f} {f.get('year gap median', float('nan')):9.1f} "
-              f"{f['most recommended']:16.2%}")
+    print(f"{len(ids):,} songs, every one a query (other artists only, versions collapsed)")
+    print(f"{'view':>5} {'dims':>5} {'CPU s':>6} {'story weight':>12} {'random pairs':>13} {'top-1':>7} {'same genre':>11} "
+          f"{'year gap':>9} {'most recommended':>17}")
+    first = {}
+    for name in args.views:
+        cpu = time.process_time()
+        story = (char_stories(rec, lyrics, args.dimensions) if name == "char"
+                 else morpheme_stories(lyrics, args.dimensions or 64))
+        cpu = time.process_time() - cpu
+        for weight in args.weights:
+            tops = top10s(rec, emotion, story, weight)
+            if not first:
+                first.update(story=story, tops={})
+            if story is first["story"]:
+                first["tops"][weight] = tops
+            f = figures(rec, emotion, story, weight, tops, genres, years, np.random.default_rng(0))
+            print(f"{name:>5} {story.shape[1]:5d} {cpu:6.1f} {weight:12.2f} {f['random pairs median']:13.3f} "
+                  f"{f['top-1 median']:7.3f} {f.get('same genre', float('nan')):11.3f} "
+                  f"{f.get('year gap median', float('nan')):9.1f} {f['most recommended']:16.2%}")
     if args.ab_pairs:
+        story, tops = first["story"], first["tops"]
         blend = tops.get(args.ab_weight)
         if blend is None:
             blend = top10s(rec, emotion, story, args.ab_weight)

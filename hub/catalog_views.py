@@ -27,7 +27,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from hub.plots import plt  # Agg backend and the Hangul font are set up in one place
-from hub.search.similarity import DEFAULT, SIMILARITIES
+from hub.search.similarity import SIMILARITIES
 
 
 def gini(counts) -> float:
@@ -39,13 +39,14 @@ def gini(counts) -> float:
     return float((2 * (ranks * x).sum()) / (x.size * x.sum()) - (x.size + 1) / x.size)
 
 
-def recommendation_distribution(recommender, k: int = 10, method: str = DEFAULT, top1_weight: float = 2.0,
+def recommendation_distribution(recommender, k: int = 10, method: str | None = None, top1_weight: float = 2.0,
                                 progress: bool = False, one_per_artist: bool = False) -> dict:
     """How often each song appears in the other songs' top-``k`` (one song per artist in each with
-    ``one_per_artist``).
+    ``one_per_artist``) under ``method`` (None: the catalog's default measure).
 
     Returns ``dict(counts=np.ndarray (n_songs,), coverage=float, gini=float, k=int, method=str)``.
     """
+    method = method or recommender.default_method
     neighbours = recommender.neighbours(k=k, method=method, top1_weight=top1_weight, progress=progress,
                                         one_per_artist=one_per_artist)
     counts = np.bincount(neighbours[neighbours >= 0], minlength=len(recommender))  # -1: fewer than k passed
@@ -94,7 +95,7 @@ def plot_recommendation_histogram(dist: dict):
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: whole numbers
     ax.set_xlabel(f"times recommended (appearances in other songs' top-{dist.get('k', '')})")
     ax.set_ylabel("songs")
-    ax.set_title(f"How evenly songs get recommended ({dist.get('method', DEFAULT)})\n"
+    ax.set_title(f"How evenly songs get recommended ({dist['method']})\n"
                  f"coverage {dist['coverage']:.1%}, Gini {dist['gini']:.3f}")
     return fig
 
@@ -113,7 +114,7 @@ HEATMAP_CELL = 0.2  # inches: the smallest square that holds ".97" at 8.5 pt; mo
 HEATMAP_CMAP = "Blues"  # one hue: darker is more alike, in colour and in greyscale
 
 
-def plot_similarity_heatmap(recommender, song_ids, method: str = DEFAULT, top1_weight: float = 2.0,
+def plot_similarity_heatmap(recommender, song_ids, method: str | None = None, top1_weight: float = 2.0,
                             names: list[str] | None = None):
     """How alike the songs ``song_ids`` are to one another (row = each song, column = the song it is compared with):
     a grid numbered on both axes from 0, and a key under it naming each number's song (``names``, by default
@@ -373,8 +374,9 @@ def main(argv=None):
     parser.add_argument("dataset", help="song-vector dataset folder or Hub repo id")
     parser.add_argument("--output", required=True, help="folder for the PNGs and the JSON numbers")
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--method", choices=list(SIMILARITIES), default=DEFAULT,
-                        help=f"similarity measure (default {DEFAULT}: cosine after subtracting the catalog's mean profile)")
+    parser.add_argument("--method", choices=list(SIMILARITIES), default=None,
+                        help="similarity measure (default: the catalog's, emotion_story where it has story vectors, "
+                             "else centred)")
     parser.add_argument("--top1-weight", type=float, default=2.0)
     parser.add_argument("--one-per-artist", action="store_true", help="at most one song per artist in each top-k")
     parser.add_argument("--songs", default="", help="comma-separated song ids for the heatmap (default: first 20)")

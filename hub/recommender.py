@@ -3,8 +3,8 @@
 :class:`Recommender` holds the catalog (songs, their vectors and stanza vectors, the catalog statistics),
 decides which songs a query may get and builds the results table, with why each song was recommended
 (:meth:`Recommender.explain`); how alike two songs are is a measure of :mod:`hub.search.similarity`
-(``method=``: ``centred`` by default, ``cosine``, ``weighted``, ``arc``), and how the top k is found under
-it is :mod:`hub.search.index`.
+(``method=``: by default ``emotion_story`` where the catalog has story vectors, else ``centred``; ``cosine``,
+``weighted``, ``arc``, ``story``), and how the top k is found under it is :mod:`hub.search.index`.
 
 The query song itself is never recommended, and neither is a song whose vector holds no emotional
 evidence (``recommendable`` False, from the dataset's ``status`` column): vectors without evidence
@@ -29,8 +29,8 @@ import pandas as pd
 from hub.reading import SongStatus
 from hub.search.index import (COORD_SLACK, GATHER_MAX, INDEX_THRESHOLD, PRUNE_MAX_SHARE,  # noqa: F401
                               PRUNE_MIN, SCORE_SLACK, Search)
-from hub.search.similarity import DEFAULT, SIMILARITIES, Similarity
-from hub.search.vectors import ArcUnavailable, CatalogStats, Spaces, Stanzas, one_blas_thread
+from hub.search.similarity import DEFAULT, FALLBACK, SIMILARITIES, Similarity
+from hub.search.vectors import ArcUnavailable, CatalogStats, SpaceUnavailable, Spaces, Stanzas, one_blas_thread
 from hub.song_dataset import TOP_LABELS
 from hub.works import Credits, work_ids
 
@@ -97,11 +97,15 @@ class Recommender:
             (see :mod:`hub.works`).
         lyric_fingerprints: per song, its :func:`hub.works.lyric_fingerprint` (or None), which stands for the
             lyrics in recognising versions when the catalog does not store them.
+        story: ``(n_songs, d)`` the songs' story vectors (:mod:`hub.search.story`); without them the story
+            measures are unavailable and the default measure is ``centred``.
+        story_view: the fitted :class:`hub.search.story.StoryView` that made them, which puts a new query's
+            lyrics into the same space (``recommend(vector=..., lyrics=...)``).
     """
 
     def __init__(self, vectors, songs, labels, index: str = "auto", hnsw_m: int = 32, ef_search: int = 128,
                  recommendable=None, stats: CatalogStats | None = None, stanzas=None, lyrics=None,
-                 lyric_fingerprints=None):
+                 lyric_fingerprints=None, story=None, story_view=None):
         self.labels = list(labels)
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or (vectors.size and vectors.shape[1] != len(self.labels)):
@@ -134,22 +138,35 @@ class Recommender:
             raise VectorShapeError(f"catalog statistics for {len(stats.mean)} labels, but {len(self.labels)} labels")
         self.stats = stats
         self.lyrics = None if lyrics is None else list(lyrics)
-        self._spaces = Spaces(vectors, stats, stanzas)
+        try:
+            self._spaces = Spaces(vectors, stats, stanzas, story)
+        except ValueError as e:
+            raise VectorShapeError(str(e)) from None
+        if story_view is not None and story is not None and story_view.dimensions != self._spaces.get("story").vectors.shape[1]:
+            raise VectorShapeError(f"the story view gives {story_view.dimensions} numbers per song, the story vectors "
+                                   f"have {self._spaces.get('story').vectors.shape[1]}: use the view that made them")
+        self.story_view = story_view
         self.vectors = self._spaces.probs.vectors
         self.stanzas = stanzas
-        self._search = Search(self._spaces, index, hnsw_m, ef_search, default_space=SIMILARITIES[DEFAULT].space)
+        self._search = Search(self._spaces, index, hnsw_m, ef_search,
+                              default_space=SIMILARITIES[self.default_method].space)
 
     @classmethod
     def from_dataset(cls, ds, **kwargs) -> "Recommender":
         """A recommender over a song-vector dataset (see :mod:`hub.song_dataset`): a loaded ``datasets.Dataset``
         (its catalog statistics computed from it), or a folder or Hub repo id, loaded with the statistics
-        stored beside it (computed, with a warning, for a dataset built before they were stored)."""
-        from hub.song_dataset import (FINGERPRINT_COLUMN, load_catalog_stats, load_song_vectors, song_labels,
-                                      song_stanzas, song_statuses, song_vectors)
+        and the story view stored beside it (computed, with a warning, for a dataset built before they were
+        stored; see :func:`hub.song_dataset.load_stories`)."""
+        from hub.song_dataset import (FINGERPRINT_COLUMN, load_catalog_stats, load_song_vectors, load_stories,
+                                      song_labels, song_stanzas, song_statuses, song_vectors)
 
+        source = None
         if isinstance(ds, (str, Path)):
             source, ds = ds, load_song_vectors(ds)
             kwargs.setdefault("stats", load_catalog_stats(source, ds))
+        if "story" not in kwargs:
+            kwargs["story"], view = load_stories(source, ds)
+            kwargs.setdefault("story_view", view)
         songs = ds.select_columns(SONG_COLUMNS).to_pandas() if len(ds) else pd.DataFrame(columns=SONG_COLUMNS)
         kwargs.setdefault("recommendable", [s == SongStatus.OK for s in song_statuses(ds)])
         kwargs.setdefault("stanzas", song_stanzas(ds))
@@ -161,6 +178,31 @@ class Recommender:
 
     def __len__(self) -> int:
         return len(self.vectors)
+
+    @property
+    def default_method(self) -> str:
+        """The measure ``method=None`` means for a catalog song: ``emotion_story`` where the catalog has story
+        vectors, else ``centred`` (a catalog built before them)."""
+        return DEFAULT if self._spaces.has_stories else FALLBACK
+
+    @property
+    def stories(self) -> np.ndarray | None:
+        """``(n_songs, d)`` the songs' story vectors (zeros: no story), or None for a catalog without them."""
+        return self._spaces.get("story").vectors if self._spaces.has_stories else None
+
+    def resolve_method(self, method: str | None = None, song_id=None, lyrics: str | None = None) -> str:
+        """The measure ``recommend`` uses for this query: ``method`` itself, or for None the default for a catalog
+        song ``song_id`` or new ``lyrics`` (``emotion_story`` where both sides have stories, else ``centred``)."""
+        if song_id is not None:
+            return self._method(method, row=self.row_of(song_id))
+        return self._method(method, story=self.story_of(lyrics))
+
+    def story_of(self, lyrics: str | None) -> np.ndarray | None:
+        """New lyrics' story vector in this catalog's story space (None without lyrics or a story view)."""
+        if not lyrics or self.story_view is None or not self._spaces.has_stories:
+            return None
+        story = self.story_view.transform([lyrics])[0]
+        return story if story.any() else None
 
     @property
     def index_kind(self) -> str:
@@ -175,10 +217,11 @@ class Recommender:
     def ef_search(self, value: int) -> None:
         self._search.ef_search = value
 
-    def build_index(self, hnsw_m: int = 32, ef_construction: int = 40, method: str = DEFAULT) -> None:
-        """Build the Faiss HNSW index over the unit vectors of ``method``'s space and search with it from
-        now on (the other inner-product measures' graphs are built when first searched)."""
-        self._search.build_graph(hnsw_m, ef_construction, space=self._measure(method, 2.0).space)
+    def build_index(self, hnsw_m: int = 32, ef_construction: int = 40, method: str | None = None) -> None:
+        """Build the Faiss HNSW index over the unit vectors of ``method``'s space (default: the catalog's default
+        measure) and search with it from now on (the other inner-product measures' graphs are built when first
+        searched)."""
+        self._search.build_graph(hnsw_m, ef_construction, space=self._measure(method or self.default_method, 2.0).space)
 
     # --- measure, filters -----------------------------------------------------------------------
 
@@ -199,26 +242,40 @@ class Recommender:
             raise RecommenderError(f"unknown method {method!r}: use {' or '.join(map(repr, SIMILARITIES))}")
         return measure(top1_weight=top1_weight)
 
-    def _query(self, measure: Similarity, row: int | None = None, vector=None, stanzas=None) -> np.ndarray:
+    def _method(self, method: str | None, row: int | None = None, story=None) -> str:
+        """``method``, or for None the default measure for this query: :attr:`default_method`, except ``centred``
+        for a query without a story (a vector without lyrics, a song with no story n-gram)."""
+        if method is not None:
+            return method
+        if self.default_method == DEFAULT:
+            has = self._spaces.has_story()[row] if row is not None else story is not None
+            if not has:
+                return FALLBACK
+        return self.default_method
+
+    def _query(self, measure: Similarity, row: int | None = None, vector=None, stanzas=None, story=None) -> np.ndarray:
         """The query in ``measure``'s space: catalog song ``row``'s vector there, or ``vector`` (an emotion
-        distribution, with its ``stanzas`` for the arc) put there."""
+        distribution, with its ``stanzas`` for the arc and its ``story`` vector for the story measures) put there."""
         try:
             if row is not None:
                 space = self._spaces.get(measure.space)  # first: a catalog without the space says so
                 scorable = measure.allowed(self._spaces)
                 if scorable is not None and not scorable[row]:
-                    raise ArcUnavailable(f"song {self._columns['song_id'][row]!r} has a single stanza: it has no "
-                                         f"arc to compare; use another measure")
+                    what = "a single stanza: it has no arc" if measure.space == "arc" else "no story n-gram: it has no story"
+                    raise SpaceUnavailable(f"song {self._columns['song_id'][row]!r} has {what} to compare; use another "
+                                           "measure")
                 return space.vectors[row]
-            return self._spaces.embed(measure.space, np.asarray(vector, dtype=np.float32).reshape(-1), stanzas)
-        except ArcUnavailable as e:
+            return self._spaces.embed(measure.space, np.asarray(vector, dtype=np.float32).reshape(-1), stanzas, story)
+        except SpaceUnavailable as e:
             raise RecommenderError(str(e)) from None
 
-    def scores(self, q: np.ndarray, rows=None, method: str = DEFAULT, top1_weight: float = 2.0) -> np.ndarray:
-        """Similarity of query vector ``q`` (an emotion distribution) to the catalog songs ``rows`` (all songs
-        if None)."""
-        measure = self._measure(method, top1_weight)
-        q = self._query(measure, vector=q)
+    def scores(self, q: np.ndarray, rows=None, method: str | None = None, top1_weight: float = 2.0,
+               lyrics: str | None = None) -> np.ndarray:
+        """Similarity of query vector ``q`` (an emotion distribution, with its ``lyrics`` for the story measures)
+        to the catalog songs ``rows`` (all songs if None)."""
+        story = self.story_of(lyrics)
+        measure = self._measure(self._method(method, story=story), top1_weight)
+        q = self._query(measure, vector=q, story=story)
         with one_blas_thread():
             return measure.score(self._spaces.get(measure.space), q, rows)
 
@@ -282,15 +339,18 @@ class Recommender:
             raise UnknownSongError(f"song id {song_id!r} is not in the catalog of {len(self)} songs; "
                                    "use search() to find a song's id") from None
 
-    def recommend(self, song_id=None, vector=None, k: int = 10, method: str = DEFAULT, top1_weight: float = 2.0,
+    def recommend(self, song_id=None, vector=None, k: int = 10, method: str | None = None, top1_weight: float = 2.0,
                   exclude_same_artist: bool = False, min_year_gap: int = 0, query_artist: str | None = None,
                   query_year: int | None = None, stanzas=None, explain: bool = True, one_per_artist: bool = False,
-                  collapse_versions: bool = True) -> pd.DataFrame:
+                  collapse_versions: bool = True, lyrics: str | None = None) -> pd.DataFrame:
         """The ``k`` most similar songs to a catalog song (``song_id``) or to a new ``vector``.
 
+        ``method``: a measure of :data:`hub.search.similarity.SIMILARITIES`; None, the default for this query
+        (``emotion_story`` where the catalog and the query have stories, else ``centred``).
         For a ``vector`` query, the artist/year filters compare against ``query_artist`` (an artist
-        field: "A (feat. B)" credits both) / ``query_year``, and ``stanzas`` (its per-stanza
-        distributions, e.g. ``analyze(...).segment_probs``) give it an arc and stanza matches.
+        field: "A (feat. B)" credits both) / ``query_year``, ``stanzas`` (its per-stanza
+        distributions, e.g. ``analyze(...).segment_probs``) give it an arc and stanza matches, and ``lyrics``
+        (its text) a story.
         ``one_per_artist``: at most one song per credited artist; ``collapse_versions``: no version of the
         query song, one version of each song. Returns columns ``song_id, title, artist, year, similarity,
         top_labels, why, stanza_match``: ``why`` and ``stanza_match`` are :meth:`explain`'s, in words
@@ -300,7 +360,10 @@ class Recommender:
             raise EmptyCatalogError("the catalog is empty: build song vectors first (python -m training.build_song_vectors)")
         if (song_id is None) == (vector is None):
             raise RecommenderError("give exactly one of song_id (a catalog song) or vector (e.g. new lyrics)")
-        measure = self._measure(method, top1_weight)
+        story = self.story_of(lyrics) if vector is not None else None
+        if song_id is not None:
+            method = self._method(method, row=self.row_of(song_id))
+        measure = self._measure(self._method(method, story=story), top1_weight)
         if not top1_weight > 0:
             raise RecommenderError(f"top1_weight must be positive, got {top1_weight}")
         if int(k) < 1:
@@ -314,7 +377,7 @@ class Recommender:
         else:
             vector = self._check_vector(vector)
             stanzas = self._check_stanzas(stanzas)
-            q = self._query(measure, vector=vector, stanzas=stanzas)
+            q = self._query(measure, vector=vector, stanzas=stanzas, story=story)
             artists = self._credits.of_names(query_artist) if query_artist is not None else None
         if exclude_same_artist and query_artist is None:
             raise RecommenderError("exclude_same_artist needs the query's artist: pass query_artist with a vector")
@@ -330,7 +393,7 @@ class Recommender:
         out["top_labels"] = [self.top_labels(r) for r in rows]
         why, match = [], []
         for r in rows:
-            reason = self._explain(exclude, vector, stanzas, int(r)) if explain else None
+            reason = self._explain(exclude, vector, stanzas, int(r), story) if explain else None
             why.append(describe_why(reason) if reason else "")
             match.append(describe_stanza_match(reason) if reason else "")
         out["why"], out["stanza_match"] = why, match
@@ -368,7 +431,7 @@ class Recommender:
                 return texts
         return None
 
-    def _explain(self, query_row: int | None, vector, stanzas, row: int) -> dict:
+    def _explain(self, query_row: int | None, vector, stanzas, row: int, story=None) -> dict:
         mean = self._spaces.mean32
         cq = (self.vectors[query_row] if query_row is not None else vector) - mean
         cx = self.vectors[row] - mean
@@ -376,7 +439,13 @@ class Recommender:
         shared = terms[terms > 0].sum()
         order = [j for j in np.argsort(-terms, kind="stable")[:WHY_LABELS] if terms[j] > 0]
         reason = {"centred_similarity": float(terms.sum()),
-                  "shared": [(self.labels[j], float(terms[j] / shared)) for j in order], "stanza_match": None}
+                  "shared": [(self.labels[j], float(terms[j] / shared)) for j in order], "stanza_match": None,
+                  "story_similarity": None}
+        if self._spaces.has_stories:
+            stories = self._spaces.get("story").vectors
+            qs = stories[query_row] if query_row is not None else story
+            if qs is not None and np.any(qs) and np.any(stories[row]):
+                reason["story_similarity"] = float(np.dot(qs, stories[row]))
         qs, xs = self._stanzas_of(query_row, stanzas), self._stanzas_of(row, None)
         if qs is not None and xs is not None and len(qs) and len(xs):
             a, b = qs - mean, xs - mean
@@ -392,25 +461,28 @@ class Recommender:
                 "query_lines": query_lines[i] if query_lines else None, "song_lines": song_lines[j] if song_lines else None}
         return reason
 
-    def explain(self, query, song_id) -> dict:
+    def explain(self, query, song_id, lyrics: str | None = None) -> dict:
         """Why catalog song ``song_id`` is similar to ``query`` (a catalog song id, or an emotion
         distribution): ``shared``, the emotions the two share most distinctively with their share of the
         agreement (the positive per-label terms of the centred cosine, the dot product of the two unit
         vectors after subtracting the catalog's mean profile; each term over their sum), best first, at most
         3; ``centred_similarity``, the terms' sum; ``stanza_match``, the best-matching pair of stanzas
         (1-based positions, their centred cosine, the two emotions they share most, and their text when the
-        catalog stores lyrics), or None without stanza vectors."""
+        catalog stores lyrics), or None without stanza vectors; ``story_similarity``, the cosine of the two songs'
+        stories (:mod:`hub.search.story`), or None where either has none. For an emotion-distribution ``query``,
+        ``lyrics`` give it a story."""
         row = self.row_of(song_id)
         if isinstance(query, (str, int, np.integer)) and not isinstance(query, bool):
             return self._explain(self.row_of(query), None, None, row)
-        return self._explain(None, self._check_vector(query), None, row)
+        return self._explain(None, self._check_vector(query), None, row, self.story_of(lyrics))
 
     def recommend_lyrics(self, lyrics: str, predictor, **kwargs) -> pd.DataFrame:
-        """Songs similar to new lyrics, scored by ``predictor`` (which must use the catalog's labels)."""
+        """Songs similar to new lyrics, scored by ``predictor`` (which must use the catalog's labels); the
+        lyrics also give the query its story."""
         if list(predictor.labels) != self.labels:
             raise VectorShapeError(f"the model {getattr(predictor, 'name', '')!r} has {len(predictor.labels)} labels "
                                    f"that differ from the catalog's {len(self.labels)}: use the model that built it")
-        return self.recommend(vector=predictor.predict([lyrics])[0], **kwargs)
+        return self.recommend(vector=predictor.predict([lyrics])[0], lyrics=lyrics, **kwargs)
 
     def search(self, text: str, limit: int | None = None, aliases=None) -> pd.DataFrame:
         """Catalog songs whose title or artist matches ``text`` the way fans type names (spacing, case and
@@ -426,35 +498,37 @@ class Recommender:
         found = self.songs.iloc[rows if limit is None else rows[:limit]]
         return found.reset_index(drop=True)
 
-    def similarity_matrix(self, song_ids, method: str = DEFAULT, top1_weight: float = 2.0) -> np.ndarray:
+    def similarity_matrix(self, song_ids, method: str | None = None, top1_weight: float = 2.0) -> np.ndarray:
         """Pairwise similarity of the given songs (row = query song; ``weighted`` is not symmetric; under
-        ``arc``, a song without an arc scores 0 with every song)."""
+        ``arc``, a song without an arc scores 0 with every song, and under ``story`` one without a story).
+        ``method`` None: the catalog's :attr:`default_method`."""
         rows = np.array([self.row_of(s) for s in song_ids], dtype=int)
         if not len(rows):
             return np.zeros((0, 0))
-        measure = self._measure(method, top1_weight)
+        measure = self._measure(method or self.default_method, top1_weight)
         try:
             space = self._spaces.get(measure.space)
-        except ArcUnavailable as e:
+        except SpaceUnavailable as e:
             raise RecommenderError(str(e)) from None
         with one_blas_thread():
             return np.stack([measure.score(space, space.vectors[r], rows) for r in rows])
 
-    def neighbours(self, k: int = 10, method: str = DEFAULT, top1_weight: float = 2.0,
+    def neighbours(self, k: int = 10, method: str | None = None, top1_weight: float = 2.0,
                    progress: bool = False, exclude_same_artist: bool = False, one_per_artist: bool = False,
                    collapse_versions: bool = True) -> np.ndarray:
         """Row indices of every song's top-``k`` (itself excluded), shape ``(n_songs, min(k, n_songs-1))``;
         the filters are :meth:`recommend`'s. A row with fewer songs passing is padded with -1 (also under
-        ``arc``, for songs with fewer than k others that have an arc)."""
+        ``arc``, for songs with fewer than k others that have an arc); ``method`` None: the catalog's
+        :attr:`default_method`."""
         from tqdm.auto import tqdm
 
         if len(self) == 0:
             raise EmptyCatalogError("the catalog is empty")
         k = min(int(k), len(self) - 1)
-        measure = self._measure(method, top1_weight)
+        measure = self._measure(method or self.default_method, top1_weight)
         try:
             space = self._spaces.get(measure.space)
-        except ArcUnavailable as e:
+        except SpaceUnavailable as e:
             raise RecommenderError(str(e)) from None
         out = np.full((len(self), k), -1, dtype=np.int64)
         for r in tqdm(range(len(self)), desc="neighbours", unit="song", disable=not progress):

@@ -24,17 +24,22 @@ column              feature                          meaning
 ``lyric_fingerprint`` ``string`` (may be null)       32 bytes as hex that tell near-identical lyrics apart
                                                      without keeping them (:func:`hub.works.lyric_fingerprint`):
                                                      versions of a song are recognised by them
+``story``           ``List(float32, length=d)``      what the lyrics are about, a unit vector of the catalog's
+                                                     story view (:mod:`hub.search.story`; zeros: no story)
 ``lyrics``          ``string``                       only when built with ``include_lyrics=True``
 ==================  ===============================  ==============================================
 
-``status``, ``read_share``, ``stanza_probs`` and ``lyric_fingerprint`` are optional when reading (datasets
-built before them count as ``ok`` and fully read, and have no arcs; their versions are recognised by title,
-artist and vectors only).
+``status``, ``read_share``, ``stanza_probs``, ``lyric_fingerprint`` and ``story`` are optional when reading
+(datasets built before them count as ``ok`` and fully read, and have no arcs; their versions are recognised by
+title, artist and vectors only; their stories are computed on load where they store lyrics, else the story
+measures are unavailable and the default measure is ``centred``).
 
 Beside the data, ``catalog_stats.json`` holds the catalog statistics the similarity scale uses
 (:class:`hub.search.vectors.CatalogStats`: the mean profile that centred similarity subtracts, the
 directions of stanza movement the arc measure reads). A dataset without it (built before it existed)
-still loads: :func:`load_catalog_stats` computes them from the vectors, with a warning. Songs that could not be scored at all are not rows; the build lists them in
+still loads: :func:`load_catalog_stats` computes them from the vectors, with a warning. ``story_view.safetensors``
+holds the fitted story view (:class:`hub.search.story.StoryView`) that puts new lyrics into the ``story`` space
+(:func:`load_stories`). Songs that could not be scored at all are not rows; the build lists them in
 ``skipped.jsonl`` next to the data, and the card counts them.
 
 The label names travel inside the features (``top_label``), so ``datasets.load_dataset`` alone gives
@@ -59,7 +64,8 @@ REQUIRED_COLUMNS = ("song_id", "title", "artist", "year", VECTOR_COLUMN, LABEL_C
 STANZA_COLUMN = "stanza_probs"
 URL_COLUMN = "url"  # the song's page where the crawl recorded one (the app links titles to it)
 FINGERPRINT_COLUMN = "lyric_fingerprint"
-OPTIONAL_COLUMNS = ("status", "read_share", STANZA_COLUMN, URL_COLUMN, FINGERPRINT_COLUMN)
+STORY_COLUMN = "story"
+OPTIONAL_COLUMNS = ("status", "read_share", STANZA_COLUMN, URL_COLUMN, FINGERPRINT_COLUMN, STORY_COLUMN)
 TOP_LABELS = 3
 DATA_FILE = "data/train-00000-of-00001.parquet"
 SKIPPED_FILE = "skipped.jsonl"
@@ -71,9 +77,10 @@ class SongDatasetError(ValueError):
 
 
 def song_features(labels: list[str], include_lyrics: bool = False, stanzas: bool = True, urls: bool = False,
-                  fingerprints: bool = False):
+                  fingerprints: bool = False, story_dimensions: int = 0):
     """The ``datasets.Features`` of a song-vector dataset over ``labels`` (with per-stanza vectors unless
-    ``stanzas`` is False, each song's page when ``urls``, and lyric fingerprints when ``fingerprints``)."""
+    ``stanzas`` is False, each song's page when ``urls``, lyric fingerprints when ``fingerprints``, and story
+    vectors of ``story_dimensions`` numbers when that is not 0)."""
     from datasets import ClassLabel, Features, List, Value
 
     features = {
@@ -95,6 +102,8 @@ def song_features(labels: list[str], include_lyrics: bool = False, stanzas: bool
         features[URL_COLUMN] = Value("string")
     if fingerprints:
         features[FINGERPRINT_COLUMN] = Value("string")  # hex: plain JSON and readable in the Hub's viewer
+    if story_dimensions:
+        features[STORY_COLUMN] = List(Value("float32"), length=story_dimensions)
     if include_lyrics:
         features["lyrics"] = Value("string")
     return Features(features)
@@ -111,7 +120,8 @@ def _year(value, row: int):
 
 def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str], model_name: str,
                        model_revision: str | None, include_lyrics: bool = False, statuses: list[str] | None = None,
-                       read_shares: list[float] | None = None, stanza_vectors: list | None = None):
+                       read_shares: list[float] | None = None, stanza_vectors: list | None = None,
+                       story_vectors: np.ndarray | None = None):
     """A ``datasets.Dataset`` of songs and their emotion vectors.
 
     Args:
@@ -125,6 +135,8 @@ def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str]
         statuses, read_shares: per song, ``ok``/``no_evidence`` and the share read (default ok, 1.0).
         stanza_vectors: per song, its ``(n_stanzas, len(labels))`` stanza distributions (None: the dataset
             has no ``stanza_probs`` column).
+        story_vectors: ``(len(songs), d)`` the songs' story vectors (:mod:`hub.search.story`; None: no
+            ``story`` column).
     """
     from datasets import Dataset
 
@@ -170,6 +182,12 @@ def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str]
             raise SongDatasetError(f"song {bad[0]} ({ids[bad[0]]!r}): its stanza vectors have shape "
                                    f"{stanza_vectors[bad[0]].shape} or hold NaN/inf; expected (n, {len(labels)})")
         columns[STANZA_COLUMN] = [v.tolist() for v in stanza_vectors]
+    if story_vectors is not None:
+        story_vectors = np.asarray(story_vectors, dtype=np.float32)
+        if story_vectors.ndim != 2 or len(story_vectors) != len(songs) or not np.isfinite(story_vectors).all():
+            raise SongDatasetError(f"story vectors of shape {story_vectors.shape} (or holding NaN/inf) for "
+                                   f"{len(songs)} songs; expected ({len(songs)}, d)")
+        columns[STORY_COLUMN] = list(story_vectors)
     urls = [str(s["url"]) if s.get("url") else None for s in songs]
     if any(urls):
         columns[URL_COLUMN] = urls
@@ -178,8 +196,9 @@ def build_song_dataset(songs: list[dict], vectors: np.ndarray, labels: list[str]
         columns[FINGERPRINT_COLUMN] = fingerprints
     if include_lyrics:
         columns["lyrics"] = [str(s.get("lyrics") or "") for s in songs]
-    return Dataset.from_dict(columns, features=song_features(labels, include_lyrics, stanza_vectors is not None,
-                                                             any(urls), FINGERPRINT_COLUMN in columns))
+    return Dataset.from_dict(columns, features=song_features(
+        labels, include_lyrics, stanza_vectors is not None, any(urls), FINGERPRINT_COLUMN in columns,
+        0 if story_vectors is None else story_vectors.shape[1]))
 
 
 def song_fingerprints(songs: list[dict]) -> list[str | None]:
@@ -225,6 +244,75 @@ def song_stanzas(ds):
     return Stanzas(flat.reshape(-1, n_labels), np.concatenate([[0], np.cumsum(counts)]))
 
 
+def song_stories(ds) -> np.ndarray | None:
+    """The ``story`` column as one float32 array ``(n_songs, d)``, or None for a dataset without it."""
+    if STORY_COLUMN not in ds.column_names:
+        return None
+    column = ds.with_format("arrow")[STORY_COLUMN].combine_chunks()
+    flat = column.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+    return flat.reshape(len(ds), -1) if len(ds) else np.zeros((0, 0), np.float32)
+
+
+def load_stories(path_or_repo, ds, revision: str | None = None):
+    """The songs' story vectors and the story view that made them, as ``(vectors, view)``:
+
+    * the ``story`` column and ``story_view.safetensors`` beside the data (a folder or Hub repo; ``path_or_repo``
+      None: a dataset object alone, whose view is unknown: catalog songs compare by story, new lyrics do not);
+    * for a dataset built before stories were stored that keeps its lyrics: a view fitted and the vectors computed
+      on load, with a warning;
+    * otherwise ``(None, None)``, with a warning: the story measures are unavailable.
+    """
+    import warnings
+
+    from hub.search.story import STORY_FILE, StoryView, StoryViewError, story_vectors
+
+    vectors = song_stories(ds)
+    if vectors is not None:
+        if path_or_repo is None:
+            return vectors, None
+        file = _beside(path_or_repo, STORY_FILE, revision)
+        if file is None:
+            warnings.warn(f"{path_or_repo}: no {STORY_FILE} beside the story vectors: catalog songs compare by story, "
+                          "new lyrics by emotion alone (rebuild the catalog to restore it)", stacklevel=2)
+            return vectors, None
+        try:
+            view = StoryView.load(file)
+        except StoryViewError as e:
+            raise SongDatasetError(str(e)) from None
+        if view.dimensions != vectors.shape[1]:
+            raise SongDatasetError(f"{file} gives {view.dimensions} numbers per song, the story column "
+                                   f"{vectors.shape[1]}: the two come from different builds; rebuild the catalog")
+        return vectors, view
+    where = path_or_repo if path_or_repo is not None else "the dataset"
+    if "lyrics" in ds.column_names and len(ds):
+        try:
+            view = StoryView.fit(ds["lyrics"])
+        except StoryViewError as e:
+            warnings.warn(f"{where}: no story vectors, and none could be computed from its lyrics ({e}); story "
+                          "similarity is unavailable", stacklevel=2)
+            return None, None
+        warnings.warn(f"{where}: no story vectors (a dataset built before they were stored): fitted the story view on "
+                      f"its {view.n_songs} songs' lyrics on load", stacklevel=2)
+        return story_vectors(view, ds["lyrics"]), view
+    warnings.warn(f"{where}: no story vectors (built before they were stored, or saved from vectors alone) and no "
+                  "lyrics to compute them from: the story measures are unavailable and the default measure is centred "
+                  "emotion; rebuild it with `python -m training.build_song_vectors` for stories", stacklevel=2)
+    return None, None
+
+
+def _beside(path_or_repo, name: str, revision: str | None = None) -> Path | None:
+    """File ``name`` beside a dataset (a folder, or a Hub dataset repo), or None where it has none."""
+    source = Path(str(path_or_repo))
+    if source.is_dir():
+        return source / name if (source / name).is_file() else None
+    try:
+        from huggingface_hub import hf_hub_download
+
+        return Path(hf_hub_download(str(path_or_repo), name, repo_type="dataset", revision=revision))
+    except Exception:  # noqa: BLE001 - absent, offline or private: the caller says what that means
+        return None
+
+
 def catalog_stats(ds):
     """The catalog statistics of :class:`hub.search.vectors.CatalogStats`, computed from ``ds`` (the
     songs with emotional evidence define the typical song)."""
@@ -242,16 +330,8 @@ def load_catalog_stats(path_or_repo, ds, revision: str | None = None):
 
     from hub.search.vectors import CatalogStats
 
-    source = Path(str(path_or_repo))
-    file = source / STATS_FILE
-    if not source.is_dir():  # a Hub repo: the file if it has one
-        try:
-            from huggingface_hub import hf_hub_download
-
-            file = Path(hf_hub_download(str(path_or_repo), STATS_FILE, repo_type="dataset", revision=revision))
-        except Exception:  # noqa: BLE001 - absent, offline or private: computed below, with the note
-            file = None
-    if file is not None and file.is_file():
+    file = _beside(path_or_repo, STATS_FILE, revision)
+    if file is not None:
         try:
             return CatalogStats.from_dict(json.loads(file.read_text(encoding="utf-8")), len(song_labels(ds)))
         except (ValueError, KeyError, TypeError) as e:
@@ -304,6 +384,13 @@ def validate_song_dataset(ds, source: str = "the dataset"):
     return ds
 
 
+STORY_CARD = """
+`{file}` holds the catalog's story view, fitted on {songs:,} of its songs' lyrics: character 2-3-grams within
+words (TF-IDF) reduced to {dims} directions (LSA), centred; the `story` column is each song's position in it, and
+gasa puts new lyrics into the same space with it. gasa's default similarity adds the two songs' story cosine
+(30 %) to their centred emotion cosine (70 %). The file holds n-grams and their weights, not lyrics.
+"""
+
 # what a model named "KOREAN + ENGLISH" (hub.models.bilingual.BilingualModel) did, for the card
 BILINGUAL_NOTE = ("; each line was read by the model of its language: lines with Hangul by the Korean model (the first), "
                   "lines in Latin letters by the English model (the second), whose readings are put into the Korean "
@@ -311,11 +398,13 @@ BILINGUAL_NOTE = ("; each line was read by the model of its language: lines with
 
 
 def dataset_card(ds, pretty_name: str = "gasa song emotion vectors", repo_id: str | None = None,
-                 license: str = "other", description: str = "", stats=None):
+                 license: str = "other", description: str = "", stats=None, story_view=None):
     """A ``huggingface_hub.DatasetCard`` stating the schema, the model, the catalog statistics (``stats``,
     computed from ``ds`` if None) and how to load the data."""
     from datasets.info import DatasetInfosDict
     from huggingface_hub import DatasetCard, DatasetCardData
+
+    from hub.search.story import STORY_FILE
 
     labels = song_labels(ds)
     stats = catalog_stats(ds) if stats is None else stats
@@ -375,13 +464,14 @@ With gasa: `hub.recommender.Recommender.from_dataset("{where}")` (the vectors an
 | model_revision | string, nullable | its commit or content hash |
 | status | string | `ok`, or `no_evidence`: the model found no emotional evidence (not recommended to others) |
 | read_share | float32 | share of the song's letters the models read (Korean lines, and English ones beside them by default) |
-{"| stanza_probs | list of lists of " + str(len(labels)) + " float32 | one distribution per stanza read, in order (the emotion arc) |" + chr(10) if STANZA_COLUMN in ds.column_names else ""}{"| url | string, nullable | the song's page, where the crawl recorded one |" + chr(10) if URL_COLUMN in ds.column_names else ""}{"| lyric_fingerprint | string (32 bytes as hex), nullable | a SimHash of the lyrics' character 3-grams: near-identical lyrics share most bits, and the lyrics cannot be read back from it; gasa recognises versions of a song by it |" + chr(10) if FINGERPRINT_COLUMN in ds.column_names else ""}{"| lyrics | string | lyric text |" + chr(10) if "lyrics" in ds.column_names else ""}
+{"| stanza_probs | list of lists of " + str(len(labels)) + " float32 | one distribution per stanza read, in order (the emotion arc) |" + chr(10) if STANZA_COLUMN in ds.column_names else ""}{"| url | string, nullable | the song's page, where the crawl recorded one |" + chr(10) if URL_COLUMN in ds.column_names else ""}{"| lyric_fingerprint | string (32 bytes as hex), nullable | a SimHash of the lyrics' character 3-grams: near-identical lyrics share most bits, and the lyrics cannot be read back from it; gasa recognises versions of a song by it |" + chr(10) if FINGERPRINT_COLUMN in ds.column_names else ""}{"| story | list of " + str(ds.features[STORY_COLUMN].length) + " float32 | what the lyrics are about: a unit vector of the catalog's story view (zeros: no story) |" + chr(10) if STORY_COLUMN in ds.column_names else ""}{"| lyrics | string | lyric text |" + chr(10) if "lyrics" in ds.column_names else ""}
 ## Catalog statistics
 
 `{STATS_FILE}` holds what gasa's similarity scale knows about this catalog as a whole: `mean`, the mean
 emotion profile of its {stats.n_songs:,} songs with emotional evidence (centred similarity, gasa's default,
 subtracts it, so two typical songs score about 0 and songs that depart from the typical song the same way
 near 1){", and `arc_basis`, the " + str(len(stats.arc_basis)) + " directions along which its stanzas move most within a song (the arc similarity reads each song's arc along them)" if stats.arc_basis is not None else ""}.
+{STORY_CARD.format(file=STORY_FILE, songs=story_view.n_songs, dims=story_view.dimensions) if story_view is not None else ""}
 
 ## Labels
 
@@ -391,23 +481,33 @@ near 1){", and `arc_basis`, the " + str(len(stats.arc_basis)) + " directions alo
 
 
 def save_song_dataset(ds, output_dir, pretty_name: str = "gasa song emotion vectors", repo_id: str | None = None,
-                      license: str = "other", description: str = "", skipped: list[dict] | None = None) -> Path:
+                      license: str = "other", description: str = "", skipped: list[dict] | None = None,
+                      story_view=None) -> Path:
     """Write ``ds`` as Parquet (``data/``) plus a dataset card, the catalog statistics computed from it
-    (``catalog_stats.json``), and the songs that could not be scored (``skipped``: dicts with song_id,
-    status and reason) as ``skipped.jsonl``; ``load_dataset(output_dir)``
+    (``catalog_stats.json``), the story view that made its ``story`` column (``story_view.safetensors``), and
+    the songs that could not be scored (``skipped``: dicts with song_id, status and reason) as
+    ``skipped.jsonl``; ``load_dataset(output_dir)``
     reads it back. Written to a temporary folder and swapped in when complete, so an interrupted
     build leaves the previous dataset whole."""
     import json
 
     from hub.sources import staged_folder
 
+    from hub.search.story import STORY_FILE
+
     validate_song_dataset(ds)
+    if story_view is not None and (STORY_COLUMN not in ds.column_names
+                                   or ds.features[STORY_COLUMN].length != story_view.dimensions):
+        raise SongDatasetError(f"a story view of {story_view.dimensions} dimensions, but the dataset's story column is "
+                               f"{ds.features.get(STORY_COLUMN)}: save the view with the vectors it made")
     stats = catalog_stats(ds)
     with staged_folder(output_dir) as staging:
         (staging / "data").mkdir()
         ds.to_parquet(str(staging / DATA_FILE))
         (staging / STATS_FILE).write_text(json.dumps(stats.to_dict()), encoding="utf-8")
-        dataset_card(ds, pretty_name, repo_id, license, description, stats).save(staging / "README.md")
+        if story_view is not None:
+            story_view.save(staging / STORY_FILE)
+        dataset_card(ds, pretty_name, repo_id, license, description, stats, story_view).save(staging / "README.md")
         if skipped:
             (staging / SKIPPED_FILE).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in skipped),
                                                 encoding="utf-8")

@@ -39,7 +39,7 @@ def test_the_similarity_choices_say_what_they_find():
 
 def test_the_why_column_is_plain_words(demo_app):
     status, results, _ = similar.similar(demo_app, "song", "demo-002", "", None, similarity.DEFAULT, 2, False, 0)
-    assert status.startswith(OK_MARK) and "(두드러진 감정 / Stand-out feelings)" in status and "centred" not in status
+    assert status.startswith(OK_MARK) and "(감정과 이야기 / Feeling and story)" in status and "emotion_story" not in status
     whys = list(results["이유 / Why"])
     assert len(whys) == 10 and max(map(len, whys)) <= 150  # a few lines of a phone's narrow column
     for why in whys:

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from hub.lyrics_file import LyricsFileError, read_lyrics_jsonl, read_records
+from hub.search.story import STORY_FILE, StoryView
 from training.build_song_vectors import main as build_main
 from training.ray_build import parts_folder, plan_blocks, prepare_parts, read_block, shard_path
 
@@ -234,6 +235,11 @@ def assert_same_build(local: Path, ray: Path) -> None:
                    "model_revision", "lyric_fingerprint"):
         assert a[column] == b[column], column
     np.testing.assert_allclose(np.array(b["probs"]), np.array(a["probs"]), atol=1e-6, rtol=0)
+    # one story view, fitted on the same songs by the driver as by the local build, and every song's story in it
+    views = [StoryView.load(folder / STORY_FILE) for folder in (local, ray)]
+    assert views[0].vocabulary == views[1].vocabulary and views[0].n_songs == views[1].n_songs
+    np.testing.assert_array_equal(views[0].components, views[1].components)
+    np.testing.assert_allclose(np.array(b["story"]), np.array(a["story"]), atol=1e-6, rtol=0)
     read = lambda f: [json.loads(line) for line in (f / "skipped.jsonl").read_text(encoding="utf-8").splitlines()]
     assert read(local) == read(ray)
     assert (local / "README.md").read_text(encoding="utf-8") == (ray / "README.md").read_text(encoding="utf-8")

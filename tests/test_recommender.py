@@ -453,7 +453,7 @@ def test_search_speed_benchmark_runs(tmp_path):
     shares = {name: case["pass_share"] for name, case in figures["cases"].items()}
     assert shares == pytest.approx({"none": 1.0, "pass 95%": 0.95, "pass 10%": 0.1, "pass 1%": 0.01,
                                     "pass 0.1%": 0.001, "pass 0%": 0.0}, abs=1e-3)
-    assert figures["default_measure"] == "centred" and figures["explanations"]
+    assert figures["default_measure"] == "emotion_story" and figures["explanations"]
     for case in figures["cases"].values():
         assert case["weighted"]["p99_ms"] >= case["weighted"]["p50_ms"] > 0 and case["recall_at_10"] >= 0.9
         assert case["arc"]["p99_ms"] >= case["arc"]["p50_ms"] > 0 and case["cosine"]["p50_ms"] > 0
@@ -804,8 +804,8 @@ def test_story_view_benchmark_runs_on_a_catalog_that_stores_lyrics(tmp_path):
                           text=True, timeout=300,
                           env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert done.returncode == 0, done.stderr[-2000:]
-    rows = [line.split() for line in done.stdout.splitlines() if line.strip().startswith(("0.00", "0.30"))]
-    assert len(rows) == 2 and abs(float(rows[0][1])) < 0.2  # centred: random pairs near 0
+    rows = [line.split() for line in done.stdout.splitlines() if line.strip().startswith("char")]
+    assert [row[3] for row in rows] == ["0.00", "0.30"] and abs(float(rows[0][4])) < 0.2  # random pairs near 0
     key = json.loads((tmp_path / "ab" / "key.json").read_text())
     pairs = (tmp_path / "ab" / "pairs.txt").read_text(encoding="utf-8")
     assert len(key) == 4 and pairs.count("=== pair") == 4 and {k["blend"] for k in key} <= {"A", "B"}

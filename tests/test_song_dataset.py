@@ -264,15 +264,20 @@ def test_stanza_vectors_and_catalog_statistics_are_stored(tmp_path):
 
     from hub.song_dataset import STATS_FILE, catalog_stats, song_stanzas
 
+    from hub.search.story import StoryView
+    from tests.story_fixture import subject_songs
+
     songs, vectors, stanzas, labels = gasa_catalog()
-    ds = build_song_dataset(songs, vectors, labels, "m", None, stanza_vectors=stanzas)
-    save_song_dataset(ds, tmp_path / "new")
+    view = StoryView.fit([s["lyrics"] for s in subject_songs()])
+    story = view.transform([s["lyrics"] for s in subject_songs()])
+    ds = build_song_dataset(songs, vectors, labels, "m", None, stanza_vectors=stanzas, story_vectors=story)
+    save_song_dataset(ds, tmp_path / "new", story_view=view)
     stored = json.loads((tmp_path / "new" / STATS_FILE).read_text())
     assert np.allclose(stored["mean"], vectors.astype(np.float64).mean(axis=0)) and len(stored["arc_basis"]) == 4
     card = (tmp_path / "new" / "README.md").read_text()
     assert "stanza_probs" in card and STATS_FILE in card and "arc_basis" in card
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a dataset with its statistics loads without a note
+        warnings.simplefilter("error")  # a dataset with its statistics and stories loads without a note
         rec = Recommender.from_dataset(tmp_path / "new")
     back = song_stanzas(load_song_vectors(tmp_path / "new"))
     assert [len(s) for s in stanzas] == back.counts.tolist()

@@ -9,6 +9,10 @@ How it stays exact and resumable:
   and cuts it by position into blocks of B songs (block k holds songs kB .. kB+B-1), noting where
   each lies (a byte range of the JSONL file; files and rows of Parquet input). Blocks depend only
   on the input and B, so every run cuts them the same way.
+* **Story view.** Before any block, the driver fits the catalog's story view (:mod:`hub.search.story`) on the
+  songs at :func:`hub.search.story.fit_positions` (every song up to 20,000, reading only the blocks that hold
+  the chosen ones) and keeps it as ``OUTPUT.parts/story_view.safetensors``, so a rerun puts its songs in the same
+  space; the workers write each song's story vector into its shard.
 * **Workers.** A Ray Data dataset of the blocks not yet done goes through ``map_batches`` with a
   fixed pool of actors (:class:`BlockScorer`): each loads the model once, then per block reads its
   songs from the input, scores them with :func:`training.song_build.core.read_all` (the local
@@ -53,17 +57,19 @@ from hub.models.base import ModelLoadError
 from hub.models.registry import is_engine
 from hub.models.transformer import check_model_source
 from hub.reading import SongReading
+from hub.search.story import STORY_FILE
 from hub.song_dataset import FINGERPRINT_COLUMN, song_fingerprints
 from hub.lyrics_file import LyricsFileError, parquet_files, parquet_song_ids, read_lyrics_jsonl, record_from_row
 from hub.models.bilingual import DEFAULT_ENGLISH_MODEL
-from training.song_build.core import predictor_revision, read_all, reader_name, scoring_note, write_dataset
+from training.song_build.core import (fit_story_view, predictor_revision, read_all, reader_name, scoring_note,
+                                      story_text, write_dataset)
 
 RAY_REQUIREMENT = "ray[data,client]==2.60.0"  # as pinned in requirements-ray.txt
 MAX_BLOCK_SIZE = 1000
 MANIFEST = "manifest.json"
-# 2: shards hold the stanza vectors; 3: records hold their lyric fingerprint (a build's older shards are discarded,
-# the build starts over)
-SHARD_FORMAT = 3
+# 2: shards hold the stanza vectors; 3: records hold their lyric fingerprint; 4: shards hold story vectors (a
+# build's older shards are discarded, the build starts over)
+SHARD_FORMAT = 4
 # what the dataset and skipped.jsonl use of a record (the fingerprint stands for the lyrics a shard does not keep)
 KEPT_FIELDS = ("song_id", "title", "artist", "year", "url", FINGERPRINT_COLUMN)
 LOCAL_OBJECT_STORE = 256 * 1024 ** 2  # the blocks travel as small descriptions: a local cluster needs little
@@ -219,7 +225,7 @@ def shard_path(parts: Path, block: int) -> Path:
 
 
 def write_shard(parts: Path, block: dict, records: list[dict], readings: list[SongReading], meta: dict,
-                include_lyrics: bool) -> Path:
+                include_lyrics: bool, story: np.ndarray | None = None) -> Path:
     """A block's records and readings as one Parquet file, written under a temporary name and
     renamed, so the shard is complete or absent."""
     import pyarrow as pa
@@ -238,6 +244,8 @@ def write_shard(parts: Path, block: dict, records: list[dict], readings: list[So
                            for x in readings], pa.list_(pa.float32())),
         "stanza_probs": pa.array([None if x.stanza_probs is None else np.asarray(x.stanza_probs, np.float32).tolist()
                                   for x in readings], pa.list_(pa.list_(pa.float32()))),
+        "story": pa.array([None] * len(records) if story is None else [row.tolist() for row in story],
+                          pa.list_(pa.float32())),
     }).replace_schema_metadata({"gasa": json.dumps({**meta, "block": block["block"], "format": SHARD_FORMAT})})
     final = shard_path(parts, block["block"])
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
@@ -246,12 +254,13 @@ def write_shard(parts: Path, block: dict, records: list[dict], readings: list[So
     return final
 
 
-def assemble(parts: Path, plan: InputPlan) -> tuple[list[dict], list[SongReading], dict]:
-    """Records and readings of every song, in input order, from the shards; each song must appear
-    exactly once, in its place, and all shards must come from the same model and revision."""
+def assemble(parts: Path, plan: InputPlan) -> tuple[list[dict], list[SongReading], dict, np.ndarray | None]:
+    """Records, readings and story vectors (None where the build has no story view) of every song, in input
+    order, from the shards; each song must appear exactly once, in its place, and all shards must come from the
+    same model and revision."""
     import pyarrow.parquet as pq
 
-    records, readings, meta = [], [], None
+    records, readings, meta, stories = [], [], None, []
     for block in plan.blocks:
         path = shard_path(parts, block["block"])
         try:
@@ -274,6 +283,7 @@ def assemble(parts: Path, plan: InputPlan) -> tuple[list[dict], list[SongReading
         valid = probs.is_valid().to_numpy(zero_copy_only=False)
         vectors = probs.flatten().to_numpy(zero_copy_only=False).astype(np.float32).reshape(-1, len(meta["labels"]))
         rows = iter(vectors)
+        stories += table.column("story").to_pylist()
         stanzas = table.column("stanza_probs").to_pylist()
         for record, status, share, message, has, per_stanza in zip(
                 table.column("record").to_pylist(), table.column("status").to_pylist(),
@@ -284,7 +294,35 @@ def assemble(parts: Path, plan: InputPlan) -> tuple[list[dict], list[SongReading
                                         np.asarray(per_stanza, np.float32).reshape(-1, len(meta["labels"]))))
     if len(records) != len(plan.ids):
         raise RayBuildError(f"the shards hold {len(records)} songs, the input {len(plan.ids)}; delete {parts} and rerun")
-    return records, readings, meta or {}
+    story = None if any(v is None for v in stories) or not stories else np.asarray(stories, np.float32)
+    return records, readings, meta or {}, story
+
+
+def story_view_of(parts: Path, plan: InputPlan):
+    """The build's story view: the one kept in ``parts`` by an earlier run of this build, else fitted on the songs
+    at :func:`hub.search.story.fit_positions` (reading only the blocks that hold them) and kept there. None when
+    the lyrics hold too little text for one."""
+    from hub.search.story import STORY_FILE, StoryView, StoryViewError, fit_positions
+
+    path = parts / STORY_FILE
+    if path.is_file():
+        try:
+            return StoryView.load(path)
+        except StoryViewError as e:
+            raise RayBuildError(f"{e}; delete {parts} and rerun") from None
+    positions, texts = fit_positions(len(plan.ids)), []
+    for block in plan.blocks:
+        first = block["first"]
+        inside = positions[(positions >= first) & (positions < first + block["count"])]
+        if len(inside):
+            records = read_block(block)
+            texts += [story_text(records[p - first]) for p in inside]
+    view = fit_story_view(texts)
+    if view is not None:
+        tmp = parts / f".{STORY_FILE}.tmp-{os.getpid()}"
+        view.save(tmp)
+        os.replace(tmp, path)
+    return view
 
 
 def prepare_parts(parts: Path, manifest: dict) -> None:
@@ -327,8 +365,10 @@ class BlockScorer:
     """A Ray Data worker: loads the model once, then scores whole blocks and writes their shards."""
 
     def __init__(self, model: str, revision: str | None, include_lyrics: bool, parts: str, gpus: float = 0.0,
-                 scoring: dict | None = None, english_model: str | None = DEFAULT_ENGLISH_MODEL):
+                 scoring: dict | None = None, english_model: str | None = DEFAULT_ENGLISH_MODEL,
+                 story_view: str | None = None):
         from hub.models.bilingual import load_reader
+        from hub.search.story import StoryView
 
         start = time.perf_counter()
         self.predictor = load_reader(model, english_model, **(scoring or {}))
@@ -337,6 +377,7 @@ class BlockScorer:
                      "predictor": self.predictor.name, "language": self.predictor.language,
                      "revision": predictor_revision(self.predictor, model, revision)}
         self.include_lyrics, self.parts = include_lyrics, Path(parts)
+        self.story_view = StoryView.load(story_view) if story_view else None
         self.load_seconds = time.perf_counter() - start
         self.worker = f"pid {os.getpid()} on {socket.gethostname()}"
 
@@ -349,7 +390,9 @@ class BlockScorer:
             readings = read_all(self.predictor, records, progress=False)
             for record, fingerprint in zip(records, song_fingerprints(records)):
                 record[FINGERPRINT_COLUMN] = fingerprint
-            write_shard(self.parts, block, records, readings, {**self.meta, "worker": self.worker}, self.include_lyrics)
+            story = None if self.story_view is None else self.story_view.transform([story_text(r) for r in records])
+            write_shard(self.parts, block, records, readings, {**self.meta, "worker": self.worker}, self.include_lyrics,
+                        story)
             out["block"].append(block["block"])
             out["songs"].append(len(records))
             out["seconds"].append(time.perf_counter() - start)
@@ -475,8 +518,9 @@ class RunStats:
 
 def run_blocks(ray, todo: list[dict], model: str, revision: str | None, include_lyrics: bool, parts: Path,
                num_workers: int, gpus_per_worker: float, stats: RunStats, scoring: dict | None = None,
-               english_model: str | None = DEFAULT_ENGLISH_MODEL) -> None:
-    """Score the blocks in ``todo`` on a fixed pool of ``num_workers`` actors, printing progress."""
+               english_model: str | None = DEFAULT_ENGLISH_MODEL, story_view: str | None = None) -> None:
+    """Score the blocks in ``todo`` on a fixed pool of ``num_workers`` actors, printing progress; ``story_view``:
+    the story view's file, read by every worker."""
     import ray.data
 
     context = ray.data.DataContext.get_current()
@@ -489,7 +533,8 @@ def run_blocks(ray, todo: list[dict], model: str, revision: str | None, include_
                         compute=ray.data.ActorPoolStrategy(size=num_workers, max_tasks_in_flight_per_actor=1),
                         fn_constructor_kwargs={"model": str(model), "revision": revision, "parts": str(parts),
                                                "include_lyrics": include_lyrics, "gpus": gpus_per_worker,
-                                               "scoring": scoring, "english_model": english_model})
+                                               "scoring": scoring, "english_model": english_model,
+                                               "story_view": story_view})
     total_songs = sum(b["count"] for b in todo)
     start = time.perf_counter()
     for row in ds.iter_rows():
@@ -528,6 +573,11 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
     prepare_parts(parts, {"input": str(Path(lyrics).resolve()), "sha256": plan.sha256, "songs": len(plan.ids),
                           "block_size": size, "model": str(model), "english_model": english_model, "revision": revision,
                           "include_lyrics": include_lyrics, "scoring": scoring, "format": SHARD_FORMAT})
+    try:
+        view = story_view_of(parts, plan)
+    except Exception:
+        drop_if_empty(parts)
+        raise
     todo = [b for b in plan.blocks if not shard_path(parts, b["block"]).exists()]
     stats.blocks_total, stats.blocks_done_before = len(plan.blocks), len(plan.blocks) - len(todo)
     print(f"{len(plan.ids)} crawled records in {len(plan.blocks)} blocks of {size}; "
@@ -558,7 +608,7 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
                   f"({resources.get('CPU', 0):g} CPUs, {resources.get('GPU', 0):g} GPUs); model {model}",
                   file=sys.stderr, flush=True)
             run_blocks(ray, todo, model, revision, include_lyrics, parts, workers, gpus_per_worker, stats, scoring,
-                       english_model)
+                       english_model, None if view is None else str(parts / STORY_FILE))
         except KeyboardInterrupt:
             done = sum(shard_path(parts, b["block"]).exists() for b in plan.blocks)
             raise RayInterrupted(f"{done} of {len(plan.blocks)} blocks are done in {parts}; rerun the same "
@@ -580,11 +630,12 @@ def build_ray(model: str, lyrics: str, output: str, push_to_hub: str | None = No
                 signal.signal(signal.SIGTERM, previous)
         for line in stats.lines():
             print(line, file=sys.stderr)
-    records, readings, meta = assemble(parts, plan)
+    records, readings, meta, story = assemble(parts, plan)
     try:
         result = write_dataset(records, readings, meta.get("labels"), meta.get("model", model), meta.get("revision"),
                                lyrics, output, push_to_hub, include_lyrics, pretty_name, license,
-                               scoring_note(note, scoring), language=meta.get("language", "ko"))
+                               scoring_note(note, scoring), language=meta.get("language", "ko"),
+                               story=(view, story) if view is not None and story is not None else (None, None))
     except Exception:
         drop_if_empty(parts)  # e.g. an input without songs: nothing to resume
         raise

@@ -207,7 +207,8 @@ class Search:
     def bound_for(self, space: str) -> BoundPruned | None:
         if space not in self._bound:
             vectors = self.spaces.get(space)
-            self._bound[space] = BoundPruned(vectors) if len(vectors) >= PRUNE_MIN else None
+            self._bound[space] = (BoundPruned(vectors) if len(vectors) >= PRUNE_MIN and space not in self.spaces.UNBOUNDED
+                                  else None)
         return self._bound[space]
 
     def build_graph(self, hnsw_m: int = 32, ef_construction: int = 40, space: str = "probs") -> None:

@@ -1,7 +1,7 @@
 """Similarity measures: how alike a query's emotion vector and a catalog song's are, one class per measure.
 
 A measure is a small value (its options, e.g. ``top1_weight``) that reads one of the catalog's vector
-spaces (``space``: ``probs``, ``centred`` or ``arc``, built by :class:`hub.search.vectors.Spaces`) and scores
+spaces (``space``: ``probs``, ``centred``, ``arc``, ``story`` or ``emotion_story``, built by :class:`hub.search.vectors.Spaces`) and scores
 catalog songs in it, ``score(vectors, q, rows)``, as float32 (higher = more alike; ``q`` is the query in
 the same space). It also says what the indexes of :mod:`hub.search.index` may do for it:
 
@@ -18,7 +18,13 @@ today) and takes those it reads.
 
 The measures:
 
-* ``centred`` (the default): the cosine of the two emotion distributions after subtracting the catalog's
+* ``emotion_story`` (the default where the catalog and the query have stories): ``0.7 x centred + 0.3 x story``
+  (:mod:`hub.search.story`), what the songs feel and what they are about. Blind raters (language models)
+  preferred its first recommendation to ``centred``'s 36 times to 18, and the top-10's same-genre share rose
+  from 0.33 to 0.36 (README, "Similarity").
+* ``story``: what the lyrics are about alone: the cosine of the two songs' story vectors.
+* ``centred`` (:data:`FALLBACK`, the default for a catalog built before story vectors and for a query given
+  as an emotion vector without lyrics): the cosine of the two emotion distributions after subtracting the catalog's
   mean profile (:class:`hub.search.vectors.CatalogStats`). Raw distributions all share the profile every
   song has (a classifier's base rates), so raw cosines crowd near 1 (on 3,895 real chart songs: random
   pairs median 0.88, a song's nearest neighbour 0.98); centred, two typical songs score about 0, songs that
@@ -38,7 +44,8 @@ The measures:
 Cosine and weighted are one formula (:class:`TopEmotionCosine`): with ``c = top1_weight**2 - 1`` (``0``
 for cosine), ``(q * w_j) . (x * w_j) = q . x + c q_j x_j`` and ``|x * w_j|**2 = |x|**2 + c x_j**2``, so
 scoring songs is one matrix-vector product plus per-song arithmetic on precomputed squared norms;
-nothing is reweighted or copied per query. Centred and arc are plain cosines over their space.
+nothing is reweighted or copied per query. Centred, arc, story and emotion_story are plain cosines over their space (emotion_story's rows are unit
+length, so the cosine is the blend itself).
 """
 from __future__ import annotations
 
@@ -210,4 +217,27 @@ class Arc(Cosine):
         return spaces.has_arc()
 
 
-DEFAULT = Centred.name
+@register
+class Story(Cosine):
+    """Cosine of the songs' story vectors; songs without a story are not scored."""
+
+    name = "story"
+    label = "이야기 / Story"
+    space = "story"
+
+    def allowed(self, spaces):
+        return spaces.has_story()
+
+
+@register
+class EmotionStory(Cosine):
+    """``(1 - w) x`` centred emotion cosine ``+ w x`` story cosine, one inner product (see
+    :class:`hub.search.vectors.Spaces`); a song without a story scores ``sqrt(1 - w)`` x its centred cosine."""
+
+    name = "emotion_story"
+    label = "감정 + 이야기 / Emotion + story"
+    space = "emotion_story"
+
+
+DEFAULT = EmotionStory.name
+FALLBACK = Centred.name  # the default where there is no story to compare (see the module docstring)

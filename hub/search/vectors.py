@@ -6,8 +6,8 @@
 * :class:`CatalogStats`: what the similarity scale knows about the catalog as a whole (its mean profile,
   the directions its stanzas move along), computed from the vectors and stored with the dataset
   (:mod:`hub.song_dataset`);
-* :class:`Spaces`: the vectors each measure is an inner product over (``probs``, ``centred``, ``arc``),
-  built once per catalog on first use, and how a new query vector is put into them;
+* :class:`Spaces`: the vectors each measure is an inner product over (``probs``, ``centred``, ``arc``,
+  ``story``, ``emotion_story``), built once per catalog on first use, and how a new query is put into them;
 * :func:`one_blas_thread`: the rule that products with them run on one BLAS thread.
 """
 from __future__ import annotations
@@ -161,8 +161,24 @@ def arc_vectors(stanzas: Stanzas, basis: np.ndarray, points: int = ARC_POINTS) -
     return out.reshape(len(counts), points * r)
 
 
-class ArcUnavailable(ValueError):
+class SpaceUnavailable(ValueError):
+    """A measure's space was asked for where it does not exist; the message says why and what to do."""
+
+
+class ArcUnavailable(SpaceUnavailable):
     """The arc measure was asked for where no arc exists (no stanza vectors, or a one-stanza song)."""
+
+
+class StoryUnavailable(SpaceUnavailable):
+    """A story measure was asked for where no story exists (a catalog without story vectors, a query without
+    lyrics or a view to read them with)."""
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (rows of zeros stay zeros)."""
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 1e-12)
 
 
 class Spaces:
@@ -170,15 +186,35 @@ class Spaces:
 
     * ``probs``: the songs' emotion distributions;
     * ``centred``: the distributions minus the catalog's mean profile (``stats.mean``);
-    * ``arc``: each song's arc (:func:`arc_vectors`), from its stanzas along ``stats.arc_basis``.
+    * ``arc``: each song's arc (:func:`arc_vectors`), from its stanzas along ``stats.arc_basis``;
+    * ``story``: each song's story vector (:mod:`hub.search.story`: unit length, zeros for no story);
+    * ``emotion_story``: ``[sqrt(1 - w) x unit centred emotion, sqrt(w) x story]`` with ``w = STORY_WEIGHT``:
+      the inner product of two songs' rows is ``(1 - w) x`` their centred cosine ``+ w x`` their story cosine.
     """
 
-    NAMES = ("probs", "centred", "arc")
+    NAMES = ("probs", "centred", "arc", "story", "emotion_story")
+    # dense spaces, no coordinate of which dominates a song: a bound on one coordinate
+    # (:class:`hub.search.index.BoundPruned`) would leave most songs to score, so none is built or used for them
+    UNBOUNDED = ("story", "emotion_story")
 
-    def __init__(self, probs: np.ndarray, stats: CatalogStats, stanzas: Stanzas | None = None):
+    def __init__(self, probs: np.ndarray, stats: CatalogStats, stanzas: Stanzas | None = None,
+                 story: np.ndarray | None = None):
         self.stats, self.stanzas = stats, stanzas
         self._built = {"probs": CatalogVectors(probs)}
         self.mean32 = np.asarray(stats.mean, dtype=np.float32)
+        if story is not None:
+            story = np.asarray(story, dtype=np.float32)
+            if story.ndim != 2 or len(story) != len(probs):
+                raise ValueError(f"story vectors of shape {story.shape} for {len(probs)} songs")
+            self._built["story"] = CatalogVectors(story)
+
+    @property
+    def has_stories(self) -> bool:
+        return "story" in self._built
+
+    def has_story(self) -> np.ndarray:
+        """Per song, whether it has a story vector (lyrics with the view's n-grams)."""
+        return self._built["story"].sq_norms > 0 if self.has_stories else np.zeros(len(self.probs), bool)
 
     @property
     def probs(self) -> CatalogVectors:
@@ -206,6 +242,10 @@ class Spaces:
                 if not self.has_arcs:
                     raise ArcUnavailable(self.arc_problem())
                 self._built[name] = CatalogVectors(arc_vectors(self.stanzas, self.stats.arc_basis))
+            elif name == "emotion_story":
+                self._built[name] = CatalogVectors(self.blend(self.get("centred").vectors, self.get("story").vectors))
+            elif name == "story":
+                raise StoryUnavailable(STORY_PROBLEM)
             else:
                 raise ValueError(f"unknown vector space {name!r}: one of {', '.join(self.NAMES)}")
         return self._built[name]
@@ -214,8 +254,28 @@ class Spaces:
         """Per song, whether it has an arc (two or more stanzas)."""
         return self.stanzas.counts > 1 if self.has_arcs else np.zeros(len(self.probs), bool)
 
-    def embed(self, name: str, q: np.ndarray, stanzas: np.ndarray | None = None) -> np.ndarray:
-        """A query given as an emotion distribution ``q`` (and, for ``arc``, its stanza vectors) in space ``name``."""
+    @staticmethod
+    def blend(centred: np.ndarray, story: np.ndarray) -> np.ndarray:
+        """Rows of the ``emotion_story`` space from centred emotion vectors and unit story vectors."""
+        from hub.search.story import STORY_WEIGHT
+
+        return np.hstack([np.float32(np.sqrt(1.0 - STORY_WEIGHT)) * unit_rows(centred),
+                          np.float32(np.sqrt(STORY_WEIGHT)) * np.asarray(story, np.float32)])
+
+    def embed(self, name: str, q: np.ndarray, stanzas: np.ndarray | None = None,
+              story: np.ndarray | None = None) -> np.ndarray:
+        """A query given as an emotion distribution ``q`` (and, for ``arc``, its stanza vectors; for ``story`` and
+        ``emotion_story``, its story vector) in space ``name``."""
+        if name in ("story", "emotion_story"):
+            if not self.has_stories:
+                raise StoryUnavailable(STORY_PROBLEM)
+            if story is None or not np.any(story):
+                raise StoryUnavailable("the story measures need the query's lyrics (and the catalog's story view to "
+                                       "read them): query with a catalog song, or pass lyrics")
+            story = np.asarray(story, np.float32).reshape(1, -1)
+            if name == "story":
+                return story[0]
+            return self.blend((q - self.mean32).reshape(1, -1), story)[0]
         if name == "probs":
             return q
         if name == "centred":
@@ -229,6 +289,10 @@ class Spaces:
             one = Stanzas.from_lists([stanzas], len(q))
             return arc_vectors(one, self.stats.arc_basis)[0]
         raise ValueError(f"unknown vector space {name!r}: one of {', '.join(self.NAMES)}")
+
+
+STORY_PROBLEM = ("story similarity is unavailable for this catalog: it holds no story vectors (built before they "
+                 "were stored). Rebuild it with `python -m training.build_song_vectors`.")
 
 
 def one_blas_thread():

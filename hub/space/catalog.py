@@ -92,7 +92,9 @@ def distribution(state: State, k: float, method: str, progress=gr.Progress(track
     if len(catalog.recommender) < 2:
         return problem("추천하려면 노래가 두 곡 이상 있어야 합니다 / The catalog needs at least two songs to "
                        "recommend anything."), None
-    dist = recommendation_distribution(catalog.recommender, k=int(k), method=method, progress=True)
+    # the recommended measure: the catalog's own default (emotion alone for a catalog built before stories)
+    dist = recommendation_distribution(catalog.recommender, k=int(k), progress=True,
+                                       method=None if method == similarity.DEFAULT else method)
     counts = dist["counts"]
     most = catalog.recommender.songs.iloc[int(np.argmax(counts))]
     status = ok(f"커버리지 / coverage **{dist['coverage']:.1%}** (한 번 이상 추천된 노래 / songs recommended at least "

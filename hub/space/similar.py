@@ -42,6 +42,9 @@ logger = logging.getLogger("gasa.app")
 # the measures as a fan would choose them: (name, what it finds), Korean / English; the values stay the
 # library's and the CLI's (hub.search.similarity); a measure added there shows its own label until named here
 METHODS = {
+    "emotion_story": ("감정과 이야기 / Feeling and story",
+                      "느낌도, 가사가 다루는 이야기도 닮은 곡 / alike in feeling and in what the lyrics are about"),
+    "story": ("이야기 / Story", "가사가 다루는 이야기가 닮은 곡 / lyrics about the same things"),
     "centred": ("두드러진 감정 / Stand-out feelings",
                 "보통 노래와 다른 점이 닮은 곡 / alike in how they differ from a typical song"),
     "cosine": ("전체 감정 / All feelings", "감정 비율 전체가 닮은 곡 / the same mix of feelings"),
@@ -263,7 +266,9 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
         catalog = catalog_or_message(state)
         rec = catalog.recommender
         # explained below, among the query and its results (the why column's words are this tab's)
-        filters = dict(method=method, top1_weight=float(top1_weight), k=TOP_K,
+        # the recommended measure is the catalog's best for this query: emotion alone where either side has no story
+        asked_method = None if method == similarity.DEFAULT else method
+        filters = dict(top1_weight=float(top1_weight), k=TOP_K,
                        exclude_same_artist=bool(other_artists), min_year_gap=int(min_year_gap or 0),
                        one_per_artist=bool(one_per_artist), explain=False)
         if mode == "lyrics":
@@ -285,7 +290,10 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
                                                                 analysis_tab.NOTHING_TO_READ["ko+en"])) from None
             vector, stanzas = reading.probs, reading.segment_probs[np.isfinite(reading.segment_probs).all(axis=1)]
             filters["exclude_same_artist"] = False  # pasted lyrics have no artist to exclude
-            results = rec.recommend(vector=vector, query_year=year, stanzas=stanzas, **filters)
+            method = rec.resolve_method(asked_method, lyrics=text)
+            results = rec.recommend(vector=vector, query_year=year, stanzas=stanzas, lyrics=text, method=method,
+                                    **filters)
+            story = rec.story_of(text)
             query = {"song_id": "__query__", "title": "붙여 넣은 가사 / your pasted lyrics", "artist": "query",
                      "year": year}
             query_lyrics = text
@@ -293,8 +301,10 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
             if not song_id:
                 raise AppError("먼저 곡을 고르세요: 제목이나 가수 이름을 적고 검색을 누르세요 / pick a song first: type "
                                "part of a title or artist and press 검색 / Search.")
-            results = rec.recommend(song_id=song_id, **filters)
+            method = rec.resolve_method(asked_method, song_id=song_id)
+            results = rec.recommend(song_id=song_id, method=method, **filters)
             vector = rec.vectors[rec.row_of(song_id)]
+            story = None if rec.stories is None else rec.stories[rec.row_of(song_id)]
             stanzas = None if rec.stanzas is None else rec.stanzas.of(rec.row_of(song_id))
             query = rec.songs.iloc[rec.row_of(song_id)][["song_id", "title", "artist", "year"]].to_dict()
             query_lyrics = None if rec.lyrics is None else rec.lyrics[rec.row_of(song_id)]
@@ -316,8 +326,9 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
     songs = [query] + results[["song_id", "title", "artist", "year"]].to_dict("records")
     per_song = None if rec.stanzas is None or stanzas is None else [stanzas] + [rec.stanzas.of(r) for r in rows]
     lyrics_of = None if rec.lyrics is None else [query_lyrics] + [rec.lyrics[r] for r in rows]
+    stories = None if story is None else np.vstack([story] + [rec.stories[r] for r in rows])
     local = Recommender(vectors, songs, rec.labels, index="exact", stats=rec.stats, stanzas=per_song,
-                        lyrics=lyrics_of)
+                        lyrics=lyrics_of, story=stories)
     taxonomy = taxonomy_for_labels(rec.labels)
     table = results_table(results, catalog.urls, [why_text(local.explain(ids[0], s), taxonomy, mode == "lyrics")
                                                     for s in ids[1:]])

@@ -10,6 +10,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 from hub.models.base import ModelLoadError
 from hub.models.registry import is_engine
 from hub.reading import SongReading, SongStatus
@@ -101,10 +103,13 @@ UNREAD_LINES = {"ko": "lines without Hangul are not read by a Korean model",
 def write_dataset(records: list[dict], readings: list[SongReading], labels: list[str] | None, model: str,
                   revision: str | None, lyrics: str, output: str, push_to_hub: str | None = None,
                   include_lyrics: bool = False, pretty_name: str = "gasa song emotion vectors",
-                  license: str = "other", note: str = "", language: str | None = "ko"):
+                  license: str = "other", note: str = "", language: str | None = "ko", story=None):
     """The build's last step, the same for every engine: list the skipped songs, print the summary,
     write the dataset, ``skipped.jsonl`` and the card (atomically), push if asked. ``labels``,
-    ``revision`` and ``language`` (what its readers read: :mod:`hub.text.language`) are the model's. Returns the dataset and the count of songs per status."""
+    ``revision`` and ``language`` (what its readers read: :mod:`hub.text.language`) are the model's.
+    ``story``: ``(view, vectors)``, the story view and every record's story vector where the engine made them
+    (Ray's workers); otherwise both are made here (:func:`song_stories`).
+    Returns the dataset and the count of songs per status."""
     counts = Counter(r.status for r in readings)
     scored = [(rec, r) for rec, r in zip(records, readings) if r.scored]
     skipped = [{"song_id": rec["song_id"], "title": rec.get("title"), "artist": rec.get("artist"),
@@ -116,14 +121,19 @@ def write_dataset(records: list[dict], readings: list[SongReading], labels: list
         raise SongDatasetError(f"{lyrics}: none of its {len(records)} records could be scored "
                                f"({', '.join(f'{s}: {n}' for s, n in counts.items())}); nothing to build")
     songs = [rec for rec, _ in scored]
+    view, every = song_stories(records) if story is None else story
+    story_vectors = None if view is None else np.asarray(every, np.float32)[[i for i, r in enumerate(readings)
+                                                                               if r.scored]]
     # readings of a model that gives no stanzas leave the column out
     stanzas = [r.stanza_probs for _, r in scored]
     ds = build_song_dataset(songs, [r.probs for _, r in scored], list(labels), model_name=str(model),
                             model_revision=revision, include_lyrics=include_lyrics,
                             statuses=[r.status for _, r in scored], read_shares=[r.read_share for _, r in scored],
-                            stanza_vectors=None if any(v is None for v in stanzas) else stanzas)
+                            stanza_vectors=None if any(v is None for v in stanzas) else stanzas,
+                            story_vectors=story_vectors)
     partial = sum(r.read_share < 0.999 for _, r in scored)
     save_song_dataset(ds, output, pretty_name=pretty_name, repo_id=push_to_hub, license=license, skipped=skipped,
+                      story_view=view,
                       description=f"{note}\nBuilt with `python -m training.build_song_vectors` from {len(records)} crawled "
                                   f"records: {len(scored)} scored ({partial} of them partly read: "
                                   f"{UNREAD_LINES.get(language, 'some lines are not read')}), {len(skipped)} skipped (listed with "
@@ -133,6 +143,34 @@ def write_dataset(records: list[dict], readings: list[SongReading], labels: list
 
         push_folder(output, push_to_hub, repo_type="dataset", message=f"Song vectors from {model}")
     return ds, counts
+
+
+def story_text(record: dict) -> str:
+    """What the story view reads of a crawled record: its lyrics, or nothing for the crawl's failures."""
+    return (record.get("lyrics") or "") if record.get("status", "ok") == "ok" else ""
+
+
+def fit_story_view(texts: list[str]):
+    """The catalog's story view (:class:`hub.search.story.StoryView`) fitted on ``texts`` (:func:`story_text` of
+    the records at :func:`hub.search.story.fit_positions`), or None, with a note, where they hold too little text
+    (the dataset then has no story column)."""
+    from hub.search.story import StoryView, StoryViewError
+
+    try:
+        return StoryView.fit(texts, fit_songs=len(texts) or 1)
+    except StoryViewError as e:
+        print(f"no story vectors: {e}", file=sys.stderr)
+        return None
+
+
+def song_stories(records: list[dict]):
+    """``(view, vectors)`` for the local build: the story view fitted on the records' lyrics and every record's
+    story vector (``(None, None)`` where no view can be fitted)."""
+    from hub.search.story import fit_positions, story_vectors
+
+    texts = [story_text(r) for r in records]
+    view = fit_story_view([texts[i] for i in fit_positions(len(texts))])
+    return view, story_vectors(view, texts, progress=len(texts) > 20_000)
 
 
 def predictor_revision(predictor, model: str, revision: str | None = None) -> str | None:
