@@ -539,8 +539,12 @@ class Recommender:
 
 
 def describe_why(reason: dict) -> str:
-    """:meth:`Recommender.explain`'s shared emotions in words: ``"그리움 41% · 슬픔 22%"``."""
-    return " · ".join(f"{label} {share:.0%}" for label, share in reason["shared"]) or "(no emotion shared beyond the typical song)"
+    """:meth:`Recommender.explain`'s shared emotions in words, and the two songs' story similarity where both have
+    stories: ``"그리움 41% · 슬픔 22% · story 0.62"``."""
+    text = " · ".join(f"{label} {share:.0%}" for label, share in reason["shared"]) or \
+        "(no emotion shared beyond the typical song)"
+    story = reason.get("story_similarity")
+    return text if story is None else f"{text} · story {story:.2f}"
 
 
 def describe_stanza_match(reason: dict) -> str:

@@ -387,8 +387,8 @@ def validate_song_dataset(ds, source: str = "the dataset"):
 STORY_CARD = """
 `{file}` holds the catalog's story view, fitted on {songs:,} of its songs' lyrics: character 2-3-grams within
 words (TF-IDF) reduced to {dims} directions (LSA), centred; the `story` column is each song's position in it, and
-gasa puts new lyrics into the same space with it. gasa's default similarity adds the two songs' story cosine
-(30 %) to their centred emotion cosine (70 %). The file holds n-grams and their weights, not lyrics.
+gasa puts new lyrics into the same space with it. gasa's default similarity weighs the two songs' story cosine
+{weight:.0%} and their centred emotion cosine {rest:.0%}. The file holds n-grams and their weights, not lyrics.
 """
 
 # what a model named "KOREAN + ENGLISH" (hub.models.bilingual.BilingualModel) did, for the card
@@ -404,7 +404,7 @@ def dataset_card(ds, pretty_name: str = "gasa song emotion vectors", repo_id: st
     from datasets.info import DatasetInfosDict
     from huggingface_hub import DatasetCard, DatasetCardData
 
-    from hub.search.story import STORY_FILE
+    from hub.search.story import STORY_FILE, STORY_WEIGHT
 
     labels = song_labels(ds)
     stats = catalog_stats(ds) if stats is None else stats
@@ -471,7 +471,8 @@ With gasa: `hub.recommender.Recommender.from_dataset("{where}")` (the vectors an
 emotion profile of its {stats.n_songs:,} songs with emotional evidence (centred similarity, gasa's default,
 subtracts it, so two typical songs score about 0 and songs that depart from the typical song the same way
 near 1){", and `arc_basis`, the " + str(len(stats.arc_basis)) + " directions along which its stanzas move most within a song (the arc similarity reads each song's arc along them)" if stats.arc_basis is not None else ""}.
-{STORY_CARD.format(file=STORY_FILE, songs=story_view.n_songs, dims=story_view.dimensions) if story_view is not None else ""}
+{STORY_CARD.format(file=STORY_FILE, songs=story_view.n_songs, dims=story_view.dimensions, weight=STORY_WEIGHT,
+                   rest=1 - STORY_WEIGHT) if story_view is not None else ""}
 
 ## Labels
 

@@ -37,6 +37,10 @@ COLUMN_WIDTHS = ["16%", "20%", "17%", "16%", "31%"]  # why is the longest; a yea
 SIMILARITY_DIGITS = 2  # "0.97": four characters, like a year, so neither column breaks on a phone
 LINE_CHARS = 20  # a verse's first line in the why column: enough to recognise it, short enough for a phone
 WHY_FEELINGS = 2  # the shared feelings the why column names (the strongest first)
+# the story similarity from which the why column says the lyrics tell a similar story (two typical songs score
+# about 0; on 4,016 real chart songs a song's first recommendation has a median story similarity of 0.56, and 92 %
+# of them reach 0.4)
+SIMILAR_STORY = 0.4
 NAME_CHARS = 24  # a song's name in the heatmap's key: 24 Hangul characters fit its width at 8.5 pt
 logger = logging.getLogger("gasa.app")
 # the measures as a fan would choose them: (name, what it finds), Korean / English; the values stay the
@@ -233,6 +237,8 @@ def why_text(reason: dict, taxonomy, pasted: bool) -> str:
         text = f"둘 다 {'·'.join(labels)} / both: {' · '.join(english)}"  # an English name may hold a comma
     else:
         text = "두드러지게 겹치는 감정은 없어요 / no stand-out feeling in common"
+    if (reason.get("story_similarity") or 0.0) >= SIMILAR_STORY:
+        text += "; 이야기도 닮음 / similar story"
     match = reason["stanza_match"]
     if match:
         mine, theirs = match["query_stanza"], match["song_stanza"]
