@@ -1,5 +1,5 @@
 """What the story view (what the lyrics are about, :mod:`hub.search.story`) adds to the emotion measure: the
-ablation behind gasa's default measure, ``emotion_story`` (story weight 0.3).
+ablation behind gasa's default measure, ``emotion_story`` (story weight 0.5).
 
 The blend with story weight ``w`` scores ``(1 - w) x centred emotion cosine + w x story cosine`` (both: random
 pairs about 0); ``w`` 0 is emotion alone (``centred``), 1 the story alone (``story``). Story views compared
@@ -152,7 +152,7 @@ def main(argv=None):
     p.add_argument("--dimensions", type=int, default=None,
                    help="LSA dimensions (default: the catalog's stored char view; 64 for morph)")
     p.add_argument("--ab-pairs", help="folder (outside the project) for blind A/B pairs and their key")
-    p.add_argument("--ab-weight", type=float, default=0.3)
+    p.add_argument("--ab-weight", type=float, default=0.5)
     p.add_argument("--queries", type=int, default=40)
     p.add_argument("--seed", type=int, default=7)
     args = p.parse_args(argv)

@@ -468,7 +468,7 @@ With gasa: `hub.recommender.Recommender.from_dataset("{where}")` (the vectors an
 ## Catalog statistics
 
 `{STATS_FILE}` holds what gasa's similarity scale knows about this catalog as a whole: `mean`, the mean
-emotion profile of its {stats.n_songs:,} songs with emotional evidence (centred similarity, gasa's default,
+emotion profile of its {stats.n_songs:,} songs with emotional evidence (centred similarity, half of gasa's default,
 subtracts it, so two typical songs score about 0 and songs that depart from the typical song the same way
 near 1){", and `arc_basis`, the " + str(len(stats.arc_basis)) + " directions along which its stanzas move most within a song (the arc similarity reads each song's arc along them)" if stats.arc_basis is not None else ""}.
 {STORY_CARD.format(file=STORY_FILE, songs=story_view.n_songs, dims=story_view.dimensions, weight=STORY_WEIGHT,

@@ -283,7 +283,11 @@ def assemble(parts: Path, plan: InputPlan) -> tuple[list[dict], list[SongReading
         valid = probs.is_valid().to_numpy(zero_copy_only=False)
         vectors = probs.flatten().to_numpy(zero_copy_only=False).astype(np.float32).reshape(-1, len(meta["labels"]))
         rows = iter(vectors)
-        stories += table.column("story").to_pylist()
+        story = table.column("story").combine_chunks()  # through Arrow: a Python float per number is GBs at 1M songs
+        if story.null_count:
+            stories.append(None)
+        elif len(story):
+            stories.append(story.flatten().to_numpy(zero_copy_only=False).astype(np.float32).reshape(len(story), -1))
         stanzas = table.column("stanza_probs").to_pylist()
         for record, status, share, message, has, per_stanza in zip(
                 table.column("record").to_pylist(), table.column("status").to_pylist(),
@@ -294,7 +298,7 @@ def assemble(parts: Path, plan: InputPlan) -> tuple[list[dict], list[SongReading
                                         np.asarray(per_stanza, np.float32).reshape(-1, len(meta["labels"]))))
     if len(records) != len(plan.ids):
         raise RayBuildError(f"the shards hold {len(records)} songs, the input {len(plan.ids)}; delete {parts} and rerun")
-    story = None if any(v is None for v in stories) or not stories else np.asarray(stories, np.float32)
+    story = None if not stories or any(v is None for v in stories) else np.concatenate(stories)
     return records, readings, meta or {}, story
 
 
@@ -302,7 +306,7 @@ def story_view_of(parts: Path, plan: InputPlan):
     """The build's story view: the one kept in ``parts`` by an earlier run of this build, else fitted on the songs
     at :func:`hub.search.story.fit_positions` (reading only the blocks that hold them) and kept there. None when
     the lyrics hold too little text for one."""
-    from hub.search.story import STORY_FILE, StoryView, StoryViewError, fit_positions
+    from hub.search.story import StoryView, StoryViewError, fit_positions
 
     path = parts / STORY_FILE
     if path.is_file():
