@@ -2,7 +2,8 @@
 
 1. The whole build, as ``python -m training.build_song_vectors --lyrics FILE --output DIR`` runs it, in a fresh
    process: models loaded, every song read (Korean lines by ``gasa-korean-kote``, English ones by
-   ``gasa-english-goemotions``), fingerprints, the dataset, its statistics and card written. Songs/s overall.
+   ``gasa-english-goemotions``), fingerprints, the story view fitted and every song's story vector, the dataset,
+   its statistics and card written. Songs/s overall, and the story step's share of it (timed alone after).
 2. Reading alone (``read_songs`` with stanzas, the models already loaded), in interleaved rounds, the best
    round of each, with the speed-ups of :mod:`hub.kote_model` taken away one at a time:
 
@@ -114,6 +115,13 @@ def main(argv=None):
         seconds, written = whole_build(lyrics, folder)
         print(f"whole build of {len(texts):,} songs ({written:,} written): {seconds:.1f} s, "
               f"{len(texts) / seconds:.1f} songs/s, model loads included")
+    from training.song_build.core import song_stories
+
+    start = time.perf_counter()
+    song_stories([{"lyrics": t} for t in texts])
+    story = time.perf_counter() - start
+    print(f"of which the story view (fitted, then every song's vector): {story:.1f} s; without it the build would "
+          f"read {len(texts) / max(seconds - story, 1e-9):.1f} songs/s")
 
     reader = load_reader("gasa-korean-kote")
     # a first reading loads Kiwi and the models and fills the morpheme similarities every variant shares

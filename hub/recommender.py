@@ -152,17 +152,18 @@ class Recommender:
                               default_space=SIMILARITIES[self.default_method].space)
 
     @classmethod
-    def from_dataset(cls, ds, **kwargs) -> "Recommender":
-        """A recommender over a song-vector dataset (see :mod:`hub.song_dataset`): a loaded ``datasets.Dataset``
-        (its catalog statistics computed from it), or a folder or Hub repo id, loaded with the statistics
-        and the story view stored beside it (computed, with a warning, for a dataset built before they were
-        stored; see :func:`hub.song_dataset.load_stories`)."""
+    def from_dataset(cls, ds, source=None, **kwargs) -> "Recommender":
+        """A recommender over a song-vector dataset (see :mod:`hub.song_dataset`): a folder or Hub repo id, loaded
+        with the statistics and the story view stored beside it (computed, with a warning, for a dataset built
+        before they were stored; see :func:`hub.song_dataset.load_stories`), or a loaded ``datasets.Dataset``
+        with the ``source`` it was loaded from (without one, its statistics are computed from it, and new lyrics
+        cannot be compared by story)."""
         from hub.song_dataset import (FINGERPRINT_COLUMN, load_catalog_stats, load_song_vectors, load_stories,
                                       song_labels, song_stanzas, song_statuses, song_vectors)
 
-        source = None
         if isinstance(ds, (str, Path)):
             source, ds = ds, load_song_vectors(ds)
+        if source is not None:
             kwargs.setdefault("stats", load_catalog_stats(source, ds))
         if "story" not in kwargs:
             kwargs["story"], view = load_stories(source, ds)
@@ -203,6 +204,19 @@ class Recommender:
             return None
         story = self.story_view.transform([lyrics])[0]
         return story if story.any() else None
+
+    def _no_story(self, lyrics: str | None) -> str:
+        """Why new ``lyrics`` have no story here, and what to do."""
+        if not self._spaces.has_stories:
+            return self._spaces.story_problem()
+        if not lyrics:
+            return ("the story measures need the query's lyrics: pass lyrics=..., or query with a catalog song; "
+                    "without lyrics, use method='centred'")
+        if self.story_view is None:
+            return ("this catalog was loaded without its story view (story_view.safetensors), so new lyrics cannot "
+                    "be put into its story space: load it from its folder or Hub id, or rebuild it")
+        return ("these lyrics share no character n-gram with the catalog's story view: there is nothing to compare "
+                "by story; use method='centred'")
 
     @property
     def index_kind(self) -> str:
@@ -253,9 +267,13 @@ class Recommender:
                 return FALLBACK
         return self.default_method
 
-    def _query(self, measure: Similarity, row: int | None = None, vector=None, stanzas=None, story=None) -> np.ndarray:
+    def _query(self, measure: Similarity, row: int | None = None, vector=None, stanzas=None, story=None,
+               lyrics: str | None = None) -> np.ndarray:
         """The query in ``measure``'s space: catalog song ``row``'s vector there, or ``vector`` (an emotion
-        distribution, with its ``stanzas`` for the arc and its ``story`` vector for the story measures) put there."""
+        distribution, with its ``stanzas`` for the arc and its ``story`` vector, from ``lyrics``, for the story
+        measures) put there."""
+        if row is None and measure.space in Spaces.STORY_SPACES and story is None:
+            raise RecommenderError(self._no_story(lyrics))
         try:
             if row is not None:
                 space = self._spaces.get(measure.space)  # first: a catalog without the space says so
@@ -275,7 +293,7 @@ class Recommender:
         to the catalog songs ``rows`` (all songs if None)."""
         story = self.story_of(lyrics)
         measure = self._measure(self._method(method, story=story), top1_weight)
-        q = self._query(measure, vector=q, story=story)
+        q = self._query(measure, vector=q, story=story, lyrics=lyrics)
         with one_blas_thread():
             return measure.score(self._spaces.get(measure.space), q, rows)
 
@@ -377,7 +395,7 @@ class Recommender:
         else:
             vector = self._check_vector(vector)
             stanzas = self._check_stanzas(stanzas)
-            q = self._query(measure, vector=vector, stanzas=stanzas, story=story)
+            q = self._query(measure, vector=vector, stanzas=stanzas, story=story, lyrics=lyrics)
             artists = self._credits.of_names(query_artist) if query_artist is not None else None
         if exclude_same_artist and query_artist is None:
             raise RecommenderError("exclude_same_artist needs the query's artist: pass query_artist with a vector")
@@ -501,37 +519,48 @@ class Recommender:
     def similarity_matrix(self, song_ids, method: str | None = None, top1_weight: float = 2.0) -> np.ndarray:
         """Pairwise similarity of the given songs (row = query song; ``weighted`` is not symmetric; under
         ``arc``, a song without an arc scores 0 with every song, and under ``story`` one without a story).
-        ``method`` None: the catalog's :attr:`default_method`."""
+        ``method`` None: each song's default, as :meth:`recommend` (``centred`` for a song without a story)."""
         rows = np.array([self.row_of(s) for s in song_ids], dtype=int)
         if not len(rows):
             return np.zeros((0, 0))
-        measure = self._measure(method or self.default_method, top1_weight)
-        try:
-            space = self._spaces.get(measure.space)
-        except SpaceUnavailable as e:
-            raise RecommenderError(str(e)) from None
+        measures = self._measures_for(method, rows, top1_weight)
         with one_blas_thread():
-            return np.stack([measure.score(space, space.vectors[r], rows) for r in rows])
+            return np.stack([measure.score(space, space.vectors[r], rows) for r, (measure, space) in zip(rows, measures)])
+
+    def _measures_for(self, method: str | None, rows, top1_weight: float) -> list[tuple[Similarity, object]]:
+        """Per catalog row, the measure a query from it uses (``method``, or its default) and that measure's space."""
+        built: dict[str, tuple[Similarity, object]] = {}
+        out = []
+        for r in rows:
+            name = self._method(method, row=int(r))
+            if name not in built:
+                measure = self._measure(name, top1_weight)
+                try:
+                    built[name] = (measure, self._spaces.get(measure.space))
+                except SpaceUnavailable as e:
+                    raise RecommenderError(str(e)) from None
+            out.append(built[name])
+        return out
 
     def neighbours(self, k: int = 10, method: str | None = None, top1_weight: float = 2.0,
                    progress: bool = False, exclude_same_artist: bool = False, one_per_artist: bool = False,
                    collapse_versions: bool = True) -> np.ndarray:
         """Row indices of every song's top-``k`` (itself excluded), shape ``(n_songs, min(k, n_songs-1))``;
         the filters are :meth:`recommend`'s. A row with fewer songs passing is padded with -1 (also under
-        ``arc``, for songs with fewer than k others that have an arc); ``method`` None: the catalog's
-        :attr:`default_method`."""
+        ``arc`` and ``story``, for songs with fewer than k others that have one; a song without one gets none);
+        ``method`` None: each song's default, as :meth:`recommend`."""
         from tqdm.auto import tqdm
 
         if len(self) == 0:
             raise EmptyCatalogError("the catalog is empty")
         k = min(int(k), len(self) - 1)
-        measure = self._measure(method or self.default_method, top1_weight)
-        try:
-            space = self._spaces.get(measure.space)
-        except SpaceUnavailable as e:
-            raise RecommenderError(str(e)) from None
+        measures = self._measures_for(method, range(len(self)), top1_weight)
+        scorable = {id(m): m.allowed(self._spaces) for m, _ in measures}
         out = np.full((len(self), k), -1, dtype=np.int64)
         for r in tqdm(range(len(self)), desc="neighbours", unit="song", disable=not progress):
+            measure, space = measures[r]
+            if scorable[id(measure)] is not None and not scorable[id(measure)][r]:
+                continue  # no arc or story to compare: recommend() refuses this song too
             found = self._top(space.vectors[r], k, measure, (r, self._credits.of_song(r), None, exclude_same_artist, 0,
                                                              collapse_versions), one_per_artist)[0]
             out[r, :len(found)] = found

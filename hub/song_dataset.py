@@ -250,7 +250,7 @@ def song_stories(ds) -> np.ndarray | None:
         return None
     column = ds.with_format("arrow")[STORY_COLUMN].combine_chunks()
     flat = column.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
-    return flat.reshape(len(ds), -1) if len(ds) else np.zeros((0, 0), np.float32)
+    return flat.reshape(len(ds), ds.features[STORY_COLUMN].length)
 
 
 def load_stories(path_or_repo, ds, revision: str | None = None):
@@ -375,6 +375,16 @@ def validate_song_dataset(ds, source: str = "the dataset"):
         if np.any(widths != n_labels):
             raise SongDatasetError(f"{source}: a stanza vector has {int(widths[widths != n_labels][0])} values, "
                                    f"expected {n_labels} (one per label)")
+    if STORY_COLUMN in ds.column_names:
+        feature = ds.features[STORY_COLUMN]
+        column = ds.with_format("arrow")[STORY_COLUMN].combine_chunks()
+        widths = pc.fill_null(pc.list_value_length(column), -1).to_numpy()
+        length = feature.length if isinstance(feature, List) else None
+        if not length or length < 1 or np.any(widths != length):
+            raise SongDatasetError(f"{source}: column {STORY_COLUMN!r} must hold one story vector per song, all of one "
+                                   f"fixed length (found {feature}); rebuild the catalog")
+        if not np.isfinite(column.flatten().to_numpy(zero_copy_only=False)).all():
+            raise SongDatasetError(f"{source}: some story vectors hold NaN or inf values; rebuild the catalog")
     ids = ds["song_id"]
     dupes = [i for i, n in Counter(ids).items() if n > 1]
     if dupes:
@@ -447,7 +457,8 @@ A local copy: `load_dataset("parquet", data_files="path/to/this/folder/data/*.pa
 reads the files as they are now (`load_dataset` on the folder itself keys its cache on the folder's
 name, so a rebuilt folder, or another folder with the same name, can come back stale).
 
-With gasa: `hub.recommender.Recommender.from_dataset("{where}")` (the vectors and the catalog statistics).
+With gasa: `hub.recommender.Recommender.from_dataset("{where}")` (the vectors, the catalog statistics and the
+story view).
 
 ## Schema
 

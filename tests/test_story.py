@@ -131,3 +131,40 @@ def test_a_dataset_carries_its_stories_and_older_ones_still_load(tmp_path):
     small = StoryView.fit([s["lyrics"] for s in songs], dimensions=8)
     with pytest.raises(Exception, match="story view of 8 dimensions"):
         save_song_dataset(ds, tmp_path / "mismatch", story_view=small)
+
+
+def test_songs_without_a_story_are_queried_by_emotion_everywhere_alike():
+    """A song whose lyrics hold none of the view's n-grams has no story: recommend, neighbours and
+    similarity_matrix all fall back to centred emotion for it, and the story measure leaves it out."""
+    songs, vectors, view, _ = catalog()
+    for s in songs[:3]:
+        s["lyrics"] = "ㅋ"  # no n-gram the view knows
+    story = view.transform([s["lyrics"] for s in songs])
+    assert not story[:3].any() and story[3:].any(axis=1).all()
+    rec = Recommender(vectors, songs, LABELS, story=story, story_view=view)
+    ids = [s["song_id"] for s in songs]
+    assert rec.resolve_method(song_id=ids[0]) == "centred" and rec.resolve_method(song_id=ids[5]) == "emotion_story"
+    neighbours = rec.neighbours(k=3)
+    for row in (0, 1, 5, 20):
+        assert [ids[r] for r in neighbours[row]] == list(rec.recommend(ids[row], k=3, explain=False)["song_id"])
+    matrix = rec.similarity_matrix(ids[:6])
+    np.testing.assert_allclose(matrix[0], rec.similarity_matrix(ids[:6], method="centred")[0], atol=1e-6)
+    np.testing.assert_allclose(matrix[5], rec.similarity_matrix(ids[:6], method="emotion_story")[5], atol=1e-6)
+    by_story = rec.neighbours(k=3, method="story")
+    assert (by_story[:3] == -1).all() and not np.isin(by_story[3:], [0, 1, 2]).any()
+    with pytest.raises(RecommenderError, match="no story n-gram"):
+        rec.recommend(ids[0], k=3, method="story")
+    with pytest.raises(RecommenderError, match="share no character n-gram"):
+        rec.recommend(vector=vectors[0], lyrics="ㅋㅋ", k=3, method="story")
+
+
+def test_a_loaded_dataset_with_its_source_brings_its_story_view(tmp_path):
+    songs, vectors, view, story = catalog()
+    save_song_dataset(build_song_dataset(songs, vectors, LABELS, "m", None, story_vectors=story), tmp_path / "c",
+                      story_view=view)
+    ds = load_song_vectors(tmp_path / "c")
+    assert Recommender.from_dataset(ds, source=tmp_path / "c").resolve_method(lyrics=NEW_SEA_SONG) == "emotion_story"
+    alone = Recommender.from_dataset(ds)  # no source: catalog songs compare by story, new lyrics cannot
+    assert alone.resolve_method(song_id="sea-0") == "emotion_story" and alone.resolve_method(lyrics=NEW_SEA_SONG) == "centred"
+    with pytest.raises(RecommenderError, match="loaded without its story view"):
+        alone.recommend(vector=vectors[0], lyrics=NEW_SEA_SONG, method="emotion_story")

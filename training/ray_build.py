@@ -10,9 +10,10 @@ How it stays exact and resumable:
   each lies (a byte range of the JSONL file; files and rows of Parquet input). Blocks depend only
   on the input and B, so every run cuts them the same way.
 * **Story view.** Before any block, the driver fits the catalog's story view (:mod:`hub.search.story`) on the
-  songs at :func:`hub.search.story.fit_positions` (every song up to 20,000, reading only the blocks that hold
-  the chosen ones) and keeps it as ``OUTPUT.parts/story_view.safetensors``, so a rerun puts its songs in the same
-  space; the workers write each song's story vector into its shard.
+  songs at :func:`hub.search.story.fit_positions` (every song up to 20,000, else 20,000 evenly spaced: the
+  driver reads the input block by block, one at a time, and keeps only their lyrics) and keeps it as
+  ``OUTPUT.parts/story_view.safetensors``, so a rerun puts its songs in the same space; the workers write each
+  song's story vector into its shard.
 * **Workers.** A Ray Data dataset of the blocks not yet done goes through ``map_batches`` with a
   fixed pool of actors (:class:`BlockScorer`): each loads the model once, then per block reads its
   songs from the input, scores them with :func:`training.song_build.core.read_all` (the local

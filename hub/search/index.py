@@ -166,8 +166,9 @@ class Search:
     """The strategies each vector space has and the rule that picks one per query (see the module docstring).
 
     A measure reads one space of the catalog (:class:`hub.search.vectors.Spaces`: the distributions, the
-    centred distributions, the arcs); every strategy works on that space's vectors, so a measure that is an
-    inner product there (cosine, centred cosine, arc) gets the bound and the graph like plain cosine.
+    centred distributions, the arcs, the stories and their blend with the emotion); every strategy works on that
+    space's vectors, so a measure that is an inner product there gets the graph like plain cosine, and the bound
+    too except in the dense spaces (``Spaces.UNBOUNDED``: the stories), where it would prune too little.
     The structures of a space are built when it is first searched, except those of ``default_space``:
     its bound (from ``PRUNE_MIN`` songs) and, for ``"faiss"``/``"auto"``, its graph are built at once, so
     the first query of the default measure pays for nothing. Another space's graph is built on a thread

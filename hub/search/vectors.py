@@ -196,6 +196,7 @@ class Spaces:
     # dense spaces, no coordinate of which dominates a song: a bound on one coordinate
     # (:class:`hub.search.index.BoundPruned`) would leave most songs to score, so none is built or used for them
     UNBOUNDED = ("story", "emotion_story")
+    STORY_SPACES = ("story", "emotion_story")  # a query needs a story vector in these
 
     def __init__(self, probs: np.ndarray, stats: CatalogStats, stanzas: Stanzas | None = None,
                  story: np.ndarray | None = None):
@@ -211,6 +212,13 @@ class Spaces:
     @property
     def has_stories(self) -> bool:
         return "story" in self._built
+
+    @staticmethod
+    def story_problem() -> str:
+        """Why this catalog has no stories."""
+        return ("story similarity is unavailable for this catalog: it holds no story vectors (built before they were "
+                "stored, and without lyrics to compute them from). Rebuild it with `python -m "
+                "training.build_song_vectors`.")
 
     def has_story(self) -> np.ndarray:
         """Per song, whether it has a story vector (lyrics with the view's n-grams)."""
@@ -245,7 +253,7 @@ class Spaces:
             elif name == "emotion_story":
                 self._built[name] = CatalogVectors(self.blend(self.get("centred").vectors, self.get("story").vectors))
             elif name == "story":
-                raise StoryUnavailable(STORY_PROBLEM)
+                raise StoryUnavailable(self.story_problem())
             else:
                 raise ValueError(f"unknown vector space {name!r}: one of {', '.join(self.NAMES)}")
         return self._built[name]
@@ -266,12 +274,11 @@ class Spaces:
               story: np.ndarray | None = None) -> np.ndarray:
         """A query given as an emotion distribution ``q`` (and, for ``arc``, its stanza vectors; for ``story`` and
         ``emotion_story``, its story vector) in space ``name``."""
-        if name in ("story", "emotion_story"):
+        if name in self.STORY_SPACES:
             if not self.has_stories:
-                raise StoryUnavailable(STORY_PROBLEM)
+                raise StoryUnavailable(self.story_problem())
             if story is None or not np.any(story):
-                raise StoryUnavailable("the story measures need the query's lyrics (and the catalog's story view to "
-                                       "read them): query with a catalog song, or pass lyrics")
+                raise StoryUnavailable("the story measures need the query's story vector (from its lyrics)")
             story = np.asarray(story, np.float32).reshape(1, -1)
             if name == "story":
                 return story[0]
@@ -289,10 +296,6 @@ class Spaces:
             one = Stanzas.from_lists([stanzas], len(q))
             return arc_vectors(one, self.stats.arc_basis)[0]
         raise ValueError(f"unknown vector space {name!r}: one of {', '.join(self.NAMES)}")
-
-
-STORY_PROBLEM = ("story similarity is unavailable for this catalog: it holds no story vectors (built before they "
-                 "were stored). Rebuild it with `python -m training.build_song_vectors`.")
 
 
 def one_blas_thread():

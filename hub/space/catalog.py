@@ -13,7 +13,7 @@ import pandas as pd
 from hub.catalog_views import histogram_bar_order
 from hub.search import similarity
 from hub.space.analysis import TOP_K
-from hub.space.similar import method_choices
+from hub.space.similar import asked_method, method_choices, recommender_message
 from hub.space.state import AppError, State, song_label
 from hub.space.ui import PROBLEM_MARK, bind, color_legend, ok, problem
 
@@ -92,9 +92,12 @@ def distribution(state: State, k: float, method: str, progress=gr.Progress(track
     if len(catalog.recommender) < 2:
         return problem("추천하려면 노래가 두 곡 이상 있어야 합니다 / The catalog needs at least two songs to "
                        "recommend anything."), None
-    # the recommended measure: the catalog's own default (emotion alone for a catalog built before stories)
-    dist = recommendation_distribution(catalog.recommender, k=int(k), progress=True,
-                                       method=None if method == similarity.DEFAULT else method)
+    from hub.recommender import RecommenderError
+
+    try:
+        dist = recommendation_distribution(catalog.recommender, k=int(k), progress=True, method=asked_method(method))
+    except RecommenderError as e:  # e.g. the arc or the story of a catalog built without them
+        return problem(recommender_message(e)), None
     counts = dist["counts"]
     most = catalog.recommender.songs.iloc[int(np.argmax(counts))]
     status = ok(f"커버리지 / coverage **{dist['coverage']:.1%}** (한 번 이상 추천된 노래 / songs recommended at least "

@@ -204,6 +204,12 @@ def method_name(name: str) -> str:
     return METHODS[name][0] if name in METHODS else similarity.SIMILARITIES[name].label
 
 
+def asked_method(choice: str) -> str | None:
+    """The measure a choice asks the recommender for: the recommended one is the catalog's best for each query (None:
+    emotion + story where both sides have stories, emotion alone otherwise), the others themselves."""
+    return None if choice == similarity.DEFAULT else choice
+
+
 def method_choices() -> list[tuple[str, str]]:
     """(what a fan reads, the library's name) of every similarity measure, the default first and marked."""
     names = sorted(similarity.SIMILARITIES, key=lambda name: name != similarity.DEFAULT)
@@ -272,8 +278,6 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
         catalog = catalog_or_message(state)
         rec = catalog.recommender
         # explained below, among the query and its results (the why column's words are this tab's)
-        # the recommended measure is the catalog's best for this query: emotion alone where either side has no story
-        asked_method = None if method == similarity.DEFAULT else method
         filters = dict(top1_weight=float(top1_weight), k=TOP_K,
                        exclude_same_artist=bool(other_artists), min_year_gap=int(min_year_gap or 0),
                        one_per_artist=bool(one_per_artist), explain=False)
@@ -296,7 +300,7 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
                                                                 analysis_tab.NOTHING_TO_READ["ko+en"])) from None
             vector, stanzas = reading.probs, reading.segment_probs[np.isfinite(reading.segment_probs).all(axis=1)]
             filters["exclude_same_artist"] = False  # pasted lyrics have no artist to exclude
-            method = rec.resolve_method(asked_method, lyrics=text)
+            method = rec.resolve_method(asked_method(method), lyrics=text)
             results = rec.recommend(vector=vector, query_year=year, stanzas=stanzas, lyrics=text, method=method,
                                     **filters)
             story = rec.story_of(text)
@@ -307,7 +311,7 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
             if not song_id:
                 raise AppError("먼저 곡을 고르세요: 제목이나 가수 이름을 적고 검색을 누르세요 / pick a song first: type "
                                "part of a title or artist and press 검색 / Search.")
-            method = rec.resolve_method(asked_method, song_id=song_id)
+            method = rec.resolve_method(asked_method(method), song_id=song_id)
             results = rec.recommend(song_id=song_id, method=method, **filters)
             vector = rec.vectors[rec.row_of(song_id)]
             story = None if rec.stories is None else rec.stories[rec.row_of(song_id)]

@@ -197,11 +197,12 @@ class CatalogStore:
             if self._error is not None:
                 raise AppError(self._error)
             from hub.recommender import Recommender
-            from hub.song_dataset import load_catalog_stats, load_song_vectors
+            from hub.song_dataset import load_song_vectors
 
             try:
                 ds = load_song_vectors(self.config.songs)
-                recommender = Recommender.from_dataset(ds, stats=load_catalog_stats(self.config.songs, ds))
+                # with its source: the statistics and the story view stored beside it (pasted lyrics get a story)
+                recommender = Recommender.from_dataset(ds, source=self.config.songs)
             except Exception as e:  # noqa: BLE001 - SongDatasetError and friends: say what and how to fix
                 logger.error("the song catalog %r could not be loaded (%s). Set --songs / GASA_SONGS to a song-vector "
                              "dataset folder or Hub id, or leave it unset for the demo catalog.", self.config.songs, e)
