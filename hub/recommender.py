@@ -58,6 +58,16 @@ class VectorShapeError(RecommenderError):
     """A vector (or catalog) whose length does not match the labels."""
 
 
+class NoStoryError(RecommenderError):
+    """A story measure asked for a query without a story; ``reason`` says why: ``"catalog"`` (the catalog has no
+    story vectors), ``"lyrics"`` (no lyrics given), ``"view"`` (the catalog was loaded without its story view) or
+    ``"overlap"`` (the lyrics share no n-gram with the catalog's story view)."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
 def _songs_frame(songs, n: int) -> pd.DataFrame:
     frame = songs.copy() if isinstance(songs, pd.DataFrame) else pd.DataFrame(list(songs))
     if len(frame) != n:
@@ -205,18 +215,19 @@ class Recommender:
         story = self.story_view.transform([lyrics])[0]
         return story if story.any() else None
 
-    def _no_story(self, lyrics: str | None) -> str:
+    def _no_story(self, lyrics: str | None) -> NoStoryError:
         """Why new ``lyrics`` have no story here, and what to do."""
         if not self._spaces.has_stories:
-            return self._spaces.story_problem()
+            return NoStoryError(self._spaces.story_problem(), "catalog")
         if not lyrics:
-            return ("the story measures need the query's lyrics: pass lyrics=..., or query with a catalog song; "
-                    "without lyrics, use method='centred'")
+            return NoStoryError("the story measures need the query's lyrics: pass lyrics=..., or query with a catalog "
+                                "song; without lyrics, use method='centred'", "lyrics")
         if self.story_view is None:
-            return ("this catalog was loaded without its story view (story_view.safetensors), so new lyrics cannot "
-                    "be put into its story space: load it from its folder or Hub id, or rebuild it")
-        return ("these lyrics share no character n-gram with the catalog's story view: there is nothing to compare "
-                "by story; use method='centred'")
+            return NoStoryError("this catalog was loaded without its story view (story_view.safetensors), so new lyrics "
+                                "cannot be put into its story space: load it from its folder or Hub id, or rebuild it",
+                                "view")
+        return NoStoryError("these lyrics share no character n-gram with the catalog's story view: there is nothing to "
+                            "compare by story; use method='centred'", "overlap")
 
     @property
     def index_kind(self) -> str:
@@ -273,7 +284,7 @@ class Recommender:
         distribution, with its ``stanzas`` for the arc and its ``story`` vector, from ``lyrics``, for the story
         measures) put there."""
         if row is None and measure.space in Spaces.STORY_SPACES and story is None:
-            raise RecommenderError(self._no_story(lyrics))
+            raise self._no_story(lyrics)
         try:
             if row is not None:
                 space = self._spaces.get(measure.space)  # first: a catalog without the space says so

@@ -43,7 +43,8 @@ def test_the_why_column_is_plain_words(demo_app):
     whys = list(results["이유 / Why"])
     assert len(whys) == 10 and max(map(len, whys)) <= 150  # a few lines of a phone's narrow column
     for why in whys:
-        assert why.startswith("둘 다 ") and " / both: " in why or why.startswith("두드러지게 겹치는 감정은 없어요"), why
+        assert why.startswith("둘 다 ") and " / both: " in why or why.startswith(("두드러지게 겹치는 감정은 없어요",
+                                                                             "비슷한 이야기 / a similar story")), why
         assert not re.search(r"\(-?\d\.\d\d\)|\d%|닮은 연|stanzas", why), why  # no bare scores or shares
         # a stanza is 연 / stanza, as in the analysis tab; "your" is for pasted lyrics, not a picked song
         assert not re.search(r"절|verse|your", why), why
@@ -70,6 +71,11 @@ def test_an_unknown_label_set_keeps_its_labels_in_the_why_column():
     reason["shared"] = [("a", 0.5), ("b", 0.3), ("c", 0.2)]
     assert similar.why_text(reason, None, False).startswith("둘 다 a·b / both: a · b;")  # two feelings: short for a phone
     assert similar.why_text({"shared": [], "stanza_match": None}, None, False).startswith("두드러지게 겹치는 감정은 없어요")
+    # a similar story (from SIMILAR_STORY) takes the second feeling's place, so the column grows no longer
+    story = {"shared": [("a", 0.5), ("b", 0.3)], "stanza_match": None, "story_similarity": similar.SIMILAR_STORY}
+    assert similar.why_text(story, None, False) == "둘 다 a, 비슷한 이야기 / both: a, a similar story"
+    assert similar.why_text({**story, "shared": []}, None, False) == "비슷한 이야기 / a similar story"
+    assert similar.why_text({**story, "story_similarity": 0.1}, None, False) == "둘 다 a·b / both: a · b"
 
 
 def luminance(rgba) -> np.ndarray:
@@ -149,3 +155,14 @@ def test_the_heatmap_shows_only_with_a_result(demo_app):
     status, _, heatmap = similar.similar(demo_app, "song", None, "", None, "centred", 2, False, 0)
     assert heatmap is None and not similar.heatmap_shown(status)["visible"]
     assert not similar.heatmap_shown("")["visible"]
+
+
+def test_lyrics_without_a_story_get_plain_words(demo_app):
+    """Lyrics that share no words with the catalog's (Latin letters against an all-Korean demo): the story measure says
+    why in a fan's words, and the recommended measure says it looked at the feelings alone."""
+    english = "I walk along the shore tonight\nwaiting for the morning light"
+    status, results, _ = similar.similar(demo_app, "lyrics", None, english, None, "story", 2, False, 0)
+    assert status.startswith("⚠") and "겹치는 말이 없어" in status and "n-gram" not in status and "method=" not in status
+    status, results, _ = similar.similar(demo_app, "lyrics", None, english, None, similarity.DEFAULT, 2, False, 0)
+    assert status.startswith(OK_MARK) and "(두드러진 감정 / Stand-out feelings: " in status and "by feeling alone" in status
+    assert "-0.0" not in results.to_string()

@@ -50,7 +50,7 @@ def test_the_story_view_round_trips_through_its_file_in_a_fresh_process(tmp_path
     (tmp_path / "bad.safetensors").write_bytes(b"not a story view")
     with pytest.raises(StoryViewError, match="cannot be read as a story view"):
         StoryView.load(tmp_path / "bad.safetensors")
-    with pytest.raises(StoryViewError, match="at least two songs"):
+    with pytest.raises(StoryViewError, match="at least two"):
         StoryView.fit(["파도"])
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from hub.catalog_views import histogram_bar_order
 from hub.search import similarity
 from hub.space.analysis import TOP_K
-from hub.space.similar import asked_method, method_choices, recommender_message
+from hub.space.similar import asked_method, method_choices, method_name, recommender_message
 from hub.space.state import AppError, State, song_label
 from hub.space.ui import PROBLEM_MARK, bind, color_legend, ok, problem
 
@@ -103,7 +103,8 @@ def distribution(state: State, k: float, method: str, progress=gr.Progress(track
     status = ok(f"커버리지 / coverage **{dist['coverage']:.1%}** (한 번 이상 추천된 노래 / songs recommended at least "
                 f"once) · 지니 / Gini **{dist['gini']:.3f}** ({gini_in_words(dist['gini'])}) · 가장 많이 추천된 노래 / "
                 f"most recommended: {song_label(most)} ×{int(counts.max())} "
-                f"(전체 추천의 / of all recommendations {counts.max() / max(counts.sum(), 1):.1%})")
+                f"(전체 추천의 / of all recommendations {counts.max() / max(counts.sum(), 1):.1%}) · "
+                f"{method_name(dist['method'])}")
     # only the bars change: a chart whose title or order of bars changes along with its data keeps its old bars
     return status, gr.update(value=recommendation_histogram_frame(dist))
 

@@ -179,9 +179,11 @@ def reader_or_message(state: State, catalog: Catalog, text: str, progress) -> Em
 
 def recommender_message(e: Exception) -> str:
     """A recommender error in words for a visitor."""
-    from hub.recommender import EmptyCatalogError, UnknownSongError
+    from hub.recommender import EmptyCatalogError, NoStoryError, UnknownSongError
 
     logger.info("similar songs: %s", e)
+    if isinstance(e, NoStoryError):
+        return NO_STORY.get(e.reason, NO_STORY["catalog"])
     if isinstance(e, UnknownSongError):
         song = re.search(r"song id ('[^']*'|\"[^\"]*\")", str(e))
         return (f"고른 곡{' ' + song.group(1) if song else ''}이(가) 이 카탈로그에 없습니다 / the song "
@@ -189,6 +191,25 @@ def recommender_message(e: Exception) -> str:
     if isinstance(e, EmptyCatalogError):
         return "이 카탈로그에는 아직 곡이 없습니다 / this catalog holds no songs yet."
     return f"이 설정으로는 찾을 수 없습니다 / {str(e).rstrip('.')}."
+
+
+# why there is no story to compare, in a fan's words (hub.recommender.NoStoryError's reasons)
+NO_STORY = {
+    "overlap": ("이 가사는 카탈로그의 가사와 겹치는 말이 없어 이야기를 비교할 수 없어요 (다른 언어나 기호뿐인 가사) / these "
+                "lyrics share no words with the catalog's, so their story cannot be compared (another language, or "
+                "symbols only): choose 감정과 이야기 / Feeling and story or 두드러진 감정 / Stand-out feelings."),
+    "catalog": ("이 카탈로그에는 가사의 이야기가 저장되어 있지 않아요 / this catalog stores no stories of its lyrics (it "
+                "was built before them): choose 두드러진 감정 / Stand-out feelings."),
+    "view": ("이 카탈로그는 새 가사의 이야기를 읽을 수 없어요 / this catalog cannot read the story of new lyrics: choose "
+             "두드러진 감정 / Stand-out feelings, or pick a catalog song."),
+    "lyrics": "가사를 붙여 넣으세요 / paste some lyrics first.",
+}
+# said beside the measure when the recommended one fell back to feelings alone, by where the story is missing
+FEELINGS_ONLY = {
+    "lyrics": ("가사의 이야기를 카탈로그와 비교할 수 없어 감정만 봤어요 / the lyrics share no words with the catalog's, so "
+               "by feeling alone"),
+    "song": "이 곡은 이야기를 읽을 가사가 없어 감정만 봤어요 / this song has no lyrics to read a story from: by feeling alone",
+}
 
 
 def title_link(title, url) -> str:
@@ -237,14 +258,18 @@ def why_text(reason: dict, taxonomy, pasted: bool) -> str:
     of their stanzas (연, as the analysis tab calls them) are most alike, with the found song's stanza's first
     line where the catalog stores lyrics (the fan knows the query). "Your" only for the fan's own pasted
     lyrics: a catalog song is "the picked song", the row's song "this one"."""
-    labels = [label for label, _ in reason["shared"][:WHY_FEELINGS]]
+    # a similar story takes the second feeling's place: the column stays a few lines on a phone
+    story = (reason.get("story_similarity") or 0.0) >= SIMILAR_STORY
+    labels = [label for label, _ in reason["shared"][:1 if story else WHY_FEELINGS]]
     if labels:
         english = [taxonomy.label_en(label) if taxonomy is not None else label for label in labels]
         text = f"둘 다 {'·'.join(labels)} / both: {' · '.join(english)}"  # an English name may hold a comma
+        if story:
+            text = f"둘 다 {labels[0]}, 비슷한 이야기 / both: {english[0]}, a similar story"
+    elif story:
+        text = "비슷한 이야기 / a similar story"
     else:
         text = "두드러지게 겹치는 감정은 없어요 / no stand-out feeling in common"
-    if (reason.get("story_similarity") or 0.0) >= SIMILAR_STORY:
-        text += "; 이야기도 닮음 / similar story"
     match = reason["stanza_match"]
     if match:
         mine, theirs = match["query_stanza"], match["song_stanza"]
@@ -261,7 +286,7 @@ def why_text(reason: dict, taxonomy, pasted: bool) -> str:
 
 def results_table(results: pd.DataFrame, urls: dict[str, str], whys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(COLUMNS, [
-        results["similarity"].round(SIMILARITY_DIGITS),
+        results["similarity"].round(SIMILARITY_DIGITS) + 0.0,  # + 0.0: never "-0.0"
         [title_link(t, urls.get(s)) for t, s in zip(results["title"], results["song_id"])],
         results["artist"], results["year"].astype("string").fillna("?"), whys])))
 
@@ -278,6 +303,7 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
         catalog = catalog_or_message(state)
         rec = catalog.recommender
         # explained below, among the query and its results (the why column's words are this tab's)
+        chosen = method
         filters = dict(top1_weight=float(top1_weight), k=TOP_K,
                        exclude_same_artist=bool(other_artists), min_year_gap=int(min_year_gap or 0),
                        one_per_artist=bool(one_per_artist), explain=False)
@@ -351,7 +377,10 @@ def similar(state: State, mode: str, song_id: str, lyrics: str, query_year, meth
     else:
         asked = f"**{query['title']}** — {query['artist']}"
     note = " · 데모 카탈로그(가상의 곡) / demo catalog (fictional songs)" if catalog.demo else ""
-    return ok(f"top-{len(results)}: {asked} ({method_name(method)}){note}{aside}"), table, heatmap
+    fallback = ""
+    if asked_method(chosen) is None and method != similarity.DEFAULT and rec.default_method == similarity.DEFAULT:
+        fallback = ": " + FEELINGS_ONLY[mode if mode == "lyrics" else "song"]
+    return ok(f"top-{len(results)}: {asked} ({method_name(method)}{fallback}){note}{aside}"), table, heatmap
 
 
 def show_inputs(mode: str):
