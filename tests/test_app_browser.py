@@ -291,7 +291,8 @@ def test_similar_songs_in_a_fans_words(page):
     page.get_by_role("tab", name="유사곡 찾기 / Similar songs").click()
     page.get_by_text("카탈로그 곡 / Catalog song").click()
     method = page.inner_text("#similar-method")
-    assert "두드러진 감정 / Stand-out feelings · 추천 / recommended" in method and "감정 흐름 / Feeling over time" in method
+    assert "감정과 이야기 / Feeling and story · 추천 / recommended" in method and "감정 흐름 / Feeling over time" in method
+    assert "두드러진 감정 / Stand-out feelings" in method and "이야기 / Story" in method
     assert not re.search(r"cosine|centred|코사인|중심화", method, re.IGNORECASE), method
     weight, advanced = page.locator("#similar-weight"), page.locator("#similar-advanced").get_by_text("고급 / Advanced")
     assert not weight.is_visible()
@@ -304,7 +305,7 @@ def test_similar_songs_in_a_fans_words(page):
     page.click("#search-btn")
     page.wait_for_function("document.querySelector('#similar-song input').value.includes('빈 의자')")
     page.click("#similar-btn")
-    assert "(두드러진 감정 / Stand-out feelings)" in status_text(page, "similar-status", "top-10")
+    assert "(감정과 이야기 / Feeling and story)" in status_text(page, "similar-status", "top-10")
     first = page.locator("#similar-table [role=row]").nth(1).inner_text()
     assert "둘 다 " in first and "both:" in first and "연이 가장 닮았어요" in first and "stanza" in first, first
     assert "절" not in first and "verse" not in first and "your" not in first, first  # a picked song is not "yours"
