@@ -23,6 +23,9 @@ ARC_POINTS = 8
 # numbers per song, so a scan of 1,000,000 arcs reads 256 MB (~20 ms), where all 44-60 labels at 8 points
 # would read 1.4-1.9 GB (over 100 ms).
 ARC_COMPONENTS = 8
+# The story's share of the emotion + story space (hub.search.story): chosen by blind raters among 0.3, 0.5 and 1
+# (README, "Similarity"; the figures of other weights: benchmarks/story_view.py).
+STORY_WEIGHT = 0.5
 
 
 class CatalogVectors:
@@ -265,8 +268,6 @@ class Spaces:
     @staticmethod
     def blend(centred: np.ndarray, story: np.ndarray) -> np.ndarray:
         """Rows of the ``emotion_story`` space from centred emotion vectors and unit story vectors."""
-        from hub.search.story import STORY_WEIGHT
-
         return np.hstack([np.float32(np.sqrt(1.0 - STORY_WEIGHT)) * unit_rows(centred),
                           np.float32(np.sqrt(STORY_WEIGHT)) * np.asarray(story, np.float32)])
 
