@@ -95,7 +95,8 @@ class Recommender:
         vectors: ``(n_songs, n_labels)`` emotion distributions.
         songs: the songs in vector order, as dicts or a DataFrame with ``song_id, title, artist, year``.
         labels: label names, in vector order.
-        index: ``"exact"``, ``"faiss"`` (HNSW) or ``"auto"`` (Faiss from ``INDEX_THRESHOLD`` songs).
+        index: ``"exact"``, ``"faiss"`` (HNSW) or ``"auto"`` (Faiss from ``INDEX_THRESHOLD`` songs). A graph is
+            built on a thread, queries answered exactly until it is ready; :meth:`build_index` waits for it.
         hnsw_m, ef_search: HNSW graph degree and search breadth (higher = closer to exact, slower).
         recommendable: per song, whether it may appear in other songs' results (default all).
         stats: the catalog statistics of the similarity scale (:class:`hub.search.vectors.CatalogStats`;

@@ -170,9 +170,11 @@ class Search:
     space's vectors, so a measure that is an inner product there gets the graph like plain cosine, and the bound
     too except in the dense spaces (``Spaces.UNBOUNDED``: the stories), where it would prune too little.
     The structures of a space are built when it is first searched, except those of ``default_space``:
-    its bound (from ``PRUNE_MIN`` songs) and, for ``"faiss"``/``"auto"``, its graph are built at once, so
-    the first query of the default measure pays for nothing. Another space's graph is built on a thread
-    (:meth:`graph_for`), its queries answered by one exact pass until then.
+    its bound (from ``PRUNE_MIN`` songs) is built at once and, for ``"faiss"``/``"auto"``, its graph starts
+    building on a thread at once. Every graph is built on a thread (:meth:`graph_for`), its space's queries
+    answered by one exact pass until it is ready: a million songs' default graph (124 numbers per song) takes
+    about 3 minutes, which an app would otherwise wait before its first answer. :meth:`build_graph` builds one
+    and waits.
 
     Args:
         spaces: the catalog's vectors (a :class:`~hub.search.vectors.CatalogVectors` is taken as its
@@ -199,7 +201,7 @@ class Search:
         if n and default_space:
             self.bound_for(default_space)
             if self.kind == "faiss":
-                self.build_graph(hnsw_m, space=default_space)
+                self.graph_for(default_space, wait=False)
 
     @property
     def catalog(self) -> CatalogVectors:
