@@ -30,7 +30,7 @@ from hub.reading import SongStatus
 from hub.search.index import (COORD_SLACK, GATHER_MAX, INDEX_THRESHOLD, PRUNE_MAX_SHARE,  # noqa: F401
                               PRUNE_MIN, SCORE_SLACK, Search)
 from hub.search.similarity import DEFAULT, FALLBACK, SIMILARITIES, Similarity
-from hub.search.vectors import ArcUnavailable, CatalogStats, SpaceUnavailable, Spaces, Stanzas, one_blas_thread
+from hub.search.vectors import CatalogStats, SpaceUnavailable, Spaces, Stanzas, one_blas_thread
 from hub.song_dataset import TOP_LABELS
 from hub.works import Credits, work_ids
 
@@ -391,9 +391,9 @@ class Recommender:
         if (song_id is None) == (vector is None):
             raise RecommenderError("give exactly one of song_id (a catalog song) or vector (e.g. new lyrics)")
         story = self.story_of(lyrics) if vector is not None else None
-        if song_id is not None:
-            method = self._method(method, row=self.row_of(song_id))
-        measure = self._measure(self._method(method, story=story), top1_weight)
+        method = (self._method(method, row=self.row_of(song_id)) if song_id is not None
+                  else self._method(method, story=story))
+        measure = self._measure(method, top1_weight)
         if not top1_weight > 0:
             raise RecommenderError(f"top1_weight must be positive, got {top1_weight}")
         if int(k) < 1:

@@ -206,11 +206,14 @@ class Spaces:
         self.stats, self.stanzas = stats, stanzas
         self._built = {"probs": CatalogVectors(probs)}
         self.mean32 = np.asarray(stats.mean, dtype=np.float32)
+        self._has_story = np.zeros(len(probs), bool)
         if story is not None:
             story = np.asarray(story, dtype=np.float32)
             if story.ndim != 2 or len(story) != len(probs):
                 raise ValueError(f"story vectors of shape {story.shape} for {len(probs)} songs")
             self._built["story"] = CatalogVectors(story)
+            self._has_story = self._built["story"].sq_norms > 0
+        self._has_story.setflags(write=False)
 
     @property
     def has_stories(self) -> bool:
@@ -224,8 +227,9 @@ class Spaces:
                 "training.build_song_vectors`.")
 
     def has_story(self) -> np.ndarray:
-        """Per song, whether it has a story vector (lyrics with the view's n-grams)."""
-        return self._built["story"].sq_norms > 0 if self.has_stories else np.zeros(len(self.probs), bool)
+        """Per song, whether it has a story vector (lyrics with the view's n-grams); computed once, as the default
+        measure asks it of every query (and of every song, in ``neighbours``). Read-only."""
+        return self._has_story
 
     @property
     def probs(self) -> CatalogVectors:
