@@ -3,7 +3,9 @@
 1. The whole build, as ``python -m training.build_song_vectors --lyrics FILE --output DIR`` runs it, in a fresh
    process: models loaded, every song read (Korean lines by ``gasa-korean-kote``, English ones by
    ``gasa-english-goemotions``), fingerprints, the story view fitted and every song's story vector, the dataset,
-   its statistics and card written. Songs/s overall, and the story step's share of it (timed alone after).
+   its statistics and card written. Songs/s overall, best of ``--rounds`` rounds interleaved with the same build
+   making the story vectors after reading, in its own process (against on a second process while the songs are
+   read, :func:`training.song_build.core.song_stories_ahead`), and the story step's time (timed alone after).
 2. Reading alone (``read_songs`` with stanzas, the models already loaded), in interleaved rounds, the best
    round of each, with the speed-ups of :mod:`hub.kote_model` taken away one at a time:
 
@@ -56,11 +58,17 @@ def write_lyrics(args, folder: Path) -> Path:
     return out
 
 
-def whole_build(lyrics: Path, folder: Path) -> tuple[float, int]:
+# the build command with its stories made after reading, in the build's own process
+STORIES_AFTER = ("import sys, training.song_build.core as core; core.STORY_PROCESS_SONGS = float('inf'); "
+                 "from training.build_song_vectors import main; sys.exit(main(sys.argv[1:]))")
+
+
+def whole_build(lyrics: Path, folder: Path, stories_ahead: bool = True) -> tuple[float, int]:
     """Seconds of the build command in a fresh process, and the songs it wrote."""
+    command = ["-m", "training.build_song_vectors"] if stories_ahead else ["-c", STORIES_AFTER]
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "training.build_song_vectors", "--lyrics", str(lyrics), "--output",
-                           str(folder / "songs")], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, *command, "--lyrics", str(lyrics), "--output", str(folder / "songs")],
+                          cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"the build failed:\n{done.stderr[-3000:]}")
@@ -103,7 +111,8 @@ def main(argv=None):
     p.add_argument("--lyrics", default=str(DEFAULT_LYRICS), help="the crawler's JSONL file")
     p.add_argument("--synthetic", type=int, default=0, help="this many songs written for gasa instead of --lyrics")
     p.add_argument("--limit", type=int, default=0, help="the first N songs of --lyrics (0: all)")
-    p.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the reading-only timings")
+    p.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the whole builds and of the reading-only "
+                                                        "timings")
     args = p.parse_args(argv)
 
     from hub.models.bilingual import load_reader
@@ -112,16 +121,22 @@ def main(argv=None):
         folder = Path(tmp)
         lyrics = write_lyrics(args, folder)
         texts = [json.loads(line)["lyrics"] for line in lyrics.read_text(encoding="utf-8").splitlines()]
-        seconds, written = whole_build(lyrics, folder)
-        print(f"whole build of {len(texts):,} songs ({written:,} written): {seconds:.1f} s, "
+        builds = {True: [], False: []}
+        for _ in range(args.rounds):
+            for ahead in builds:
+                seconds, written = whole_build(lyrics, folder, stories_ahead=ahead)
+                builds[ahead].append(seconds)
+        seconds, after = min(builds[True]), min(builds[False])
+        print(f"whole build of {len(texts):,} songs ({written:,} written), best of {args.rounds}: {seconds:.1f} s, "
               f"{len(texts) / seconds:.1f} songs/s, model loads included")
+        print(f"with the story vectors made after reading instead of on a second process: {after:.1f} s, "
+              f"{len(texts) / after:.1f} songs/s (the second process is {after / seconds:.2f}x)")
     from training.song_build.core import song_stories
 
     start = time.perf_counter()
     song_stories([{"lyrics": t} for t in texts])
     story = time.perf_counter() - start
-    print(f"of which the story view (fitted, then every song's vector): {story:.1f} s; without it the build would "
-          f"read {len(texts) / max(seconds - story, 1e-9):.1f} songs/s")
+    print(f"the story view alone (fitted, then every song's vector): {story:.1f} s")
 
     reader = load_reader("gasa-korean-kote")
     # a first reading loads Kiwi and the models and fills the morpheme similarities every variant shares

@@ -45,8 +45,8 @@ from hub.models.bilingual import DEFAULT_ENGLISH_MODEL, load_reader
 from hub.reading import SCORED_STATUSES
 from hub.song_dataset import SongDatasetError
 from training.song_build.core import (STATUS_ORDER, model_revision, predictor_revision, read_all,  # noqa: F401
-                                      reader_name, scoring_note, scoring_options, summary_table, usable_songs,
-                                      write_dataset)
+                                      reader_name, scoring_note, scoring_options, song_stories_ahead, summary_table,
+                                      usable_songs, write_dataset)
 
 DEFAULT_MODEL = "gasa-korean-kote"
 
@@ -62,13 +62,14 @@ def build(model: str, lyrics: str, output: str, push_to_hub: str | None = None, 
     dataset and the count of songs per status."""
     records = read_records(lyrics)
     options = scoring_options(model, backend, quantize, verify_margin)
-    predictor = load_reader(model, english_model, **options)
-    note = scoring_note(note, options)
-    print(f"{len(records)} crawled records; model {predictor.name}", file=sys.stderr)
-    readings = read_all(predictor, records)
-    return write_dataset(records, readings, list(predictor.labels), reader_name(predictor, model),
-                         predictor_revision(predictor, model, revision), lyrics, output, push_to_hub, include_lyrics,
-                         pretty_name, license, note, language=predictor.language)
+    with song_stories_ahead(records) as stories:  # made on the idle core while the songs are read
+        predictor = load_reader(model, english_model, **options)
+        note = scoring_note(note, options)
+        print(f"{len(records)} crawled records; model {predictor.name}", file=sys.stderr)
+        readings = read_all(predictor, records)
+        return write_dataset(records, readings, list(predictor.labels), reader_name(predictor, model),
+                             predictor_revision(predictor, model, revision), lyrics, output, push_to_hub,
+                             include_lyrics, pretty_name, license, note, language=predictor.language, story=stories())
 
 
 def main(argv=None) -> int:

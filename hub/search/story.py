@@ -75,6 +75,9 @@ class StoryView:
                                  f"{self.components.shape}, {self.mean.shape}")
         self._vectorizer = None
 
+    def __getstate__(self):  # pickled without the vectorizer and its memory of words (rebuilt on first use)
+        return {**self.__dict__, "_vectorizer": None}
+
     @property
     def dimensions(self) -> int:
         return self.components.shape[0]
