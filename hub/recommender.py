@@ -528,6 +528,16 @@ class Recommender:
         found = self.songs.iloc[rows if limit is None else rows[:limit]]
         return found.reset_index(drop=True)
 
+    def search_lyrics(self, text: str, limit: int | None = None) -> pd.DataFrame:
+        """Catalog songs whose stored lyrics hold ``text`` (case and runs of spaces or line breaks ignored), in
+        catalog order: how a listener finds "the song that goes ..." when the name is not what they remember.
+        Empty for a catalog that stores no lyrics (built without ``--include-lyrics``) or a blank ``text``."""
+        wanted = " ".join(str(text or "").split()).casefold()
+        if not wanted or self.lyrics is None:
+            return self.songs.iloc[:0].reset_index(drop=True)
+        rows = [i for i, lyrics in enumerate(self.lyrics) if lyrics and wanted in " ".join(lyrics.split()).casefold()]
+        return self.songs.iloc[rows if limit is None else rows[:limit]].reset_index(drop=True)
+
     def similarity_matrix(self, song_ids, method: str | None = None, top1_weight: float = 2.0) -> np.ndarray:
         """Pairwise similarity of the given songs (row = query song; ``weighted`` is not symmetric; under
         ``arc``, a song without an arc scores 0 with every song, and under ``story`` one without a story).

@@ -224,6 +224,9 @@ def test_search_and_catalog_lyrics(demo_app):
     # nothing found: said in Korean and English, with what to try and what the demo catalog holds; no flags
     assert "맞는 제목·가수가 없습니다" in status and "no title or artist matches ‘zzz’" in status
     assert "32 fictional songs" in status and "--" not in status
+    update, status = similar.search(demo_app, "사랑")  # in no title or artist: a line remembered from the lyrics
+    assert status.startswith(OK_MARK) and "the lyrics of 1 song(s) hold ‘사랑’" in status and "가사에" in status
+    assert [v for _, v in update["choices"]] == ["demo-018"] and update["value"] == "demo-018"
     lyrics, status, top, *_ = analysis.catalog_song(demo_app, "demo-005")  # filled in and read at once
     assert "화가 나" in lyrics and "demo song" in status and table(top)["그룹 / Group"][0] == "분노 (anger)"
     _, status, *_ = analysis.catalog_song(demo_app, "bogus")

@@ -810,3 +810,17 @@ def test_story_view_benchmark_runs_on_a_catalog_that_stores_lyrics(tmp_path):
     pairs = (tmp_path / "ab" / "pairs.txt").read_text(encoding="utf-8")
     assert len(key) == 4 and pairs.count("=== pair") == 4 and {k["blend"] for k in key} <= {"A", "B"}
     assert all(k["blend_top1"] != k["emotion_top1"] for k in key)
+
+
+def test_a_remembered_line_finds_songs_by_their_stored_lyrics(catalog):
+    """search_lyrics: the songs whose lyrics hold a line (case and line breaks or runs of spaces ignored), in catalog
+    order; nothing from a catalog that stores no lyrics, or for blank text. Lines written for gasa."""
+    songs, vectors = catalog
+    lyrics = ["Walking in the morning\nsun on my face", "Running late again", None,
+              "the storm is coming\n\nwalking  IN the rain", "quiet now", "sun on my  face, sun\non my face"]
+    rec = Recommender(vectors, songs, LABELS, lyrics=lyrics)
+    assert list(rec.search_lyrics("walking in the")["song_id"]) == ["s1", "s4"]
+    assert list(rec.search_lyrics("face, sun on")["song_id"]) == ["s6"]  # across a line break
+    assert list(rec.search_lyrics("SUN ON MY FACE", limit=1)["song_id"]) == ["s1"]
+    assert rec.search_lyrics("   ").empty and rec.search_lyrics("no such line").empty
+    assert Recommender(vectors, songs, LABELS).search_lyrics("walking").empty

@@ -1,5 +1,5 @@
 """유사곡 찾기 / Similar songs: a catalog song (searched by title or artist, the way fans type names: see
-:mod:`hub.search.names`) or pasted lyrics, a similarity measure (those registered in hub.search.similarity,
+:mod:`hub.search.names`; else by a line of its lyrics, where the catalog stores them) or pasted lyrics, a similarity measure (those registered in hub.search.similarity,
 named for fans by :data:`METHODS`; the top emotion's weight of ``weighted`` under 고급 / Advanced), "digging"
 filters (other artists only, a minimum year gap, one song per artist); the top-10 (one version of each
 song), each with why in plain words (the feelings the two songs share most distinctively, and the stanzas
@@ -120,12 +120,19 @@ def search(state: State, query: str):
     rec = catalog.recommender
     typed = (query or "").strip()
     found = rec.search(typed, aliases=catalog.aliases) if typed else rec.songs
+    in_lyrics = False
+    if len(found) == 0:  # a line remembered rather than a name: the songs whose stored lyrics hold it
+        found = rec.search_lyrics(typed)
+        in_lyrics = len(found) > 0
     if len(found) == 0:
         return gr.update(choices=[], value=None), problem(not_found(catalog, typed))
     choices = catalog.choices(found)
     more = f" (목록에는 {len(choices)}곡 / the list shows {len(choices)})" if len(found) > len(choices) else ""
-    what = f"{len(found)}곡 찾음 / {len(found)} song(s) found" if typed else \
-        f"카탈로그 전체 {len(found)}곡 / all {len(found)} song(s) of the catalog"
+    what = (f"{len(found)}곡 찾음 / {len(found)} song(s) found" if typed else
+            f"카탈로그 전체 {len(found)}곡 / all {len(found)} song(s) of the catalog")
+    if in_lyrics:
+        what = (f"제목·가수에는 없지만 가사에 ‘{typed}’이(가) 든 곡 {len(found)}곡 / no title or artist matches, but "
+                f"the lyrics of {len(found)} song(s) hold ‘{typed}’")
     return (gr.update(choices=choices, value=choices[0][1]),
             ok(f"{what}{more}: 곡 목록에서 고르세요 / pick one in the 곡 / Song list"))
 
