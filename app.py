@@ -33,13 +33,18 @@ Paste lyrics to read their emotion; find songs whose lyrics feel alike, decades 
 MAX_UPLOAD = "20mb"
 # A phone (up to 640 px): every row of a tab becomes one column, so inputs, tables and charts each take the
 # screen's width; a figure drawn as a picture (the heatmaps) keeps its own size, readable, and scrolls sideways
-# in its box rather than shrinking to a thumbnail. Tables already scroll inside their own box. Wider screens
-# keep the side-by-side columns.
+# in its box rather than shrinking to a thumbnail. Tables already scroll inside their own box; their text is the
+# page's font, a size smaller, with less padding, and Korean words wrap whole at spaces (keep-all) rather than
+# letter by letter, so a header such as 유사도 / Similarity stays legible and a row is not a tall strip of syllables.
+# Wider screens keep the side-by-side columns.
 PAGE_CSS = """
 @media (max-width: 640px) {
   #tabs .row > .block, #tabs .row > .form, #tabs .row > .column { min-width: 100% !important; }
   #tabs .matplotlib { overflow-x: auto; justify-content: flex-start; }
   #tabs .matplotlib img { max-width: none; width: auto; }
+  #tabs .table-wrap th, #tabs .table-wrap th *, #tabs .table-wrap .body-cell, #tabs .table-wrap .cell-wrap span {
+    font-family: var(--font); font-size: 12px; word-break: keep-all; overflow-wrap: anywhere; }
+  #tabs .table-wrap th, #tabs .table-wrap .body-cell { padding-left: 4px; padding-right: 4px; }
 }
 """
 

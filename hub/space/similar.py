@@ -33,7 +33,7 @@ from hub.space.ui import OK_MARK, bind, empty_table, figure, ok, problem, song_c
 # five columns, so the table stays readable on a phone; the title is a link where the catalog has the song's page
 COLUMNS = ["유사도 / Similarity", "제목 / Title", "가수 / Artist", "연도 / Year", "이유 / Why"]
 DATATYPES = ["number", "markdown", "str", "str", "str"]
-COLUMN_WIDTHS = ["16%", "20%", "17%", "16%", "31%"]  # why is the longest; a year is four digits
+COLUMN_WIDTHS = ["16%", "18%", "15%", "15%", "36%"]  # why is the longest; a year is four digits
 SIMILARITY_DIGITS = 2  # "0.97": four characters, like a year, so neither column breaks on a phone
 LINE_CHARS = 20  # a verse's first line in the why column: enough to recognise it, short enough for a phone
 WHY_FEELINGS = 2  # the shared feelings the why column names (the strongest first)
