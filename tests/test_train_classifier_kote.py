@@ -153,7 +153,7 @@ def test_kote_trains_multilabel_with_thresholds_in_config(kote, arch, shape, tmp
     scores = train_classifier.train(train_classifier.parse_args([
         "--labels", "kote", "--arch", arch, "--base-model", str(kote["encoder"]), "--train", train,
         "--valid", valid, "--output", str(out), "--epochs", "3", "--batch-size", "8", "--max-length", "32",
-        "--learning-rate", "1e-3", "--head-learning-rate", "5e-3",
+        "--learning-rate", "1e-3", "--head-learning-rate", "5e-3", "--stanzas", "none",
     ]))
     assert set(scores) == {"macro_f1@0.5", "micro_f1@0.5", "macro_f1_tuned", "micro_f1_tuned",
                            "macro_f1_tuned_heldout", "binary_cross_entropy"}
@@ -261,3 +261,55 @@ def test_bad_kote_file_exits_with_one_line_message(kote, tmp_path, capsys, row, 
     for w in words:
         assert w in err, (w, err)
     assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+# lyric-shaped stanzas written for these tests, in the shape of training/data/gasa_lyric_stanzas.jsonl
+STANZAS = [
+    ("햇살 아래 너와 둘이 걸어\n웃음이 멈추지 않는 오후", "기쁨", ["행복", "즐거움/신남"]),
+    ("오늘 밤 춤을 춰 다 같이\n신나는 노래에 몸을 맡겨", "기쁨", ["즐거움/신남", "기쁨"]),
+    ("떠나간 너의 빈자리\n혼자 남아 눈물만 흘러", "슬픔", ["슬픔", "서러움"]),
+    ("비 오는 창가에 기대어\n지난 사랑을 그리워해", "슬픔", ["슬픔", "안타까움/실망"]),
+    ("거짓말뿐인 너의 약속\n이젠 화가 나서 못 참아", "분노", ["화남/분노", "짜증"]),
+    ("내일이 오는 게 무서워\n잠들지 못하는 이 밤", "불안", ["불안/걱정", "공포/무서움"]),
+    ("지쳐 버린 내 하루 끝에\n더는 버틸 힘이 없어", "상처", ["힘듦/지침", "절망"]),
+    ("네 앞에만 서면 얼굴이 붉어져\n말도 못 하고 웃기만 해", "당황", ["부끄러움", "당황/난처"]),
+]
+
+
+def test_kote_fits_the_lyric_stanzas_beside_the_comments_and_reports_held_out_ones(kote, tmp_path):
+    """--stanzas: the stanzas are fitted --stanza-repeats times beside the comments (their labels count in
+    pos_weight), --stanza-holdout of them are kept out and the top group's agreement on them is reported,
+    and the card says what was fitted. Only KOTE's labels take stanzas."""
+    stanza_file = tmp_path / "stanzas.jsonl"
+    stanza_file.write_text("".join(json.dumps({"text": t, "group": g, "labels": labels}, ensure_ascii=False) + "\n"
+                                   for t, g, labels in STANZAS), encoding="utf-8")
+    train, valid = sources(kote, "tsv")
+    out = tmp_path / "with-stanzas"
+    args = train_classifier.parse_args([
+        "--labels", "kote", "--arch", "arch2", "--base-model", str(kote["encoder"]), "--train", train,
+        "--valid", valid, "--output", str(out), "--epochs", "1", "--batch-size", "8", "--max-length", "32",
+        "--stanzas", str(stanza_file), "--stanza-repeats", "3", "--stanza-holdout", "0.25"])
+    scores = train_classifier.train(args)
+    assert scores["stanza_rows"] == 2 and 0.0 <= scores["stanza_group_agreement"] <= 1.0
+    assert json.loads((out / "eval_results.json").read_text()) == scores
+
+    from training.common import load_stanzas
+
+    fitted, held, _, _ = load_stanzas(str(stanza_file), 0.25, args.seed)
+    assert len(fitted) == 6 and not set(held.rows.texts) & set(fitted.rows.texts)
+    targets = np.vstack([multi_hot(TRAIN)] + [fitted.rows.labels] * 3)
+    pos = targets.sum(axis=0)
+    expected_pw = np.clip(np.sqrt((len(targets) - pos) / np.maximum(pos, 1)), 1, 30)
+    assert np.allclose(json.loads((out / "config.json").read_text())["pos_weight"], expected_pw, atol=1e-4)
+    card = (out / "README.md").read_text()
+    assert "6 lyric stanzas written for gasa" in card and "2 more held out" in card and f"{len(TRAIN) + 18}" in card, card
+    assert "stanza_group_agreement" in card
+
+    with pytest.raises(SystemExit):
+        train_classifier.parse_args(["--labels", "goemotions", "--arch", "arch2", "--base-model", "x", "--train", "t",
+                                     "--valid", "v", "--output", "o", "--stanzas", str(stanza_file)])
+    plain = train_classifier.parse_args(["--labels", "goemotions", "--arch", "arch2", "--base-model", "x",
+                                         "--train", "t", "--valid", "v", "--output", "o"])
+    assert plain.stanzas == "none"
+    assert train_classifier.parse_args(["--labels", "kote", "--arch", "arch2", "--base-model", "x", "--train", "t",
+                                        "--valid", "v", "--output", "o"]).stanzas.endswith("gasa_lyric_stanzas.jsonl")

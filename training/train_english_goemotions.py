@@ -163,14 +163,14 @@ def korean_readings(texts: list[str]) -> np.ndarray:
 def load_parallel_stanzas(english: str, holdout: float, seed: int, limit: int = 0):
     """The English stanzas and their Korean originals, each split as ``train_korean_kote`` splits the Korean ones
     (the same seed holds out the same stanzas): ``(english (fit, held), korean (fit, held), note)``, or Nones."""
-    from training.train_korean_kote import DEFAULT_STANZAS, load_stanzas
+    from training.common import LYRIC_STANZAS, load_stanzas
 
     if str(english).lower() in ("", "none"):
         return (None, None), (None, None), ""
     en_fit, en_held, en_all, _ = load_stanzas(english, holdout, seed, limit)
-    ko_fit, ko_held, ko_all, _ = load_stanzas(str(DEFAULT_STANZAS), holdout, seed, limit)
+    ko_fit, ko_held, ko_all, _ = load_stanzas(str(LYRIC_STANZAS), holdout, seed, limit)
     if len(en_all) != len(ko_all) or en_all.groups != ko_all.groups:
-        raise DataFormatError(f"{english} must hold one translation per stanza of {DEFAULT_STANZAS.name}, in its "
+        raise DataFormatError(f"{english} must hold one translation per stanza of {LYRIC_STANZAS.name}, in its "
                               f"order ({len(en_all)} against {len(ko_all)} stanzas, or other groups)")
     note = (f"; and {len(en_all):,} English translations of gasa's lyric stanzas (`{Path(english).name}`), "
             f"{len(en_held):,} held out")
@@ -179,7 +179,7 @@ def load_parallel_stanzas(english: str, holdout: float, seed: int, limit: int = 
 
 def run(args) -> dict:
     from hub.labels import kote_in_goemotions
-    from training.train_korean_kote import stanza_agreement
+    from training.common import stanza_agreement
 
     started = time.time()
     train, test = read_goemotions_tsv(args.train), read_goemotions_tsv(args.test)

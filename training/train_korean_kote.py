@@ -43,16 +43,14 @@ from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.preprocessing import FunctionTransformer
 
 from hub.kote_model import DATA_DIR, KoteClassifier, KoteEmotionModel, KoteModelConfig, kiwi_readings
-from hub.labelled_data import KOTE_HUB_ID, DataFormatError, LabelledTexts, LyricStanzas, load_kote, read_lyric_stanzas
+from hub.labelled_data import KOTE_HUB_ID, DataFormatError, LabelledTexts, load_kote
 from hub.labels import KOTE
 from hub.metrics import multilabel_scores, shared_group_agreement, tune_thresholds
 from hub.sources import is_hub_id, staged_folder
+from training.common import LYRIC_STANZAS as DEFAULT_STANZAS  # noqa: F401 - the trainer's default, importable here
+from training.common import STANZA_REPEATS, load_stanzas, stanza_agreement, with_stanzas
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "kote"
-DEFAULT_STANZAS = Path(__file__).resolve().parent / "data" / "gasa_lyric_stanzas.jsonl"
-# Each stanza is fitted this many times beside the comments: twice lifted the top group's agreement with
-# blind raters on real chart lyrics as much as four times did (README "Reading lyrics"), at half the cost.
-STANZA_REPEATS = 2
 THRESHOLD_GRID = np.linspace(0.02, 0.9, 45)
 KOTE_LICENSE = """MIT License
 
@@ -127,22 +125,6 @@ def measure(probs, targets, thresholds, group_scores, group_names=KOTE.group_ord
     return out
 
 
-def stanza_agreement(group_scores, stanzas: LyricStanzas, group_names=KOTE.group_order) -> dict:
-    """How often the top group (among the emotion groups, not 기타) is a held-out stanza's group by design."""
-    shared = [group_names.index(g) for g in KOTE.shared_groups]
-    top = np.asarray(group_scores)[:, shared].argmax(axis=1)
-    return {"stanza_group_agreement": float(np.mean([KOTE.shared_groups[t] == g for t, g in zip(top, stanzas.groups)])),
-            "stanza_rows": len(stanzas)}
-
-
-def with_stanzas(rows: LabelledTexts, stanzas: LyricStanzas | None, repeats: int) -> LabelledTexts:
-    """Comments and stanzas in one fitting set, each stanza ``repeats`` times."""
-    if stanzas is None or not len(stanzas) or repeats < 1:
-        return rows
-    return LabelledTexts(rows.texts + stanzas.rows.texts * repeats,
-                         np.vstack([rows.labels] + [stanzas.rows.labels] * repeats), KOTE, rows.source)
-
-
 def frequency_baseline(train_targets, held_targets) -> dict:
     """Every row gets each label's (and group's) training frequency; thresholds tuned on training rows."""
     prior = np.broadcast_to(train_targets.mean(0), train_targets.shape)
@@ -212,20 +194,6 @@ def load_splits(data: str, holdout: float, seed: int, limit: int = 0):
     return fit_rows, held, rows, (f"`{Path(data).name}`: {len(rows):,} human-labelled comments; {len(held):,} held out "
                                   f"(seed {seed}) for the figures and the rest ({len(fit_rows):,}) fitted; the "
                                   f"shipped model is fitted on all {len(rows):,}")
-
-
-def load_stanzas(source: str, holdout: float, seed: int, limit: int = 0):
-    """``(fitted stanzas, held-out stanzas, all stanzas, a sentence for the card)``; all None without stanzas."""
-    if str(source).lower() in ("", "none"):
-        return None, None, None, ""
-    stanzas = read_lyric_stanzas(source)
-    if limit:
-        stanzas = stanzas.subset(range(min(limit, len(stanzas))))
-    order = np.random.default_rng(seed).permutation(len(stanzas))
-    n_held = int(round(holdout * len(stanzas)))
-    fit, held = stanzas.subset(np.sort(order[n_held:])), stanzas.subset(np.sort(order[:n_held]))
-    return fit, held, stanzas, (f"; and {len(stanzas):,} lyric stanzas written for gasa (`{Path(source).name}`), "
-                                f"{len(held):,} held out the same way")
 
 
 def run(args) -> dict:
