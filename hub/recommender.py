@@ -210,11 +210,16 @@ class Recommender:
         return self._method(method, story=self.story_of(lyrics))
 
     def story_of(self, lyrics: str | None) -> np.ndarray | None:
-        """New lyrics' story vector in this catalog's story space (None without lyrics or a story view)."""
+        """New lyrics' story vector in this catalog's story space (None without lyrics or a story view). The last
+        lyrics' vector is kept: one query asks it of ``resolve_method``, ``recommend`` and ``explain`` in turn."""
         if not lyrics or self.story_view is None or not self._spaces.has_stories:
             return None
-        story = self.story_view.transform([lyrics])[0]
-        return story if story.any() else None
+        last = getattr(self, "_last_story", None)
+        if last is None or last[0] != lyrics:
+            story = self.story_view.transform([lyrics])[0]
+            story.flags.writeable = False  # shared by the calls of one query
+            last = self._last_story = (lyrics, story if story.any() else None)
+        return last[1]
 
     def _no_story(self, lyrics: str | None) -> NoStoryError:
         """Why new ``lyrics`` have no story here, and what to do."""
