@@ -43,7 +43,7 @@ PAGE_CSS = """
   #tabs .matplotlib { overflow-x: auto; justify-content: flex-start; }
   #tabs .matplotlib img { max-width: none; width: auto; }
   #tabs .table-wrap th, #tabs .table-wrap th *, #tabs .table-wrap .body-cell, #tabs .table-wrap .cell-wrap span {
-    font-family: var(--font); font-size: 12px; word-break: keep-all; overflow-wrap: anywhere; }
+    font-family: var(--font); font-size: 12px; word-break: keep-all; overflow-wrap: break-word; }
   #tabs .table-wrap th, #tabs .table-wrap .body-cell { padding-left: 4px; padding-right: 4px; }
 }
 """

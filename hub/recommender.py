@@ -20,6 +20,7 @@ they leave fewer than k.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,7 @@ from hub.search.index import (COORD_SLACK, GATHER_MAX, INDEX_THRESHOLD, PRUNE_MA
 from hub.search.similarity import DEFAULT, FALLBACK, SIMILARITIES, Similarity
 from hub.search.vectors import CatalogStats, SpaceUnavailable, Spaces, Stanzas, one_blas_thread
 from hub.song_dataset import TOP_LABELS
+from hub.text.language import HANGUL
 from hub.works import Credits, work_ids
 
 SONG_COLUMNS = ["song_id", "title", "artist", "year"]
@@ -211,7 +213,8 @@ class Recommender:
 
     def story_of(self, lyrics: str | None) -> np.ndarray | None:
         """New lyrics' story vector in this catalog's story space (None without lyrics or a story view). The last
-        lyrics' vector is kept: one query asks it of ``resolve_method``, ``recommend`` and ``explain`` in turn."""
+        lyrics' vector is kept, read-only (copy it to change it): one query asks it of ``resolve_method``,
+        ``recommend`` and ``explain`` in turn."""
         if not lyrics or self.story_view is None or not self._spaces.has_stories:
             return None
         last = getattr(self, "_last_story", None)
@@ -534,13 +537,15 @@ class Recommender:
         return found.reset_index(drop=True)
 
     def search_lyrics(self, text: str, limit: int | None = None) -> pd.DataFrame:
-        """Catalog songs whose stored lyrics hold ``text`` (case and runs of spaces or line breaks ignored), in
-        catalog order: how a listener finds "the song that goes ..." when the name is not what they remember.
-        Empty for a catalog that stores no lyrics (built without ``--include-lyrics``) or a blank ``text``."""
-        wanted = " ".join(str(text or "").split()).casefold()
-        if not wanted or self.lyrics is None:
+        """Catalog songs whose stored lyrics hold ``text`` (case, punctuation and runs of spaces or line breaks
+        ignored), in catalog order: how a listener finds "the song that goes ..." when the name is not what they
+        remember. Empty for a catalog that stores no lyrics (built without ``--include-lyrics``), blank text, or
+        a Latin query of three letters or fewer: that is a name's initials (``bts``, ``iu``), not a line, and
+        would match inside any word ("genius")."""
+        wanted = _lyric_words(text)
+        if self.lyrics is None or not wanted or (not HANGUL.search(wanted) and len(wanted.replace(" ", "")) <= 3):
             return self.songs.iloc[:0].reset_index(drop=True)
-        rows = [i for i, lyrics in enumerate(self.lyrics) if lyrics and wanted in " ".join(lyrics.split()).casefold()]
+        rows = [i for i, lyrics in enumerate(self.lyrics) if lyrics and wanted in _lyric_words(lyrics)]
         return self.songs.iloc[rows if limit is None else rows[:limit]].reset_index(drop=True)
 
     def similarity_matrix(self, song_ids, method: str | None = None, top1_weight: float = 2.0) -> np.ndarray:
@@ -616,3 +621,8 @@ def describe_stanza_match(reason: dict) -> str:
     if any(lines):
         text += " — " + " / ".join(f"\u201c{line}\u201d" for line in lines if line)
     return text
+
+
+def _lyric_words(text) -> str:
+    """Lyrics as :meth:`Recommender.search_lyrics` compares them: words in lower case, one space apart."""
+    return " ".join(re.sub(r"[^\w\s]", " ", str(text or "")).split()).casefold()

@@ -223,7 +223,7 @@ def test_search_and_catalog_lyrics(demo_app):
     assert status.startswith(PROBLEM_MARK) and update["choices"] == []
     # nothing found: said in Korean and English, with what to try and what the demo catalog holds; no flags
     assert "맞는 제목·가수가 없습니다" in status and "no title or artist matches ‘zzz’" in status
-    assert "32 fictional songs" in status and "--" not in status
+    assert "32 fictional songs" in status and "--" not in status and "nor was it found in the stored lyrics" in status
     update, status = similar.search(demo_app, "사랑")  # in no title or artist: a line remembered from the lyrics
     assert status.startswith(OK_MARK) and "the lyrics of 1 song(s) hold ‘사랑’" in status and "가사에" in status
     assert [v for _, v in update["choices"]] == ["demo-018"] and update["value"] == "demo-018"

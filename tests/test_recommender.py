@@ -817,10 +817,12 @@ def test_a_remembered_line_finds_songs_by_their_stored_lyrics(catalog):
     order; nothing from a catalog that stores no lyrics, or for blank text. Lines written for gasa."""
     songs, vectors = catalog
     lyrics = ["Walking in the morning\nsun on my face", "Running late again", None,
-              "the storm is coming\n\nwalking  IN the rain", "quiet now", "sun on my  face, sun\non my face"]
+              "the storm is coming\n\nwalking  IN the rain", "quiet now, a genius", "sun on my  face, sun\non my face",
+              ]
     rec = Recommender(vectors, songs, LABELS, lyrics=lyrics)
     assert list(rec.search_lyrics("walking in the")["song_id"]) == ["s1", "s4"]
-    assert list(rec.search_lyrics("face, sun on")["song_id"]) == ["s6"]  # across a line break
+    assert list(rec.search_lyrics("face sun on")["song_id"]) == ["s6"]  # across a comma and a line break
     assert list(rec.search_lyrics("SUN ON MY FACE", limit=1)["song_id"]) == ["s1"]
     assert rec.search_lyrics("   ").empty and rec.search_lyrics("no such line").empty
+    assert rec.search_lyrics("iu").empty and list(rec.search_lyrics("genius")["song_id"]) == ["s5"]  # initials: no
     assert Recommender(vectors, songs, LABELS).search_lyrics("walking").empty

@@ -170,26 +170,41 @@ def test_a_loaded_dataset_with_its_source_brings_its_story_view(tmp_path):
         alone.recommend(vector=vectors[0], lyrics=NEW_SEA_SONG, method="emotion_story")
 
 
-def test_a_large_local_build_makes_its_stories_on_a_second_process_with_the_same_vectors():
-    """``song_stories_ahead`` (the local build's stories, made while the songs are read) gives what
-    ``song_stories`` gives in the build's own process, and stops its process when reading fails."""
+def test_a_large_local_build_makes_its_stories_on_a_second_process_with_the_same_vectors(capsys):
+    """``song_stories_ahead`` (the local build's stories, made on a second process while the songs are read) gives
+    what ``song_stories`` gives in the build's own process; a second process that dies is noticed and the stories
+    are made here instead; leaving the block early stops the process."""
+    import multiprocessing
+    import os
+    import signal
+
     from training.song_build import core
 
     songs = subject_songs(per_subject=core.STORY_PROCESS_SONGS // len(SUBJECTS) + 1, seed=3)
     songs[5] = {**songs[5], "status": "error", "lyrics": ""}  # a crawl failure: no story, as in the build
     view, vectors = core.song_stories(songs)
-    with core.song_stories_ahead(songs) as stories:
-        ahead_view, ahead_vectors = stories()
-    np.testing.assert_array_equal(ahead_vectors, vectors)
-    assert not ahead_vectors[5].any() and ahead_view.vocabulary == view.vocabulary
-    for name in ("idf", "components", "mean"):
-        np.testing.assert_array_equal(getattr(ahead_view, name), getattr(view, name))
-    assert ahead_view.transform([NEW_SEA_SONG]).shape == (1, view.dimensions)  # usable after the trip
 
-    import multiprocessing
+    def same(made):
+        ahead_view, ahead_vectors = made
+        np.testing.assert_array_equal(ahead_vectors, vectors)
+        assert not ahead_vectors[5].any() and ahead_view.vocabulary == view.vocabulary
+        for name in ("idf", "components", "mean"):
+            np.testing.assert_array_equal(getattr(ahead_view, name), getattr(view, name))
+        assert ahead_view.transform([NEW_SEA_SONG]).shape == (1, view.dimensions)  # usable after the trip
+
+    capsys.readouterr()
+    with core.song_stories_ahead(songs) as stories:
+        assert [p.name for p in multiprocessing.active_children()] == ["gasa-stories"]
+        same(stories())
+    assert "making them in the build's own process" not in capsys.readouterr().err  # the second process made them
+    assert not multiprocessing.active_children()
+
+    with core.song_stories_ahead(songs) as stories:  # killed, as the kernel kills a process out of memory
+        os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
+        same(stories())
+    assert "process ended without them" in capsys.readouterr().err
 
     with pytest.raises(RuntimeError, match="reading failed"):
         with core.song_stories_ahead(songs):
-            assert multiprocessing.active_children()
             raise RuntimeError("reading failed")
     assert not multiprocessing.active_children()

@@ -154,6 +154,8 @@ MOVED = [  # (old home, new home, names): imports from the old home keep working
                                                                  "scoring_options", "summary_table", "usable_songs",
                                                                  "write_dataset"]),
     ("training.train_qlora", "training.common", ["evaluate", "pos_weights"]),
+    ("training.train_korean_kote", "training.common", ["STANZA_REPEATS", "load_stanzas", "with_stanzas",
+                                                       "stanza_agreement"]),
 ]
 
 
@@ -164,3 +166,6 @@ def test_moved_names_stay_importable_from_where_they_were():
         before, after = importlib.import_module(old), importlib.import_module(new)
         for name in names:
             assert getattr(before, name) is getattr(after, name), f"{old}.{name} is not {new}.{name}"
+    from training import common, train_korean_kote  # the trainer's default stanzas, by the name it had
+
+    assert train_korean_kote.DEFAULT_STANZAS is common.LYRIC_STANZAS

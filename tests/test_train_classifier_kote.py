@@ -295,19 +295,23 @@ def test_kote_fits_the_lyric_stanzas_beside_the_comments_and_reports_held_out_on
 
     from training.common import load_stanzas
 
-    fitted, held, _, _ = load_stanzas(str(stanza_file), 0.25, args.seed)
+    fitted, held, _, _ = load_stanzas(str(stanza_file), 0.25, args.stanza_seed)
     assert len(fitted) == 6 and not set(held.rows.texts) & set(fitted.rows.texts)
     targets = np.vstack([multi_hot(TRAIN)] + [fitted.rows.labels] * 3)
     pos = targets.sum(axis=0)
     expected_pw = np.clip(np.sqrt((len(targets) - pos) / np.maximum(pos, 1)), 1, 30)
     assert np.allclose(json.loads((out / "config.json").read_text())["pos_weight"], expected_pw, atol=1e-4)
     card = (out / "README.md").read_text()
-    assert "6 lyric stanzas written for gasa" in card and "2 more held out" in card and f"{len(TRAIN) + 18}" in card, card
+    assert f"Beside {len(TRAIN)} rows" in card and "6 lyric stanzas written for gasa" in card, card
+    assert "2 more never fitted" in card
     assert "stanza_group_agreement" in card
 
     with pytest.raises(SystemExit):
         train_classifier.parse_args(["--labels", "goemotions", "--arch", "arch2", "--base-model", "x", "--train", "t",
                                      "--valid", "v", "--output", "o", "--stanzas", str(stanza_file)])
+    with pytest.raises(SystemExit):  # stanzas asked for, fitted no time
+        train_classifier.parse_args(["--labels", "kote", "--arch", "arch2", "--base-model", "x", "--train", "t",
+                                     "--valid", "v", "--output", "o", "--stanza-repeats", "0"])
     plain = train_classifier.parse_args(["--labels", "goemotions", "--arch", "arch2", "--base-model", "x",
                                          "--train", "t", "--valid", "v", "--output", "o"])
     assert plain.stanzas == "none"

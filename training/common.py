@@ -6,7 +6,7 @@
 * The lyric stanzas written for gasa (:data:`LYRIC_STANZAS`): the Korean trainers (``train_korean_kote``, and
   ``train_classifier --labels kote``) fit them beside KOTE's comments (:func:`load_stanzas`, :func:`with_stanzas`)
   and report how often the top group of held-out stanzas is the one they were written with
-  (:func:`stanza_agreement`).
+  (:func:`stanza_agreement`); ``train_english_goemotions`` splits their English translations the same way.
 """
 from __future__ import annotations
 

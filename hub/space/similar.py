@@ -100,6 +100,8 @@ def not_found(catalog: Catalog, query: str) -> str:
     message = (f"‘{query.strip()}’와(과) 맞는 제목·가수가 없습니다: 이름 일부, 다른 철자, 영어·한글 이름으로 찾아 보세요 / "
                f"no title or artist matches ‘{query.strip()}’: try part of the name, another spelling, or its "
                f"English or Korean name")
+    if catalog.recommender.lyrics is not None:
+        message += "; 가사에서도 찾지 못했습니다 / nor was it found in the stored lyrics"
     if catalog.demo:
         message += (f"; 이 데모 카탈로그에는 가상의 곡 {len(catalog.recommender)}곡만 있습니다 / this demo catalog "
                     f"holds only {len(catalog.recommender)} fictional songs")

@@ -171,11 +171,28 @@ def fit_story_view(texts: list[str]):
 def song_stories(records: list[dict]):
     """``(view, vectors)`` for the local build: the story view fitted on the records' lyrics and every record's
     story vector (``(None, None)`` where no view can be fitted)."""
+    return stories_of([story_text(r) for r in records])
+
+
+def stories_of(texts: list[str]):
+    """:func:`song_stories` of the records' :func:`story_text`."""
     from hub.search.story import fit_positions, story_vectors
 
-    texts = [story_text(r) for r in records]
     view = fit_story_view([texts[i] for i in fit_positions(len(texts))])
     return view, story_vectors(view, texts, progress=len(texts) > 20_000)
+
+
+def _send_stories(connection, texts: list[str]) -> None:
+    """The second process of :func:`song_stories_ahead`: the stories, or what went wrong, down the pipe."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle: it stops this process
+    try:
+        connection.send(("stories", stories_of(texts)))
+    except Exception as e:  # noqa: BLE001 - reported by the build, which then makes the stories itself
+        connection.send(("error", f"{type(e).__name__}: {e}"))
+    finally:
+        connection.close()
 
 
 @contextmanager
@@ -183,40 +200,53 @@ def song_stories_ahead(records: list[dict]):
     """Start :func:`song_stories` of ``records`` on a second process and yield a function that returns its
     ``(view, vectors)``, for the local build to pass to :func:`write_dataset` once the songs are read.
 
-    Why: the story view's fit and transform are single-threaded (about 9 s of 4,018 songs), while reading the
+    Why: the story view's fit and transform are single-threaded (about 8 s of 4,018 songs), while reading the
     songs leaves the second core idle for much of its time (the Kiwi pass runs on it only part of the time), so
     the stories cost the build almost no wall time this way. Catalogs under :data:`STORY_PROCESS_SONGS`
-    songs, or a process that cannot be started or fails, make them in this process instead (with a note); the
-    vectors are the same either way. Leaving the block early (a failed read) stops the second process."""
+    songs, or a process that cannot be started, fails or dies (out of memory, killed), make them in this process
+    instead, with a note; the vectors are the same either way. Leaving the block early (a failed read, Ctrl-C)
+    stops the second process."""
+    texts = [story_text(r) for r in records]
     if len(records) < STORY_PROCESS_SONGS:
-        yield lambda: song_stories(records)
+        yield lambda: stories_of(texts)
         return
     import multiprocessing
 
-    try:  # spawn: a fresh interpreter, safe beside the threads the models start
-        pool = multiprocessing.get_context("spawn").Pool(1)
-        pending = pool.apply_async(song_stories, (records,))
-    except (OSError, ValueError) as e:
-        print(f"the story vectors could not start on a second process ({e}); they are made after reading",
-              file=sys.stderr)
-        yield lambda: song_stories(records)
+    def here(why: str):
+        print(f"the story vectors {why}; making them in the build's own process", file=sys.stderr)
+        return stories_of(texts)
+
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter, safe beside the threads the models start
+    try:
+        received, sent = context.Pipe(duplex=False)
+        worker = context.Process(target=_send_stories, args=(sent, texts), name="gasa-stories", daemon=True)
+        worker.start()
+        sent.close()  # the worker's end: once it exits, reading this pipe ends instead of waiting
+    except Exception as e:  # noqa: BLE001 - no second process here (a daemonic parent, no semaphores)
+        print(f"the story vectors could not start on a second process ({type(e).__name__}: {e}); they are made "
+              "after reading", file=sys.stderr)
+        yield lambda: stories_of(texts)
         return
 
     def result():
         try:
-            return pending.get()
-        except Exception as e:  # noqa: BLE001 - the process died or could not send its result back
-            print(f"the story process failed ({type(e).__name__}: {e}); making the story vectors here",
-                  file=sys.stderr)
-            return song_stories(records)
+            kind, value = received.recv()  # EOFError if the worker died without a word
+        except (EOFError, OSError):
+            worker.join(5)
+            return here(f"process ended without them (exit code {worker.exitcode})")
+        return value if kind == "stories" else here(f"process failed ({value})")
 
     try:
         yield result
     except BaseException:
-        pool.terminate()  # reading failed or was interrupted: the stories are not wanted
+        worker.terminate()  # left early (a failed read, Ctrl-C): the stories are not wanted
         raise
-    pool.close()  # done: let the process exit on its own, so its libraries clean up after themselves
-    pool.join()
+    finally:
+        received.close()
+        worker.join(10)  # done: it exits on its own, so its libraries clean up after themselves
+        if worker.is_alive():
+            worker.terminate()
+            worker.join()
 
 
 def predictor_revision(predictor, model: str, revision: str | None = None) -> str | None:
