@@ -182,71 +182,70 @@ def stories_of(texts: list[str]):
     return view, story_vectors(view, texts, progress=len(texts) > 20_000)
 
 
-def _send_stories(connection, texts: list[str]) -> None:
-    """The second process of :func:`song_stories_ahead`: the stories, or what went wrong, down the pipe."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle: it stops this process
-    try:
-        connection.send(("stories", stories_of(texts)))
-    except Exception as e:  # noqa: BLE001 - reported by the build, which then makes the stories itself
-        connection.send(("error", f"{type(e).__name__}: {e}"))
-    finally:
-        connection.close()
-
-
 @contextmanager
 def song_stories_ahead(records: list[dict]):
     """Start :func:`song_stories` of ``records`` on a second process and yield a function that returns its
-    ``(view, vectors)``, for the local build to pass to :func:`write_dataset` once the songs are read.
+    ``(view, vectors)``, for the local build to pass to :func:`write_dataset` once the songs are read (the
+    function's ``process`` is the second process, or None).
 
-    Why: the story view's fit and transform are single-threaded (about 8 s of 4,018 songs), while reading the
-    songs leaves the second core idle for much of its time (the Kiwi pass runs on it only part of the time), so
-    the stories cost the build almost no wall time this way. Catalogs under :data:`STORY_PROCESS_SONGS`
-    songs, or a process that cannot be started, fails or dies (out of memory, killed), make them in this process
-    instead, with a note; the vectors are the same either way. Leaving the block early (a failed read, Ctrl-C)
-    stops the second process."""
+    Why: the story view's fit and transform are single-threaded (about 6-8 s of 4,018 songs), while reading the
+    songs leaves the second core idle for part of its time, so the stories cost the build little wall time this
+    way. The process is ``python -m training.song_build.story_process`` (a fresh interpreter: safe beside the
+    threads the models start, and it never imports the caller's own script, as multiprocessing's spawn would).
+    Catalogs under :data:`STORY_PROCESS_SONGS` songs, or a process that cannot be started, fails or dies (out of
+    memory, killed), make the stories in this process instead, with a note; the vectors are the same either way.
+    Leaving the block early (a failed read, Ctrl-C) stops the second process."""
     texts = [story_text(r) for r in records]
+
+    def after_reading():
+        return stories_of(texts)
+
+    after_reading.process = None
     if len(records) < STORY_PROCESS_SONGS:
-        yield lambda: stories_of(texts)
+        yield after_reading
         return
-    import multiprocessing
+    import os
+    import pickle
+    import subprocess
+    import tempfile
 
     def here(why: str):
         print(f"the story vectors {why}; making them in the build's own process", file=sys.stderr)
         return stories_of(texts)
 
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter, safe beside the threads the models start
+    folder = tempfile.TemporaryDirectory(prefix="gasa-stories-")
+    given, made = Path(folder.name) / "texts.pickle", Path(folder.name) / "stories.pickle"
+    root = str(Path(__file__).resolve().parents[2])  # where the training package is, wherever the build runs
     try:
-        received, sent = context.Pipe(duplex=False)
-        worker = context.Process(target=_send_stories, args=(sent, texts), name="gasa-stories", daemon=True)
-        worker.start()
-        sent.close()  # the worker's end: once it exits, reading this pipe ends instead of waiting
-    except Exception as e:  # noqa: BLE001 - no second process here (a daemonic parent, no semaphores)
+        given.write_bytes(pickle.dumps(texts, protocol=pickle.HIGHEST_PROTOCOL))
+        worker = subprocess.Popen([sys.executable, "-m", "training.song_build.story_process", str(given), str(made)],
+                                  stdin=subprocess.DEVNULL,
+                                  env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                      filter(None, [root, os.environ.get("PYTHONPATH")]))})
+    except Exception as e:  # noqa: BLE001 - no second process here: the stories are made after reading
+        folder.cleanup()
         print(f"the story vectors could not start on a second process ({type(e).__name__}: {e}); they are made "
               "after reading", file=sys.stderr)
-        yield lambda: stories_of(texts)
+        yield after_reading
         return
 
     def result():
+        code = worker.wait()
+        if code != 0 or not made.is_file():
+            return here(f"process ended without them (exit code {code})")
         try:
-            kind, value = received.recv()  # EOFError if the worker died without a word
-        except (EOFError, OSError):
-            worker.join(5)
-            return here(f"process ended without them (exit code {worker.exitcode})")
-        return value if kind == "stories" else here(f"process failed ({value})")
+            return pickle.loads(made.read_bytes())
+        except Exception as e:  # noqa: BLE001 - a truncated file: make them here
+            return here(f"could not be read back ({type(e).__name__}: {e})")
 
+    result.process = worker
     try:
         yield result
-    except BaseException:
-        worker.terminate()  # left early (a failed read, Ctrl-C): the stories are not wanted
-        raise
     finally:
-        received.close()
-        worker.join(10)  # done: it exits on its own, so its libraries clean up after themselves
-        if worker.is_alive():
-            worker.terminate()
-            worker.join()
+        if worker.poll() is None:  # left early (a failed read, Ctrl-C), or never asked: not wanted
+            worker.kill()
+        worker.wait()
+        folder.cleanup()
 
 
 def predictor_revision(predictor, model: str, revision: str | None = None) -> str | None:
