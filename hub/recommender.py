@@ -33,7 +33,6 @@ from hub.search.index import (COORD_SLACK, GATHER_MAX, INDEX_THRESHOLD, PRUNE_MA
 from hub.search.similarity import DEFAULT, FALLBACK, SIMILARITIES, Similarity
 from hub.search.vectors import CatalogStats, SpaceUnavailable, Spaces, Stanzas, one_blas_thread
 from hub.song_dataset import TOP_LABELS
-from hub.text.language import HANGUL
 from hub.works import Credits, work_ids
 
 SONG_COLUMNS = ["song_id", "title", "artist", "year"]
@@ -542,10 +541,15 @@ class Recommender:
         remember. Empty for a catalog that stores no lyrics (built without ``--include-lyrics``), blank text, or
         a Latin query of three letters or fewer: that is a name's initials (``bts``, ``iu``), not a line, and
         would match inside any word ("genius")."""
+        from hub.search.names import is_short_latin
+
         wanted = _lyric_words(text)
-        if self.lyrics is None or not wanted or (not HANGUL.search(wanted) and len(wanted.replace(" ", "")) <= 3):
+        if self.lyrics is None or not wanted or is_short_latin(wanted.replace(" ", "")):
             return self.songs.iloc[:0].reset_index(drop=True)
-        rows = [i for i, lyrics in enumerate(self.lyrics) if lyrics and wanted in _lyric_words(lyrics)]
+        searchable = getattr(self, "_searchable_lyrics", None)  # worked out on the first lyric search
+        if searchable is None:
+            searchable = self._searchable_lyrics = [_lyric_words(lyrics) for lyrics in self.lyrics]
+        rows = [i for i, lyrics in enumerate(searchable) if wanted in lyrics]
         return self.songs.iloc[rows if limit is None else rows[:limit]].reset_index(drop=True)
 
     def similarity_matrix(self, song_ids, method: str | None = None, top1_weight: float = 2.0) -> np.ndarray:
